@@ -1,0 +1,121 @@
+// The one DataLoader layer behind every link (Tributary's own `links:` and Mesh's
+// `@resolveTo`). A loader lives for one request (see schema/context.ts): within it,
+// the same key is fetched once, and all keys asked for in one tick of the event loop
+// go out together — one bulk call per batch, or one call per distinct key.
+import DataLoader from 'dataloader';
+import type { GraphQLResolveInfo } from 'graphql';
+import { TributaryError } from '../errors.ts';
+import type { TributaryContext } from '../schema/context.ts';
+
+/** Calls the target root field with the given arguments and returns its decoded result. */
+export type TargetCall = (args: Record<string, unknown>, context: TributaryContext, info: GraphQLResolveInfo) => Promise<unknown>;
+
+export interface BulkPlan {
+  kind: 'bulk';
+  /** Dotted path of the argument that takes the list of keys (`ids`, `filter.ids`). */
+  keysArg: string;
+  /** Path in each result item holding its key; results are matched by this value, never by position. */
+  valueKey: readonly string[];
+  maxBatchSize: number;
+  maxUrlLength: number;
+  /** Whether one key may match several items (the link field is a list). */
+  manyPerKey: boolean;
+}
+
+export interface PerKeyPlan {
+  kind: 'perKey';
+}
+
+export function readPath(value: unknown, path: readonly string[]): unknown {
+  let current = value;
+  for (const key of path) {
+    if (current == null || typeof current !== 'object') return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
+
+export function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {
+  const keys = dotted.split('.');
+  let current = target;
+  for (const key of keys.slice(0, -1)) {
+    if (current[key] == null || typeof current[key] !== 'object') current[key] = {};
+    current = current[key] as Record<string, unknown>;
+  }
+  current[keys[keys.length - 1]] = value;
+}
+
+/**
+ * Splits keys so that no bulk call carries more than `maxBatchSize` keys, nor more
+ * query-string bytes than fit in `maxUrlLength` (each key costs `&<arg>=<encoded key>`;
+ * 512 bytes are kept for the path and other parameters).
+ */
+export function splitBatch(keys: readonly unknown[], plan: Pick<BulkPlan, 'keysArg' | 'maxBatchSize' | 'maxUrlLength'>): unknown[][] {
+  const budget = Math.max(plan.maxUrlLength - 512, 64);
+  const perKeyOverhead = encodeURIComponent(plan.keysArg).length + 2;
+  const chunks: unknown[][] = [];
+  let chunk: unknown[] = [];
+  let size = 0;
+  for (const key of keys) {
+    const cost = encodeURIComponent(String(key)).length + perKeyOverhead;
+    if (chunk.length > 0 && (chunk.length >= plan.maxBatchSize || size + cost > budget)) {
+      chunks.push(chunk);
+      chunk = [];
+      size = 0;
+    }
+    chunk.push(key);
+    size += cost;
+  }
+  if (chunk.length) chunks.push(chunk);
+  return chunks;
+}
+
+function missing(linkId: string, key: unknown): TributaryError {
+  return new TributaryError('LINK_KEY_NOT_FOUND', `${linkId}: no result for key ${JSON.stringify(key)}.`, { extensions: { key } });
+}
+
+/** A loader for a bulk endpoint: one call per batch, results matched to keys by value. */
+export function createBulkLoader(
+  linkId: string,
+  plan: BulkPlan,
+  call: TargetCall,
+  fixedArgs: Record<string, unknown>,
+  context: TributaryContext,
+  info: GraphQLResolveInfo,
+): DataLoader<unknown, unknown, string> {
+  return new DataLoader<unknown, unknown, string>(
+    async (keys) => {
+      const byKey = new Map<string, unknown[]>();
+      await Promise.all(
+        splitBatch(keys, plan).map(async (chunk) => {
+          const args = structuredClone(fixedArgs);
+          setPath(args, plan.keysArg, chunk);
+          const result = await call(args, context, info);
+          const items = Array.isArray(result) ? result : result == null ? [] : [result];
+          for (const item of items) {
+            const value = readPath(item, plan.valueKey);
+            if (value == null) continue;
+            const k = String(value);
+            const bucket = byKey.get(k);
+            if (bucket) bucket.push(item);
+            else byKey.set(k, [item]);
+          }
+        }),
+      );
+      return keys.map((key) => {
+        const found = byKey.get(String(key));
+        if (plan.manyPerKey) return found ?? [];
+        return found ? found[0] : missing(linkId, key);
+      });
+    },
+    { cacheKeyFn: (key) => String(key), maxBatchSize: Number.MAX_SAFE_INTEGER },
+  );
+}
+
+/** A loader for an endpoint without bulk form: one call per distinct argument set. */
+export function createPerKeyLoader(call: TargetCall, context: TributaryContext, info: GraphQLResolveInfo): DataLoader<Record<string, unknown>, unknown, string> {
+  return new DataLoader<Record<string, unknown>, unknown, string>(
+    (argSets) => Promise.all(argSets.map((args) => call(args, context, info).catch((error: unknown) => error as Error))),
+    { cacheKeyFn: (args) => JSON.stringify(args) },
+  );
+}

@@ -1,0 +1,127 @@
+// The one strict schema for Tributary's own settings: the `tributary:` key of
+// `.meshrc.yaml`. Everything else in that file belongs to GraphQL Mesh and is checked
+// against Mesh's own JSON schema (see load.ts). Every object here is `.strict()`, so a
+// misspelt key is an error rather than a silently ignored setting. Defaults are written
+// with their units in the key name (Ms, Bytes) so that the schema is the documentation.
+import { z } from 'zod';
+
+const positiveInt = z.number().int().positive();
+const nonNegativeInt = z.number().int().nonnegative();
+
+/** Per-source upstream behaviour. Every call to a REST service goes through this. */
+export const UpstreamSettings = z
+  .object({
+    /** Time to open a TCP connection before UPSTREAM_UNAVAILABLE. */
+    connectTimeoutMs: positiveInt.default(2_000),
+    /** Time for the whole exchange (headers and body) before UPSTREAM_TIMEOUT. */
+    timeoutMs: positiveInt.default(10_000),
+    /** Extra attempts for idempotent requests (GET, HEAD, OPTIONS) only; never for mutations. */
+    retries: nonNegativeInt.max(10).default(2),
+    /** First backoff; doubles each attempt, with jitter, capped by retryMaxDelayMs. */
+    retryBaseDelayMs: nonNegativeInt.default(50),
+    /** Upper bound for one backoff and for an upstream Retry-After we agree to wait. */
+    retryMaxDelayMs: nonNegativeInt.default(2_000),
+    /** Consecutive failures (network errors, timeouts, 5xx) that open the circuit. */
+    breakerFailureThreshold: positiveInt.default(5),
+    /** How long an open circuit rejects calls before one probe is let through. */
+    breakerOpenMs: positiveInt.default(10_000),
+    /** Cap on an upstream response body; larger answers fail with UPSTREAM_RESPONSE_TOO_LARGE. */
+    maxResponseBytes: positiveInt.default(10 * 1024 * 1024),
+    /** Keep-alive connections kept per source origin. */
+    connections: positiveInt.default(64),
+  })
+  .strict();
+export type UpstreamSettings = z.infer<typeof UpstreamSettings>;
+
+/** Tributary's settings for one Mesh source, keyed by the source's `name`. */
+export const SourceSettings = z
+  .object({
+    /** Serve this source under the REST passthrough prefix. */
+    passthrough: z.boolean().default(true),
+    upstream: UpstreamSettings.default(UpstreamSettings.parse({})),
+    /** Client request headers forwarded to this source (GraphQL calls and passthrough), case-insensitive. */
+    forwardHeaders: z.array(z.string().min(1)).optional(),
+  })
+  .strict();
+export type SourceSettings = z.infer<typeof SourceSettings>;
+
+/**
+ * Tributary's short link declaration: `field` is a new field on a type of one source,
+ * resolved by calling root field `target` of another. With `keysArg` the target is a
+ * bulk endpoint taking a list of keys; without it, it is called once per distinct key
+ * with the key in `arg`. Both are batched and de-duplicated per request by DataLoader.
+ */
+export const LinkSettings = z
+  .object({
+    /** `Type.field` to add, e.g. `Order.customer`. */
+    field: z.string().regex(/^[_A-Za-z][_0-9A-Za-z]*\.[_A-Za-z][_0-9A-Za-z]*$/, 'expected "Type.field"'),
+    /** Root field that resolves it, `Query.field` or just `field` (Query is assumed). */
+    target: z.string().regex(/^([_A-Za-z][_0-9A-Za-z]*\.)?[_A-Za-z][_0-9A-Za-z]*$/, 'expected "Query.field" or "field"'),
+    /** Field of the parent object that holds the key (or a list of keys). */
+    key: z.string().min(1),
+    /** Bulk mode: argument of `target` that takes the list of keys. */
+    keysArg: z.string().min(1).optional(),
+    /** Per-key mode: argument of `target` that takes one key. */
+    arg: z.string().min(1).optional(),
+    /** Field of each result that holds its key, for matching by value (bulk mode). Default `id`. */
+    valueKey: z.string().min(1).optional(),
+    /** Fixed extra arguments for `target`. */
+    args: z.record(z.string(), z.unknown()).optional(),
+    description: z.string().optional(),
+  })
+  .strict()
+  .refine((l) => (l.keysArg === undefined) !== (l.arg === undefined), {
+    message: 'expected exactly one of "keysArg" (bulk endpoint) or "arg" (one call per key)',
+  });
+export type LinkSettings = z.infer<typeof LinkSettings>;
+
+export const BatchingSettings = z
+  .object({
+    /** Most keys in one bulk call; larger batches are split. */
+    maxBatchSize: positiveInt.default(100),
+    /** Longest upstream URL (path and query) a bulk GET may produce; larger batches are split. */
+    maxUrlLength: positiveInt.min(256).default(4_096),
+  })
+  .strict();
+export type BatchingSettings = z.infer<typeof BatchingSettings>;
+
+export const ServerSettings = z
+  .object({
+    host: z.string().min(1).default('0.0.0.0'),
+    port: z.number().int().min(0).max(65_535).default(4_000),
+    graphqlPath: z.string().regex(/^\/[^?#]*$/, 'expected a path starting with "/"').default('/graphql'),
+    /** node:cluster workers; 0 means one per core. */
+    workers: nonNegativeInt.default(1),
+  })
+  .strict();
+export type ServerSettings = z.infer<typeof ServerSettings>;
+
+export const PassthroughSettings = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** URL prefix; a request to `<prefix>/<source>/<path>` goes to `<source endpoint>/<path>`. */
+    prefix: z.string().regex(/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/, 'expected a path such as "/rest"').default('/rest'),
+    /** Client request headers forwarded upstream unless a source says otherwise. */
+    forwardHeaders: z
+      .array(z.string().min(1))
+      .default(['accept', 'accept-language', 'content-type', 'authorization', 'if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since', 'range', 'x-request-id']),
+    methods: z.array(z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])).default(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']),
+    /** Largest request body forwarded. */
+    maxBodyBytes: positiveInt.default(1024 * 1024),
+  })
+  .strict();
+export type PassthroughSettings = z.infer<typeof PassthroughSettings>;
+
+export const TributarySettings = z
+  .object({
+    server: ServerSettings.default(ServerSettings.parse({})),
+    passthrough: PassthroughSettings.default(PassthroughSettings.parse({})),
+    batching: BatchingSettings.default(BatchingSettings.parse({})),
+    /** Per-source settings, keyed by the Mesh source name. */
+    sources: z.record(z.string(), SourceSettings).default({}),
+    links: z.array(LinkSettings).default([]),
+    /** Gateway policies (auth, limits, rate limits, cache); see src/policies. */
+    policies: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+export type TributarySettings = z.infer<typeof TributarySettings>;

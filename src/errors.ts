@@ -1,0 +1,74 @@
+// The catalogue of Tributary's coded errors. Every error a client or an operator can
+// see has a stable code here, the HTTP status it maps to, and a message template.
+// Codes are API: clients branch on them, so never rename one; add a new one instead.
+// `test/errors.test.ts` keeps this table, the README's error table and usage in step.
+
+export interface ErrorSpec {
+  /** HTTP status when this error decides the response status (passthrough, request-level). */
+  readonly status: number;
+  /** One line for the docs: when this happens and what to do. */
+  readonly description: string;
+}
+
+export const ERRORS = {
+  // ---- configuration and schema build (operator-facing, never reach a client) ----
+  CONFIG_NOT_FOUND: { status: 500, description: 'The config file does not exist or cannot be read.' },
+  CONFIG_PARSE_ERROR: { status: 500, description: 'The config file is not valid YAML or JSON.' },
+  CONFIG_INVALID: { status: 500, description: 'A config key has the wrong type, an unknown name or a bad value.' },
+  SOURCE_LOAD_FAILED: { status: 500, description: 'An OpenAPI source could not be read or turned into GraphQL.' },
+  SCHEMA_BUILD_FAILED: { status: 500, description: 'The sources could not be merged into one schema.' },
+  LINK_INVALID: { status: 500, description: 'A link or @resolveTo names a type, field, source or argument that does not exist.' },
+  SOURCE_NAME_CLASH: { status: 500, description: 'A source with that name, or fields with those names, already exist.' },
+
+  // ---- request-level (client-facing) ----
+  BAD_USER_INPUT: { status: 400, description: 'An argument value cannot be sent upstream (for example a dot-segment in a path argument).' },
+  PASSTHROUGH_BAD_PATH: { status: 400, description: 'A REST passthrough path tries to leave the source base path (traversal, //host, backslash, control characters).' },
+  PASSTHROUGH_UNKNOWN_SOURCE: { status: 404, description: 'No source with that name has the REST passthrough enabled.' },
+  PASSTHROUGH_METHOD_NOT_ALLOWED: { status: 405, description: 'The passthrough does not forward this HTTP method.' },
+  LINK_KEY_NOT_FOUND: { status: 200, description: 'A batched link call answered without an entry for this key; the field is null.' },
+  UNAUTHENTICATED: { status: 401, description: 'Credentials are missing or invalid.' },
+  FORBIDDEN: { status: 403, description: 'The credentials do not grant access to this operation or source.' },
+  RATE_LIMITED: { status: 429, description: 'Too many requests for this client identity in the current window.' },
+  PAYLOAD_TOO_LARGE: { status: 413, description: 'The request body exceeds the configured limit.' },
+
+  // ---- upstream (a REST service misbehaved; data for other fields is still returned) ----
+  UPSTREAM_HTTP_ERROR: { status: 502, description: 'The REST service answered with a non-2xx status.' },
+  UPSTREAM_TIMEOUT: { status: 504, description: 'The REST service did not answer within the configured timeout.' },
+  UPSTREAM_UNAVAILABLE: { status: 502, description: 'The REST service could not be reached (connection refused, reset, DNS).' },
+  UPSTREAM_CIRCUIT_OPEN: { status: 503, description: 'Calls to this source are suspended after repeated failures; retry later.' },
+  UPSTREAM_BAD_RESPONSE: { status: 502, description: 'The REST service answered with a body that is not what its OpenAPI document says (e.g. malformed JSON).' },
+  UPSTREAM_RESPONSE_TOO_LARGE: { status: 502, description: 'The REST service answered with more bytes than the configured cap.' },
+
+  INTERNAL_SERVER_ERROR: { status: 500, description: 'An unexpected error; details are in the gateway log, never in the response.' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/**
+ * An error Tributary raises on purpose. `message` is safe to show to whoever caused it
+ * (a client for request errors, an operator for config errors); `detail` is for the log
+ * only and may hold upstream URLs and bodies, which must never reach a client.
+ */
+export class TributaryError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly extensions: Record<string, unknown>;
+  readonly detail: Record<string, unknown> | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { extensions?: Record<string, unknown>; detail?: Record<string, unknown>; cause?: unknown; status?: number } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'TributaryError';
+    this.code = code;
+    this.status = options.status ?? ERRORS[code].status;
+    this.extensions = options.extensions ?? {};
+    this.detail = options.detail;
+  }
+}
+
+export function isTributaryError(value: unknown): value is TributaryError {
+  return value instanceof TributaryError;
+}

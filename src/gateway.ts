@@ -1,0 +1,159 @@
+// The composition root: the one place that wires config, schema build, upstream client,
+// Yoga, policies and the REST passthrough together. Modules below it never import each
+// other sideways; they get what they need from here.
+//
+// Request pipeline, in order (and why):
+//   node:http ─▶ REST passthrough   raw `req.url` is needed to judge traversal safely,
+//            │                      before any URL normalisation could hide a `..`
+//            └▶ Yoga ─▶ health      /healthz and /readyz answer before policies so
+//                                   probes work without credentials
+//                     ─▶ policies   (src/policies) limits, auth, rate limit, cache
+//                     ─▶ execute    the current schema, swapped atomically on reload
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import type { GraphQLSchema } from 'graphql';
+import { loadConfig, type LoadedConfig } from './config/load.ts';
+import { buildSchema, type BuildOptions, type BuiltSchema } from './schema/build.ts';
+import type { TributaryContext } from './schema/context.ts';
+import { createUpstreamClient } from './upstream/client.ts';
+import { createPassthrough } from './passthrough/route.ts';
+import { createLogger, type Logger } from './observability/log.ts';
+import { tributaryMaskedErrors } from './server/mask-errors.ts';
+import { useHealth } from './server/health.ts';
+import { defaultQuery } from './server/default-query.ts';
+
+export interface GatewayOptions {
+  configFile: string;
+  logger?: Logger;
+  /** Extra Yoga/envelop plugins, after Tributary's own (tests, embedding). */
+  plugins?: Plugin[];
+  onProgress?: BuildOptions['onProgress'];
+}
+
+/** Everything that belongs to one schema version; swapped as a whole on reload. */
+interface Generation {
+  config: LoadedConfig;
+  built: BuiltSchema;
+  passthrough: ReturnType<typeof createPassthrough>;
+  graphiqlQuery: string;
+}
+
+export interface Gateway {
+  readonly yoga: YogaServerInstance<Record<string, unknown>, TributaryContext>;
+  /** The config and schema being served now. */
+  current(): { config: LoadedConfig; built: BuiltSchema };
+  /** node:http request listener: passthrough first, Yoga for the rest. */
+  handle(req: IncomingMessage, res: ServerResponse): void;
+  listen(options?: { port?: number; host?: string }): Promise<{ server: Server; url: string; port: number }>;
+  /** Re-reads the config and sources; on success swaps atomically, on failure keeps serving the old schema. */
+  reload(): Promise<{ ok: true; previous: GraphQLSchema; next: GraphQLSchema } | { ok: false; error: Error }>;
+  close(): Promise<void>;
+}
+
+async function buildGeneration(configFile: string, logger: Logger, onProgress?: BuildOptions['onProgress']): Promise<Generation> {
+  const config = await loadConfig(configFile);
+  const built = await buildSchema(config, {
+    logger,
+    onProgress,
+    createUpstream: (sources) => createUpstreamClient({ sources, logger: logger.child({ component: 'upstream' }) }),
+  });
+  const passthrough = createPassthrough({
+    settings: config.tributary.passthrough,
+    sources: built.sources
+      .filter((s) => s.loaded)
+      .map((s) => ({
+        name: s.name,
+        passthrough: config.tributary.passthrough.enabled && (config.tributary.sources[s.name]?.passthrough ?? true),
+        forwardHeaders: config.tributary.sources[s.name]?.forwardHeaders,
+      })),
+    upstream: built.upstream,
+    logger: logger.child({ component: 'passthrough' }),
+  });
+  return { config, built, passthrough, graphiqlQuery: defaultQuery(built.schema) };
+}
+
+export async function createGateway(options: GatewayOptions): Promise<Gateway> {
+  const logger = options.logger ?? createLogger();
+  let generation = await buildGeneration(options.configFile, logger, options.onProgress);
+  const servers = new Set<Server>();
+
+  const yoga = createYoga<Record<string, unknown>, TributaryContext>({
+    // A function, so that each request executes against the generation current when it
+    // started; a request in flight during a reload finishes on the schema it began with.
+    schema: () => generation.built.schema,
+    graphqlEndpoint: generation.config.tributary.server.graphqlPath,
+    landingPage: false,
+    graphiql: () => ({ title: 'Tributary', defaultQuery: generation.graphiqlQuery }),
+    maskedErrors: tributaryMaskedErrors(logger),
+    logging: false,
+    context: ({ request }) => {
+      const sdk = generation.built.sdk;
+      const context: Partial<TributaryContext> = { requestId: request.headers.get('x-request-id') ?? randomUUID() };
+      return sdk ? Object.assign(context, sdk) : context;
+    },
+    plugins: [useHealth(() => generation.built), ...(options.plugins ?? [])],
+  });
+
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    const current = generation;
+    if (current.passthrough.matches(req.url ?? '/')) {
+      current.passthrough.handle(req, res).catch((error: unknown) => {
+        logger.error({ err: error }, 'passthrough failed');
+        if (!res.headersSent) {
+          res.statusCode = 500;
+          res.setHeader('content-type', 'application/json');
+        }
+        res.end(JSON.stringify({ error: { code: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error.' } }));
+      });
+      return;
+    }
+    void yoga(req, res);
+  };
+
+  return {
+    yoga,
+    current: () => ({ config: generation.config, built: generation.built }),
+    handle,
+    async listen({ port, host } = {}) {
+      const server = createServer(handle);
+      const s = generation.config.tributary.server;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port ?? s.port, host ?? s.host, () => resolve());
+      });
+      servers.add(server);
+      const address = server.address() as AddressInfo;
+      const shownHost = (host ?? s.host) === '0.0.0.0' || (host ?? s.host) === '::' ? 'localhost' : (host ?? s.host);
+      return { server, port: address.port, url: `http://${shownHost}:${address.port}${s.graphqlPath}` };
+    },
+    async reload() {
+      const previous = generation;
+      try {
+        const next = await buildGeneration(options.configFile, logger, options.onProgress);
+        generation = next;
+        // Requests that started on the old generation may still be using its upstream
+        // pools; close them once those have had time to finish.
+        setTimeout(() => void previous.built.upstream.close(), 30_000).unref();
+        return { ok: true, previous: previous.built.schema, next: next.built.schema };
+      } catch (error) {
+        logger.error({ err: error }, 'reload failed; still serving the previous schema');
+        return { ok: false, error: error as Error };
+      }
+    },
+    async close() {
+      await Promise.all(
+        [...servers].map(
+          (server) =>
+            new Promise<void>((resolve) => {
+              server.closeAllConnections?.();
+              server.close(() => resolve());
+            }),
+        ),
+      );
+      await generation.built.upstream.close();
+      await yoga.dispose?.();
+    },
+  };
+}

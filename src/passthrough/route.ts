@@ -1,0 +1,235 @@
+// The REST passthrough: `<prefix>/<source>/<path>` is forwarded to `<source endpoint>/<path>`
+// and the answer streamed back. Everything that can refuse a request — unknown source,
+// method, path, declared body size — is decided before the upstream is called, so a
+// refused request never reaches a service. The upstream client owns connections,
+// timeouts and the circuit breaker; this module owns what may cross and in what form.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { performance } from 'node:perf_hooks';
+import type { PassthroughSettings } from '../config/schema.ts';
+import { ERRORS, isTributaryError, type ErrorCode } from '../errors.ts';
+import type { Logger } from '../observability/log.ts';
+import type { UpstreamClient } from '../upstream/types.ts';
+import { createHeaderAllowList, downstreamResponseHeaders, upstreamRequestHeaders } from './headers.ts';
+import { safeUpstreamPath } from './path.ts';
+
+export interface PassthroughSource {
+  readonly name: string;
+  readonly passthrough: boolean;
+  /** Overrides `PassthroughSettings.forwardHeaders` for this source. */
+  readonly forwardHeaders?: readonly string[];
+}
+
+export interface PassthroughOptions {
+  readonly settings: PassthroughSettings;
+  readonly sources: readonly PassthroughSource[];
+  readonly upstream: UpstreamClient;
+  readonly logger: Logger;
+}
+
+export interface PassthroughExtra {
+  /** Fields the gateway adds (e.g. from auth policies); they replace client fields of the same name. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface Passthrough {
+  /** Whether `rawUrl` (node's `req.url`) is `<prefix>` or below it. False when the passthrough is disabled. */
+  matches(rawUrl: string): boolean;
+  /** Answers the request; never rejects (failures become JSON error answers and log lines). */
+  handle(req: IncomingMessage, res: ServerResponse, extra?: PassthroughExtra): Promise<void>;
+}
+
+interface Route {
+  readonly name: string;
+  readonly allow: ReadonlySet<string>;
+}
+
+export function createPassthrough(options: PassthroughOptions): Passthrough {
+  const { settings, upstream, logger } = options;
+  const prefix = settings.prefix;
+  const methods: ReadonlySet<string> = new Set(settings.methods);
+  const allowHeader = settings.methods.join(', ');
+  const routes = new Map<string, Route>();
+  for (const source of options.sources) {
+    if (!source.passthrough) continue;
+    routes.set(source.name, {
+      name: source.name,
+      allow: createHeaderAllowList(source.forwardHeaders ?? settings.forwardHeaders),
+    });
+  }
+
+  function matches(rawUrl: string): boolean {
+    if (!settings.enabled || !rawUrl.startsWith(prefix)) return false;
+    const next = rawUrl.charAt(prefix.length);
+    // `/restful` is not under `/rest`: the prefix must end at a segment boundary.
+    return next === '' || next === '/' || next === '?' || next === '#';
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, extra?: PassthroughExtra): Promise<void> {
+    const started = performance.now();
+    // Methods are case-sensitive (RFC 9110 §9.1): `get` is not `GET`, so no upper-casing.
+    const method = req.method ?? '';
+    const target = splitTarget(req.url ?? '', prefix);
+    const route = target === undefined ? undefined : routes.get(target.source);
+    const done = (code?: ErrorCode): void => {
+      logger.debug(
+        { source: route?.name ?? target?.source, method, status: res.statusCode, code, ms: Math.round(performance.now() - started) },
+        'passthrough call',
+      );
+    };
+
+    if (route === undefined || target === undefined) {
+      sendError(res, 'PASSTHROUGH_UNKNOWN_SOURCE', 'No source with the REST passthrough enabled has that name.');
+      return done('PASSTHROUGH_UNKNOWN_SOURCE');
+    }
+    if (!methods.has(method)) {
+      // A 405 must list what is allowed (RFC 9110 §15.5.6).
+      sendError(res, 'PASSTHROUGH_METHOD_NOT_ALLOWED', `The passthrough does not forward ${method} requests.`, { allow: allowHeader });
+      return done('PASSTHROUGH_METHOD_NOT_ALLOWED');
+    }
+    const path = safeUpstreamPath(target.remainder);
+    if (!path.ok) {
+      sendError(res, 'PASSTHROUGH_BAD_PATH', `The path cannot be forwarded: ${path.reason}.`);
+      return done('PASSTHROUGH_BAD_PATH');
+    }
+    const declared = declaredLength(req);
+    if (declared !== undefined && declared > settings.maxBodyBytes) {
+      // Refuse without reading the body, and close: draining it would let a client make
+      // the gateway read any amount (RFC 9110 §15.5.14 allows closing after a 413).
+      sendError(res, 'PAYLOAD_TOO_LARGE', tooLargeMessage(settings.maxBodyBytes), { connection: 'close' });
+      return done('PAYLOAD_TOO_LARGE');
+    }
+
+    // The client going away aborts the upstream call instead of letting it run to its timeout.
+    const abort = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
+    const body = hasBody(req, declared) ? limitBody(req, settings.maxBodyBytes, abort) : undefined;
+
+    let status: 'waiting' | 'streaming' = 'waiting';
+    try {
+      const answer = await upstream.stream(route.name, {
+        method,
+        path: path.path,
+        headers: upstreamRequestHeaders({ incoming: req.headers, allow: route.allow, client: clientOf(req), extra: extra?.headers }),
+        body: body?.stream ?? null,
+        signal: abort.signal,
+      });
+      status = 'streaming';
+      res.writeHead(answer.status, downstreamResponseHeaders(answer.headers));
+      await pipeline(answer.body, res);
+      return done();
+    } catch (err) {
+      if (body?.tooLarge()) {
+        // The cap was hit mid-stream (chunked body, no Content-Length): the upstream saw a
+        // truncated request, which it discards because its framing never completed.
+        if (status === 'waiting') sendError(res, 'PAYLOAD_TOO_LARGE', tooLargeMessage(settings.maxBodyBytes), { connection: 'close' });
+        else res.destroy();
+        return done('PAYLOAD_TOO_LARGE');
+      }
+      if (abort.signal.aborted) {
+        logger.debug({ source: route.name, method }, 'passthrough client went away');
+        return done();
+      }
+      const code = isTributaryError(err) ? err.code : 'INTERNAL_SERVER_ERROR';
+      const fields = { source: route.name, method, code, detail: isTributaryError(err) ? err.detail : undefined, err };
+      if (code === 'INTERNAL_SERVER_ERROR') logger.error(fields, 'passthrough failed');
+      else logger.warn(fields, status === 'waiting' ? 'passthrough upstream failed' : 'passthrough upstream failed mid-response');
+      // Once the status line is out the only honest signal left is a cut connection.
+      if (status === 'streaming' || res.headersSent) res.destroy();
+      // The catalogue text, never err.message: the answer must not carry an upstream URL,
+      // host or body, whatever the client library put into its messages.
+      else sendError(res, code, ERRORS[code].description);
+      return done(code);
+    }
+  }
+
+  return { matches, handle };
+}
+
+/** `<prefix>/<source><remainder>` split on the raw target; undefined when no source is named. */
+function splitTarget(rawUrl: string, prefix: string): { source: string; remainder: string } | undefined {
+  const rest = rawUrl.slice(prefix.length);
+  if (!rest.startsWith('/')) return undefined;
+  const end = rest.slice(1).search(/[/?#]/);
+  const source = end === -1 ? rest.slice(1) : rest.slice(1, end + 1);
+  const remainder = end === -1 ? '' : rest.slice(end + 1);
+  // The name is compared as written, undecoded: `%61` is not `a`, so one source has one spelling.
+  return source === '' ? undefined : { source, remainder };
+}
+
+/** Content-Length as a number; undefined when absent. node has already refused malformed values. */
+function declaredLength(req: IncomingMessage): number | undefined {
+  const raw = req.headers['content-length'];
+  return raw === undefined ? undefined : Number(raw);
+}
+
+/** A request has a body iff it carries Content-Length or Transfer-Encoding (RFC 9112 §6.3). */
+function hasBody(req: IncomingMessage, declared: number | undefined): boolean {
+  return req.headers['transfer-encoding'] !== undefined || (declared !== undefined && declared > 0);
+}
+
+/**
+ * The request body as a stream that fails once more than `max` bytes went through. It
+ * is piped, not `pipeline`d, from `req`: destroying `req` would destroy the socket and
+ * with it the 413 answer still to be written. On overflow the call is aborted through
+ * `abort` before the stream fails, so the upstream client sees a caller abort — the
+ * client's fault — rather than a network error it would count against the service's
+ * circuit breaker.
+ */
+function limitBody(req: IncomingMessage, max: number, abort: AbortController): { stream: Readable; tooLarge: () => boolean } {
+  let seen = 0;
+  let over = false;
+  const stream = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      seen += chunk.length;
+      if (seen <= max) return callback(null, chunk);
+      over = true;
+      // A plain Error, not a TributaryError: the upstream client passes a caller's abort
+      // reason through, and would count a coded one as an upstream failure.
+      const error = new Error(`request body over ${max} bytes`);
+      abort.abort(error);
+      callback(error);
+    },
+  });
+  req.pipe(stream);
+  // A client that disconnects mid-upload must not leave the upstream waiting for the rest.
+  abort.signal.addEventListener('abort', () => stream.destroy(abort.signal.reason as Error), { once: true });
+  req.once('close', () => {
+    if (!req.complete) stream.destroy(new Error('client aborted the upload'));
+  });
+  return { stream, tooLarge: () => over };
+}
+
+function clientOf(req: IncomingMessage) {
+  return {
+    address: req.socket.remoteAddress,
+    proto: (req.socket as TLSSocket).encrypted === true ? ('https' as const) : ('http' as const),
+    host: req.headers.host,
+    httpVersion: req.httpVersion,
+  };
+}
+
+function tooLargeMessage(max: number): string {
+  return `The request body exceeds the limit of ${max} bytes.`;
+}
+
+/** The JSON error answer every passthrough refusal uses, with the catalogue's status. */
+function sendError(res: ServerResponse, code: ErrorCode, message: string, headers: Record<string, string> = {}): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify({ error: { code, message } });
+  res.writeHead(ERRORS[code].status, {
+    ...headers,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  });
+  res.end(body);
+}

@@ -1,0 +1,181 @@
+// Schema build: config → one executable GraphQL schema. Runs once per config version
+// (at start and on every reload), never per request. Order:
+//   1. every source: Mesh OpenAPI loader → annotated schema (a failing source is
+//      reported and left out; the others are still served),
+//   2. one upstream client for the sources that loaded,
+//   3. every source: executable (compiled REST operations) → its own transforms,
+//   4. merge (merge.ts has the clash rule) → root transforms,
+//   5. additionalTypeDefs / additionalResolvers, Tributary links,
+//   6. every link plan wired to the per-request DataLoader layer.
+import { GraphQLSchema, getNamedType, isObjectType, isSpecifiedDirective } from 'graphql';
+import { mergeSchemas } from '@graphql-tools/schema';
+import { TributaryError } from '../errors.ts';
+import type { LoadedConfig, MeshSourceConfig } from '../config/load.ts';
+import type { Logger } from '../observability/log.ts';
+import type { UpstreamClient, UpstreamSource } from '../upstream/types.ts';
+import { UpstreamSettings } from '../config/schema.ts';
+import { loadAnnotatedSource, makeExecutableSource, type AnnotatedSource, type OpenApiHandlerConfig } from './source.ts';
+import { applyTransforms } from './transforms.ts';
+import { mergeSourceSchemas } from './merge.ts';
+import { RESOLVE_TO_DIRECTIVE, buildInContextSdk, loadAdditionalResolvers, loadAdditionalTypeDefs, resolveToFromTypeDefs } from './additional.ts';
+import { linkTypeDefs, wireResolveTo, wireTributaryLinks } from './links.ts';
+
+export interface SourceStatus {
+  name: string;
+  endpoint?: string;
+  /** False when the source could not be loaded; `error` says why. */
+  loaded: boolean;
+  error?: string;
+  queryFields: number;
+  mutationFields: number;
+  ms: number;
+}
+
+export interface BuiltSchema {
+  schema: GraphQLSchema;
+  sources: SourceStatus[];
+  warnings: string[];
+  upstream: UpstreamClient;
+  /** Mesh's in-context SDK, for resolver modules; undefined when none are configured. */
+  sdk?: Record<string, unknown>;
+}
+
+export interface BuildOptions {
+  logger: Logger;
+  /** Creates the one upstream client for the sources that loaded. */
+  createUpstream: (sources: UpstreamSource[]) => UpstreamClient;
+  /** Reuse annotated schemas of unchanged sources (live reload); keyed by source name. */
+  loadSource?: (source: MeshSourceConfig, handler: OpenApiHandlerConfig) => Promise<AnnotatedSource>;
+  /** Called for each phase and source, for progress display. */
+  onProgress?: (phase: 'read' | 'generate' | 'merge', source?: string) => void;
+}
+
+function openapiHandler(source: MeshSourceConfig): OpenApiHandlerConfig {
+  const handler = source.handler.openapi;
+  if (!handler) {
+    throw new TributaryError('CONFIG_INVALID', `sources[${source.name}].handler: Tributary serves OpenAPI sources; found handler "${Object.keys(source.handler).join(', ')}". Use "openapi".`);
+  }
+  return structuredClone(handler) as OpenApiHandlerConfig;
+}
+
+function countFields(schema: GraphQLSchema, op: 'query' | 'mutation'): number {
+  return Object.keys(schema.getRootType(op as never)?.getFields() ?? {}).length;
+}
+
+export async function buildSchema(config: LoadedConfig, options: BuildOptions): Promise<BuiltSchema> {
+  const { logger } = options;
+  const warnings: string[] = [];
+  const statuses: SourceStatus[] = [];
+  const settings = config.tributary;
+
+  // 1. Load every source independently; a broken one must not take the others down.
+  const loaded: Array<{ source: MeshSourceConfig; handler: OpenApiHandlerConfig; annotated: AnnotatedSource }> = [];
+  await Promise.all(
+    config.mesh.sources.map(async (source) => {
+      const started = performance.now();
+      try {
+        const handler = openapiHandler(source);
+        options.onProgress?.('read', source.name);
+        const annotated = options.loadSource
+          ? await options.loadSource(source, handler)
+          : await loadAnnotatedSource(source.name, handler, { cwd: config.dir, logger });
+        if (!annotated.endpoint) throw new TributaryError('SOURCE_LOAD_FAILED', `Source "${source.name}": no endpoint. Set handler.openapi.endpoint, or give the OpenAPI document a "servers" entry.`);
+        loaded.push({ source, handler, annotated });
+      } catch (error) {
+        const message = (error as Error).message;
+        logger.error({ source: source.name, err: error }, 'source failed to load; serving the others');
+        statuses.push({ name: source.name, loaded: false, error: message, queryFields: 0, mutationFields: 0, ms: performance.now() - started });
+      }
+    }),
+  );
+  if (loaded.length === 0) {
+    throw new TributaryError('SCHEMA_BUILD_FAILED', `No source could be loaded:\n  - ${statuses.map((s) => s.error).join('\n  - ')}`);
+  }
+  // Keep config order: the merge rule ("first source keeps the name") depends on it.
+  const order = new Map(config.mesh.sources.map((s, i) => [s.name, i]));
+  loaded.sort((a, b) => order.get(a.source.name)! - order.get(b.source.name)!);
+
+  // 2. One upstream client for all of them.
+  const upstream = options.createUpstream(
+    loaded.map(({ source, annotated }) => ({
+      name: source.name,
+      endpoint: annotated.endpoint!,
+      settings: settings.sources[source.name]?.upstream ?? UpstreamSettings.parse({}),
+    })),
+  );
+
+  // 3. Executable per source, then its own transforms.
+  const executable: Array<{ name: string; schema: GraphQLSchema }> = [];
+  for (const { source, handler, annotated } of loaded) {
+    options.onProgress?.('generate', source.name);
+    const started = performance.now();
+    try {
+      const own = makeExecutableSource(annotated, annotated.annotated, {
+        upstream,
+        logger,
+        handler,
+        forwardHeaders: settings.sources[source.name]?.forwardHeaders ?? [],
+      });
+      const schema = applyTransforms(own.schema, source.transforms, { apiName: source.name, baseDir: config.dir, where: `sources[${source.name}].transforms` });
+      executable.push({ name: source.name, schema });
+      statuses.push({
+        name: source.name,
+        endpoint: annotated.endpoint,
+        loaded: true,
+        queryFields: countFields(schema, 'query'),
+        mutationFields: countFields(schema, 'mutation'),
+        ms: annotated.ms + performance.now() - started,
+      });
+    } catch (error) {
+      if ((error as TributaryError).code === 'CONFIG_INVALID') throw error;
+      statuses.push({ name: source.name, endpoint: annotated.endpoint, loaded: false, error: (error as Error).message, queryFields: 0, mutationFields: 0, ms: performance.now() - started });
+    }
+  }
+
+  // 4. Merge, then the root transforms.
+  options.onProgress?.('merge');
+  const merged = mergeSourceSchemas(executable);
+  warnings.push(...merged.warnings);
+  let schema = applyTransforms(merged.schema, config.mesh.transforms, { baseDir: config.dir, where: 'transforms' });
+
+  // 5. Additional type definitions and resolvers (Mesh), and Tributary's links.
+  const typeDefs = await loadAdditionalTypeDefs(config.mesh.additionalTypeDefs, config.dir);
+  const additional = await loadAdditionalResolvers(config.mesh.additionalResolvers, config.dir);
+  const resolveTo = [...resolveToFromTypeDefs(typeDefs), ...additional.resolveTo];
+  const failed = new Set(statuses.filter((s) => !s.loaded).map((s) => s.name));
+  const usable = resolveTo.filter((r) => {
+    if (!failed.has(r.sourceName)) return true;
+    warnings.push(`@resolveTo on ${r.targetTypeName}.${r.targetFieldName} is not served: its source "${r.sourceName}" failed to load.`);
+    return false;
+  });
+  const linkSdl = linkTypeDefs(schema, settings.links);
+  if (typeDefs.length || additional.modules.length || linkSdl) {
+    try {
+      schema = mergeSchemas({
+        schemas: [schema],
+        typeDefs: [...(resolveTo.length ? [RESOLVE_TO_DIRECTIVE] : []), ...typeDefs, ...(linkSdl ? [linkSdl] : [])],
+        resolvers: additional.modules as never,
+      });
+    } catch (error) {
+      throw new TributaryError('SCHEMA_BUILD_FAILED', `additionalTypeDefs/additionalResolvers/links: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  // Fields declared for a failed source's @resolveTo resolve to null instead of failing the build.
+  wireResolveTo(schema, usable, merged.rootFields, settings.batching);
+  wireTributaryLinks(schema, settings.links, settings.batching);
+
+  // Mesh's annotations (@httpOperation, @transport, …) are build-time data: they were
+  // compiled into resolvers above and would only leak upstream paths to clients.
+  schema = new GraphQLSchema({ ...schema.toConfig(), directives: schema.getDirectives().filter(isSpecifiedDirective), assumeValid: true });
+  const sdk = additional.modules.length ? buildInContextSdk(schema, merged.rootFields) : undefined;
+  statuses.sort((a, b) => order.get(a.name)! - order.get(b.name)!);
+  for (const w of warnings) logger.warn(w);
+  return { schema, sources: statuses, warnings, upstream, sdk };
+}
+
+/** Names of the object types reachable from a root field's result; for docs and default queries. */
+export function returnTypeName(schema: GraphQLSchema, rootField: string): string | undefined {
+  const field = schema.getQueryType()?.getFields()[rootField];
+  const named = field ? getNamedType(field.type) : undefined;
+  return named && isObjectType(named) ? named.name : undefined;
+}

@@ -1,0 +1,347 @@
+// A RestOperation is one `@httpOperation` field of a source compiled once per schema:
+// URL template, query mapping, headers and body encoding are decided here so that a
+// request does only the work its own argument values require. Every call goes through
+// the one UpstreamClient; upstream failures become coded errors that name the source
+// and status but never carry the upstream URL, headers or body (those are logged).
+import {
+  getNamedType,
+  isAbstractType,
+  isInputObjectType,
+  isListType,
+  isNonNullType,
+  isScalarType,
+  isSpecifiedScalarType,
+  type GraphQLArgument,
+  type GraphQLField,
+  type GraphQLInputType,
+  type GraphQLSchema,
+} from 'graphql';
+import { getDirective } from '@graphql-tools/utils';
+import { stringInterpolator } from '@graphql-mesh/string-interpolation';
+import qs from 'qs';
+import { TributaryError } from '../errors.ts';
+import type { Logger } from '../observability/log.ts';
+import type { UpstreamClient, UpstreamResponse } from '../upstream/types.ts';
+import { compilePathTemplate } from './url-template.ts';
+import { requestHeadersOf, type TributaryContext } from './context.ts';
+
+/** The arguments Mesh's OpenAPI loader writes into `@httpOperation`. */
+export interface HttpOperationDirective {
+  path: string;
+  httpMethod: string;
+  operationSpecificHeaders?: Record<string, string>;
+  isBinary?: boolean;
+  requestBaseBody?: Record<string, unknown>;
+  queryParamArgMap?: Record<string, string>;
+  queryStringOptionsByParam?: Record<string, qs.IStringifyOptions>;
+  queryStringOptions?: qs.IStringifyOptions;
+  jsonApiFields?: boolean;
+}
+
+/** Source-wide settings from the schema's `@transport` directive and Tributary config. */
+export interface SourceTransport {
+  name: string;
+  operationHeaders?: Record<string, string>;
+  queryParams?: Record<string, unknown>;
+  queryStringOptions?: qs.IStringifyOptions;
+  /** Client request headers copied onto every call to this source. */
+  forwardHeaders: readonly string[];
+}
+
+export interface RestOperation {
+  readonly source: string;
+  /** `Query.users`, for messages and logs. */
+  readonly coordinate: string;
+  readonly method: string;
+  readonly returnsList: boolean;
+  /** Calls the service and returns the decoded answer shaped for the field's type. */
+  execute(args: Record<string, unknown>, context: TributaryContext | undefined): Promise<unknown>;
+}
+
+const JSON_OBJECT_START = /^\s*[[{"0-9tfn-]/;
+
+type Interpolated = (args: Record<string, unknown>, context: unknown) => string | undefined;
+
+function compileInterpolation(template: string): Interpolated {
+  if (!template.includes('{')) return () => template;
+  const readsHeaders = template.includes('context.headers');
+  return (args, context) => {
+    if (readsHeaders && context) requestHeadersOf(context as TributaryContext);
+    return stringInterpolator.parse(template, { args, context, env: process.env });
+  };
+}
+
+function unwrap(type: GraphQLInputType): GraphQLInputType {
+  return isNonNullType(type) ? (type.ofType as GraphQLInputType) : type;
+}
+
+/**
+ * Custom scalars (DateTime, BigInt, …) hold internal values that must be serialized
+ * before they are put in a URL; built-in scalars and enums are already in wire form.
+ */
+function compileArgSerializer(arg: GraphQLArgument): ((value: unknown) => unknown) | undefined {
+  const serialize = (type: GraphQLInputType, value: unknown): unknown => {
+    if (value == null) return value;
+    const t = unwrap(type);
+    if (isListType(t)) return (Array.isArray(value) ? value : [value]).map((v) => serialize(t.ofType as GraphQLInputType, v));
+    if (isScalarType(t) && !isSpecifiedScalarType(t)) {
+      try {
+        const out = t.serialize(value);
+        return out instanceof Date ? out.toISOString() : out;
+      } catch {
+        return value instanceof Date ? value.toISOString() : value;
+      }
+    }
+    return value;
+  };
+  const named = getNamedType(arg.type);
+  return isScalarType(named) && !isSpecifiedScalarType(named) ? (v) => serialize(arg.type, v) : undefined;
+}
+
+/** Input objects marked `@oneOf` by the loader stand for a union: send the chosen member. */
+function compileInputShaper(schema: GraphQLSchema, type: GraphQLInputType | undefined): ((value: unknown) => unknown) | undefined {
+  if (!type) return undefined;
+  const needs = new Set<string>();
+  const visit = (t: GraphQLInputType, seen: Set<string>): boolean => {
+    const named = getNamedType(t);
+    if (!isInputObjectType(named) || seen.has(named.name)) return false;
+    seen.add(named.name);
+    let found = Boolean(getDirective(schema, named, 'oneOf')?.length) || Object.values(named.getFields()).some((f) => getDirective(schema, f, 'resolveRootField')?.length);
+    for (const f of Object.values(named.getFields())) if (visit(f.type, seen)) found = true;
+    if (found) needs.add(named.name);
+    return found;
+  };
+  if (!visit(type, new Set())) return undefined;
+  const shape = (t: GraphQLInputType, value: unknown): unknown => {
+    if (value == null) return value;
+    const u = unwrap(t);
+    if (isListType(u)) return (Array.isArray(value) ? value : [value]).map((v) => shape(u.ofType as GraphQLInputType, v));
+    if (!isInputObjectType(u) || !needs.has(u.name) || typeof value !== 'object') return value;
+    const fields = u.getFields();
+    if (getDirective(schema, u, 'oneOf')?.length) {
+      for (const key in value as Record<string, unknown>) {
+        const f = fields[key];
+        if (f && (value as Record<string, unknown>)[key] !== undefined) return shape(f.type, (value as Record<string, unknown>)[key]);
+      }
+      return value;
+    }
+    const out: Record<string, unknown> = {};
+    for (const key in value as Record<string, unknown>) {
+      const f = fields[key];
+      const real = f ? (getDirective(schema, f, 'resolveRootField')?.[0]?.field as string | undefined) ?? key : key;
+      out[real] = f ? shape(f.type, (value as Record<string, unknown>)[key]) : (value as Record<string, unknown>)[key];
+    }
+    return out;
+  };
+  return (value) => shape(type, value);
+}
+
+/** Which status codes a union return type maps to member types (`@statusCodeTypeName`). */
+function statusMappedCodes(schema: GraphQLSchema, field: GraphQLField<unknown, unknown>): Set<string> | undefined {
+  const named = getNamedType(field.type);
+  if (!isAbstractType(named)) return undefined;
+  const codes = new Set<string>();
+  for (const d of getDirective(schema, named, 'statusCodeTypeName') ?? []) codes.add(String(d.statusCode));
+  return codes.size ? codes : undefined;
+}
+
+function isListReturn(field: GraphQLField<unknown, unknown>): boolean {
+  const t = isNonNullType(field.type) ? field.type.ofType : field.type;
+  return isListType(t);
+}
+
+export interface CompileOptions {
+  schema: GraphQLSchema;
+  field: GraphQLField<unknown, unknown>;
+  coordinate: string;
+  directive: HttpOperationDirective;
+  transport: SourceTransport;
+  upstream: UpstreamClient;
+  logger: Logger;
+  /** Whether results need Mesh's `$…` response metadata (for `@oas_link`/`@responseMetadata` fields). */
+  needsMetadata: boolean;
+}
+
+export function compileRestOperation(options: CompileOptions): RestOperation {
+  const { schema, field, coordinate, directive, transport, upstream, logger, needsMetadata } = options;
+  const method = String(directive.httpMethod ?? 'GET').toUpperCase();
+  const buildPath = compilePathTemplate(directive.path ?? '/', coordinate);
+  const returnsList = isListReturn(field);
+  const namedReturn = getNamedType(field.type);
+  const returnsScalar = isScalarType(namedReturn);
+  const returnsFile = namedReturn.name === 'File';
+  const statusCodes = statusMappedCodes(schema, field);
+  const qsBase: qs.IStringifyOptions = { indices: false, ...transport.queryStringOptions, ...directive.queryStringOptions };
+
+  const serializers = new Map<string, (v: unknown) => unknown>();
+  for (const arg of field.args) {
+    const s = compileArgSerializer(arg);
+    if (s) serializers.set(arg.name, s);
+  }
+  const inputArg = field.args.find((a) => a.name === 'input');
+  const shapeInput = compileInputShaper(schema, inputArg?.type);
+
+  const queryArgs = Object.entries(directive.queryParamArgMap ?? {}).map(([param, argName]) => ({
+    param,
+    argName,
+    options: { ...qsBase, ...directive.queryStringOptionsByParam?.[param] } as qs.IStringifyOptions & { destructObject?: boolean; jsonStringify?: boolean },
+    serialize: serializers.get(argName),
+  }));
+  const fixedQuery = Object.entries(transport.queryParams ?? {}).map(([param, value]) => ({
+    param,
+    overriddenBy: directive.queryParamArgMap?.[param],
+    value: compileInterpolation(String(value)),
+  }));
+
+  const headerTemplates = Object.entries({ ...transport.operationHeaders, ...directive.operationSpecificHeaders }).map(
+    ([name, value]) => [name.toLowerCase(), compileInterpolation(String(value))] as const,
+  );
+  const contentType = headerTemplates.find(([n]) => n === 'content-type')?.[1]({}, undefined) ?? '';
+  const forward = transport.forwardHeaders.map((h) => h.toLowerCase());
+  const sendsBody = method !== 'GET' && method !== 'HEAD';
+
+  function queryString(args: Record<string, unknown>, context: unknown): string {
+    let out = '';
+    const add = (s: string) => {
+      if (s) out += (out ? '&' : '') + s;
+    };
+    for (const q of fixedQuery) {
+      if (q.overriddenBy !== undefined && args[q.overriddenBy] != null) continue;
+      add(qs.stringify({ [q.param]: q.value(args, context) }, qsBase));
+    }
+    for (const q of queryArgs) {
+      let value = args[q.argName];
+      if (value == null) continue;
+      if (q.serialize) value = q.serialize(value);
+      if (value instanceof URL) value = value.toString();
+      const obj = Array.isArray(value) || typeof value !== 'object' || !q.options.destructObject ? { [q.param]: value } : (value as object);
+      if (q.options.jsonStringify) {
+        const sp = new URLSearchParams();
+        for (const [k, v] of Object.entries(obj)) {
+          for (const item of Array.isArray(v) ? v : [v]) sp.append(k, typeof item === 'object' ? JSON.stringify(item) : String(item));
+        }
+        add(sp.toString());
+      } else {
+        add(qs.stringify(obj, q.options));
+      }
+    }
+    return out;
+  }
+
+  async function encodeBody(args: Record<string, unknown>, context: unknown, headers: Record<string, string>): Promise<string | Uint8Array | undefined> {
+    if (directive.isBinary) {
+      const upload = (await args.input) as Blob | undefined;
+      if (upload == null) return undefined;
+      if (!headers['content-type'] && upload.type) headers['content-type'] = upload.type;
+      return new Uint8Array(await upload.arrayBuffer());
+    }
+    let input = args.input;
+    if (directive.requestBaseBody) {
+      input = { ...(input as object) };
+      for (const [key, value] of Object.entries(directive.requestBaseBody)) {
+        (input as Record<string, unknown>)[key] = typeof value === 'string' ? stringInterpolator.parse(value, { args, context, env: process.env }) : value;
+      }
+    }
+    if (input == null) return undefined;
+    if (shapeInput) input = shapeInput(input);
+    if (contentType.startsWith('application/x-www-form-urlencoded')) return qs.stringify(input, qsBase);
+    if (contentType.startsWith('multipart/form-data')) {
+      const form = new FormData();
+      for (const [key, value] of Object.entries(input as Record<string, unknown>)) {
+        if (value == null) continue;
+        form.append(key, value instanceof Blob ? value : typeof value === 'object' ? JSON.stringify(value) : String(value));
+      }
+      const encoded = new Response(form);
+      headers['content-type'] = encoded.headers.get('content-type') ?? 'multipart/form-data';
+      return new Uint8Array(await encoded.arrayBuffer());
+    }
+    if (contentType.startsWith('text/plain')) return String(input);
+    if (!headers['content-type']) headers['content-type'] = 'application/json';
+    return JSON.stringify(input);
+  }
+
+  function fail(response: UpstreamResponse, path: string): never {
+    logger.warn(
+      { source: transport.name, field: coordinate, method, path, status: response.status, body: response.body.subarray(0, 2048).toString('utf8') },
+      'upstream answered with an error status',
+    );
+    throw new TributaryError('UPSTREAM_HTTP_ERROR', `Source "${transport.name}" answered ${response.status} for ${coordinate}.`, {
+      extensions: { source: transport.name, status: response.status },
+    });
+  }
+
+  function decode(response: UpstreamResponse, path: string, args: Record<string, unknown>): unknown {
+    const ok = response.status >= 200 && response.status < 300;
+    const mapped = !ok && statusCodes !== undefined && (statusCodes.has(String(response.status)) || statusCodes.has('default'));
+    if (!ok && !mapped) fail(response, path);
+    if (returnsFile) return new Blob([new Uint8Array(response.body)], { type: String(response.headers['content-type'] ?? 'application/octet-stream') });
+    const text = response.body.toString('utf8');
+    let data: unknown;
+    if (text === '' || response.status === 204) {
+      data = returnsScalar ? (text === '' ? null : text) : returnsList ? [] : {};
+    } else if (returnsScalar && !JSON_OBJECT_START.test(text)) {
+      return text;
+    } else {
+      try {
+        data = JSON.parse(text);
+      } catch {
+        if (returnsScalar) return text;
+        logger.warn({ source: transport.name, field: coordinate, path, status: response.status, body: text.slice(0, 2048) }, 'upstream answered with malformed JSON');
+        throw new TributaryError('UPSTREAM_BAD_RESPONSE', `Source "${transport.name}" answered ${coordinate} with a body that is not valid JSON.`, {
+          extensions: { source: transport.name },
+        });
+      }
+    }
+    // Specs often say "list" where the service returns one object, and vice versa.
+    if (returnsList && !Array.isArray(data)) data = data == null ? data : [data];
+    else if (!returnsList && Array.isArray(data)) data = data[0];
+    if ((statusCodes || needsMetadata) && data != null && typeof data === 'object') {
+      const items = Array.isArray(data) ? data : [data];
+      for (const item of items) if (item && typeof item === 'object') attachMetadata(item, response, path, args);
+    }
+    return data;
+  }
+
+  function attachMetadata(obj: object, response: UpstreamResponse, path: string, args: Record<string, unknown>): void {
+    // Mesh's type resolvers and link fields read these; non-enumerable so they never
+    // show up in a JSON rendering. Only done when the schema needs them.
+    const props: PropertyDescriptorMap = { $statusCode: { value: response.status } };
+    if (needsMetadata) {
+      props.$field = { value: field.name };
+      props.$args = { value: args };
+      props.$url = { value: path.split('?')[0] };
+      props.$method = { value: method };
+      props.$response = { value: { header: response.headers, body: obj } };
+      props.$request = { value: { path: args, query: args, body: args.input } };
+    }
+    Object.defineProperties(obj, props);
+  }
+
+  return {
+    source: transport.name,
+    coordinate,
+    method,
+    returnsList,
+    async execute(args, context) {
+      let path = buildPath(args, context);
+      const query = queryString(args, context);
+      if (query) path += (path.includes('?') ? '&' : '?') + query;
+      if (!path.startsWith('/')) path = '/' + path;
+      const headers: Record<string, string> = {};
+      for (const [name, value] of headerTemplates) {
+        const v = value(args, context);
+        if (v != null && v !== '') headers[name] = v;
+      }
+      if (forward.length && context) {
+        const incoming = requestHeadersOf(context);
+        for (const name of forward) {
+          const v = incoming[name];
+          if (v !== undefined && headers[name] === undefined) headers[name] = v;
+        }
+      }
+      const body = sendsBody ? await encodeBody(args, context, headers) : undefined;
+      const response = await upstream.request(transport.name, { method, path, headers, body, signal: context?.request?.signal });
+      return decode(response, path, args);
+    },
+  };
+}

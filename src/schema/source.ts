@@ -1,0 +1,153 @@
+// One Mesh source → one executable GraphQL schema. GraphQL Mesh's OpenAPI loader does
+// the hard part (reading, dereferencing, mapping schemas to GraphQL types and writing
+// `@httpOperation` annotations); Mesh's REST transport adds what it does well (scalars,
+// abstract type resolution, dictionaries, flattening, OpenAPI links). Then every
+// `@httpOperation` field gets Tributary's compiled RestOperation as its resolver, so that
+// all REST calls go through the one upstream client with path-safe URLs and coded errors.
+import { getNamedType, isAbstractType, isObjectType, isInterfaceType, type GraphQLSchema, type GraphQLNamedType } from 'graphql';
+import { getDirective, getDirectiveExtensions } from '@graphql-tools/utils';
+import { loadNonExecutableGraphQLSchemaFromOpenAPI, processDirectives } from '@omnigraph/openapi';
+import { stringInterpolator } from '@graphql-mesh/string-interpolation';
+import { TributaryError } from '../errors.ts';
+import type { Logger } from '../observability/log.ts';
+import type { UpstreamClient } from '../upstream/types.ts';
+import { meshLogger } from './mesh-logger.ts';
+import { compileRestOperation, type HttpOperationDirective, type RestOperation, type SourceTransport } from './rest-operation.ts';
+
+/** The part of a Mesh source's `handler.openapi` config Tributary reads itself. */
+export interface OpenApiHandlerConfig {
+  source: string;
+  endpoint?: string;
+  operationHeaders?: Record<string, string>;
+  queryParams?: Record<string, unknown>;
+  queryStringOptions?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export interface AnnotatedSource {
+  name: string;
+  /** Non-executable schema with Mesh's annotations; cached so rebuilds and checks can reuse it. */
+  annotated: GraphQLSchema;
+  /** Base URL calls go to: the config's `endpoint`, else the spec's first server. */
+  endpoint: string | undefined;
+  ms: number;
+}
+
+export function interpolateEnv(value: string): string {
+  return value.includes('{') ? stringInterpolator.parse(value, { env: process.env }) : value;
+}
+
+/** Runs Mesh's OpenAPI loader on one source. */
+export async function loadAnnotatedSource(name: string, handler: OpenApiHandlerConfig, options: { cwd: string; logger: Logger }): Promise<AnnotatedSource> {
+  const started = performance.now();
+  const source = interpolateEnv(handler.source);
+  let annotated: GraphQLSchema;
+  try {
+    annotated = await loadNonExecutableGraphQLSchemaFromOpenAPI(name, {
+      ...handler,
+      source,
+      endpoint: handler.endpoint === undefined ? undefined : interpolateEnv(handler.endpoint),
+      cwd: options.cwd,
+      logger: meshLogger(options.logger.child({ source: name })),
+    } as never);
+  } catch (error) {
+    throw new TributaryError('SOURCE_LOAD_FAILED', `Source "${name}": could not load OpenAPI document ${source}: ${(error as Error).message}`, { cause: error });
+  }
+  const transport = getDirectiveExtensions(annotated)?.transport?.[0] as { location?: string } | undefined;
+  const endpoint = handler.endpoint !== undefined ? interpolateEnv(handler.endpoint) : transport?.location;
+  return { name, annotated, endpoint, ms: performance.now() - started };
+}
+
+function parseMaybeJson<T>(value: unknown): T | undefined {
+  if (value == null) return undefined;
+  if (typeof value === 'string') return JSON.parse(value) as T;
+  if (Array.isArray(value)) return Object.fromEntries(value) as T;
+  return value as T;
+}
+
+/** Types whose objects need Mesh's `$…` response metadata: they carry OpenAPI link or response-metadata fields. */
+function typesNeedingMetadata(schema: GraphQLSchema): Set<string> {
+  const out = new Set<string>();
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) && !isInterfaceType(type)) continue;
+    for (const field of Object.values(type.getFields())) {
+      if (getDirective(schema, field, 'oas_link')?.length || getDirective(schema, field, 'responseMetadata')?.length) out.add(type.name);
+    }
+  }
+  return out;
+}
+
+function needsMetadata(schema: GraphQLSchema, type: GraphQLNamedType, marked: Set<string>): boolean {
+  if (marked.size === 0) return false;
+  if (marked.has(type.name)) return true;
+  return isAbstractType(type) && schema.getPossibleTypes(type).some((t) => marked.has(t.name));
+}
+
+export interface ExecutableSource {
+  name: string;
+  endpoint: string;
+  schema: GraphQLSchema;
+  operations: RestOperation[];
+}
+
+/**
+ * Makes the annotated schema executable. The schema object is mutated in place by
+ * Mesh's `processDirectives`, so callers pass a fresh copy when they keep the original.
+ */
+export function makeExecutableSource(
+  source: AnnotatedSource,
+  schema: GraphQLSchema,
+  options: { upstream: UpstreamClient; logger: Logger; forwardHeaders: readonly string[]; handler: OpenApiHandlerConfig },
+): ExecutableSource {
+  if (!source.endpoint) {
+    throw new TributaryError('SOURCE_LOAD_FAILED', `Source "${source.name}": no endpoint. Set handler.openapi.endpoint, or give the OpenAPI document a "servers" entry.`);
+  }
+  const transportDirective = (getDirectiveExtensions(schema)?.transport?.[0] ?? {}) as Record<string, unknown>;
+  // Mesh's transport would call fetch itself for anything not overridden below; there is
+  // nothing left for it to call, and if there were, refusing is safer than bypassing the
+  // upstream client's timeouts, breaker and error masking.
+  const refuse = () => Promise.reject(new Error('Tributary: unexpected direct fetch from the Mesh transport'));
+  processDirectives(schema, { globalFetch: refuse as never, logger: meshLogger(options.logger.child({ source: source.name })) } as never);
+
+  const transport: SourceTransport = {
+    name: source.name,
+    operationHeaders: { ...parseMaybeJson<Record<string, string>>(transportDirective.headers), ...options.handler.operationHeaders },
+    queryParams: { ...parseMaybeJson<Record<string, unknown>>(transportDirective.queryParams), ...options.handler.queryParams },
+    queryStringOptions: { ...parseMaybeJson<Record<string, unknown>>(transportDirective.queryStringOptions), ...options.handler.queryStringOptions },
+    forwardHeaders: options.forwardHeaders,
+  };
+  const marked = typesNeedingMetadata(schema);
+  const operations: RestOperation[] = [];
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    for (const field of Object.values(type.getFields())) {
+      const directive = getDirective(schema, field, 'httpOperation')?.[0];
+      if (!directive) continue;
+      const op = compileRestOperation({
+        schema,
+        field: field as never,
+        coordinate: `${type.name}.${field.name}`,
+        directive: {
+          ...directive,
+          operationSpecificHeaders: parseMaybeJson(directive.operationSpecificHeaders),
+          requestBaseBody: parseMaybeJson(directive.requestBaseBody),
+          queryParamArgMap: parseMaybeJson(directive.queryParamArgMap),
+          queryStringOptionsByParam: parseMaybeJson(directive.queryStringOptionsByParam),
+          queryStringOptions: parseMaybeJson(directive.queryStringOptions),
+        } as HttpOperationDirective,
+        transport,
+        upstream: options.upstream,
+        logger: options.logger,
+        needsMetadata: needsMetadata(schema, getNamedType(field.type), marked),
+      });
+      operations.push(op);
+      field.resolve = function restOperationResolver(_root, args, context) {
+        return op.execute(args, context);
+      };
+      // Links and @resolveTo find the operation behind a root field through here, which
+      // survives renames and prefixes applied by transforms.
+      field.extensions = { ...field.extensions, tributaryOperation: op };
+    }
+  }
+  return { name: source.name, endpoint: source.endpoint, schema, operations };
+}

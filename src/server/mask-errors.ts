@@ -1,0 +1,33 @@
+// What a client may learn from an error. Tributary's own coded errors (TributaryError)
+// keep their message and code — they were written for the client — while anything else
+// is masked to "Unexpected error." and logged in full. Upstream URLs, headers and bodies
+// are never in a TributaryError's message or extensions (they live in `detail`, logged).
+import { GraphQLError } from 'graphql';
+import { maskError as yogaMaskError, type YogaMaskedErrorOpts } from 'graphql-yoga';
+import { isTributaryError } from '../errors.ts';
+import type { Logger } from '../observability/log.ts';
+
+export function tributaryMaskedErrors(logger: Logger): YogaMaskedErrorOpts {
+  return {
+    errorMessage: 'Unexpected error.',
+    // Never echo internals, even when NODE_ENV=development: a gateway in dev mode is
+    // still often reachable by others.
+    isDev: false,
+    maskError(error, message) {
+      const original = error instanceof GraphQLError ? error.originalError : error;
+      if (isTributaryError(original)) {
+        if (original.detail) logger.warn({ code: original.code, detail: original.detail }, original.message);
+        const base = error instanceof GraphQLError ? error : undefined;
+        return new GraphQLError(original.message, {
+          nodes: base?.nodes,
+          source: base?.source,
+          positions: base?.positions,
+          path: base?.path,
+          extensions: { ...original.extensions, code: original.code },
+        });
+      }
+      if (!(error instanceof GraphQLError) || error.originalError) logger.error({ err: original }, 'unexpected error while executing a request');
+      return yogaMaskError(error, message, false);
+    },
+  };
+}

@@ -1,0 +1,310 @@
+// The UpstreamClient: every call to a REST service goes through here (see types.ts).
+// This file wires the pieces together — one keep-alive pool per origin, the per-source
+// breaker, the retry loop — while each policy lives in its own small module.
+import { Readable } from 'node:stream';
+import { Pool } from 'undici';
+import { isTributaryError, type TributaryError } from '../errors.ts';
+import { silentLogger, type Logger } from '../observability/log.ts';
+import type { UpstreamSettings } from '../config/schema.ts';
+import { startAttempt, type Attempt } from './attempt.ts';
+import { cappedStream, declaredLength, discard, readCapped } from './body.ts';
+import { CircuitBreaker, type BreakerState } from './breaker.ts';
+import { upstreamCircuitOpen, upstreamTooLarge, type CallDetail } from './errors.ts';
+import { outgoingHeaders } from './headers.ts';
+import { joinPath, parseEndpoint, type Endpoint } from './path.ts';
+import { parseRetryAfter } from './retry-after.ts';
+import { backoffDelay, isRetryableMethod, isRetryableStatus } from './retry.ts';
+import type { UpstreamClient, UpstreamRequest, UpstreamResponse, UpstreamSource, UpstreamStreamResponse } from './types.ts';
+
+export interface UpstreamClientOptions {
+  readonly sources: readonly UpstreamSource[];
+  readonly logger?: Logger;
+  /** Clock in epoch milliseconds, for the breaker and Retry-After dates. Default `Date.now`. */
+  readonly now?: () => number;
+  /** Waits before a retry. Default: a timer. */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Uniform in [0, 1), for backoff jitter. Default `Math.random`. */
+  readonly random?: () => number;
+}
+
+/** A readiness probe answers quickly or not at all: /readyz must not hang on a dead source. */
+const PROBE_TIMEOUT_MS = 2_000;
+
+interface Source {
+  readonly name: string;
+  readonly settings: UpstreamSettings;
+  readonly endpoint: Endpoint;
+  readonly pool: Pool;
+  readonly breaker: CircuitBreaker;
+}
+
+/** What one attempt of `request()` came to. */
+type Outcome =
+  | { readonly kind: 'answer'; readonly status: number; readonly headers: UpstreamResponse['headers']; readonly body: Buffer }
+  | { readonly kind: 'error'; readonly error: unknown };
+
+export function createUpstreamClient(options: UpstreamClientOptions): UpstreamClient {
+  const logger = options.logger ?? silentLogger;
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const random = options.random ?? Math.random;
+
+  const pools = new Map<string, Pool>();
+  const sources = new Map<string, Source>();
+  let closed = false;
+
+  for (const { name, endpoint, settings } of options.sources) {
+    if (sources.has(name)) throw new Error(`Upstream source "${name}" is declared twice`);
+    const parsed = parseEndpoint(name, endpoint);
+    const breaker = new CircuitBreaker({
+      failureThreshold: settings.breakerFailureThreshold,
+      openMs: settings.breakerOpenMs,
+      now,
+      onChange: (from, to) => {
+        const log = { source: name, from, to };
+        if (to === 'open') logger.warn(log, `circuit for source "${name}" opened`);
+        else logger.info(log, `circuit for source "${name}" is ${to}`);
+      },
+    });
+    sources.set(name, { name, settings, endpoint: parsed, pool: poolFor(parsed.origin, settings), breaker });
+  }
+
+  /**
+   * Sources on one origin share a pool, and so its connections, unless their pool
+   * settings differ; a pool's options are fixed when it is created.
+   */
+  function poolFor(origin: string, settings: UpstreamSettings): Pool {
+    const key = `${origin} ${settings.connections} ${settings.connectTimeoutMs} ${settings.timeoutMs}`;
+    let pool = pools.get(key);
+    if (!pool) {
+      pool = new Pool(origin, {
+        connections: settings.connections,
+        connectTimeout: settings.connectTimeoutMs,
+        // Phase timeouts no longer than the whole exchange may take; the total deadline
+        // per attempt is in attempt.ts. Redirects are not followed: undici 7 core has no
+        // redirect handling, so a 3xx is returned like any answer.
+        headersTimeout: settings.timeoutMs,
+        bodyTimeout: settings.timeoutMs,
+      });
+      pools.set(key, pool);
+    }
+    return pool;
+  }
+
+  function lookup(name: string): Source {
+    const source = sources.get(name);
+    if (!source) throw new Error(`Unknown upstream source "${name}"`);
+    if (closed) throw new Error('The upstream client is closed');
+    return source;
+  }
+
+  function describeCall(source: Source, method: string, target: string): CallDetail {
+    return { method, url: source.endpoint.origin + target };
+  }
+
+  function send(source: Source, request: UpstreamRequest, target: string, detail: CallDetail): Promise<Attempt> {
+    return startAttempt({
+      source: source.name,
+      pool: source.pool,
+      method: request.method,
+      path: target,
+      headers: outgoingHeaders(request.headers),
+      body: request.body ?? null,
+      signal: request.signal,
+      timeoutMs: source.settings.timeoutMs,
+      connectTimeoutMs: source.settings.connectTimeoutMs,
+      detail,
+    });
+  }
+
+  /** One buffered attempt, its outcome recorded with the breaker. */
+  async function attemptOnce(source: Source, request: UpstreamRequest, target: string, detail: CallDetail): Promise<Outcome> {
+    const { maxResponseBytes } = source.settings;
+    const tooLarge = (): TributaryError => upstreamTooLarge(source.name, maxResponseBytes, detail);
+    let attempt: Attempt;
+    try {
+      attempt = await send(source, request, target, detail);
+    } catch (error) {
+      // A caller abort says nothing about the service's health.
+      if (isTributaryError(error)) source.breaker.record(false);
+      return { kind: 'error', error };
+    }
+    // Any status is an answer from a live service; only 5xx counts against it.
+    const healthy = attempt.status < 500;
+    try {
+      // A HEAD answer's Content-Length describes the GET representation (RFC 9110 §8.6), not a body.
+      const length = request.method === 'HEAD' ? undefined : declaredLength(attempt.headers['content-length']);
+      if (length !== undefined && length > maxResponseBytes) {
+        discard(attempt.body);
+        source.breaker.record(healthy);
+        return { kind: 'error', error: tooLarge() };
+      }
+      const body = await readCapped(attempt.body, maxResponseBytes, tooLarge);
+      source.breaker.record(healthy);
+      return { kind: 'answer', status: attempt.status, headers: attempt.headers, body };
+    } catch (raw) {
+      const error = isTributaryError(raw) && raw.code === 'UPSTREAM_RESPONSE_TOO_LARGE' ? raw : attempt.fail(raw);
+      if (isTributaryError(error)) source.breaker.record(error.code === 'UPSTREAM_RESPONSE_TOO_LARGE' ? healthy : false);
+      return { kind: 'error', error };
+    } finally {
+      attempt.finish();
+    }
+  }
+
+  /**
+   * How long to wait before repeating after `outcome`, or undefined to stop here. Only
+   * "try again later" outcomes are repeated: network errors, timeouts and 429/502/503/504.
+   */
+  function retryDelay(source: Source, outcome: Outcome, retry: number): number | undefined {
+    const { retryBaseDelayMs, retryMaxDelayMs } = source.settings;
+    if (outcome.kind === 'error') {
+      const error = outcome.error;
+      const transient = isTributaryError(error) && (error.code === 'UPSTREAM_TIMEOUT' || error.code === 'UPSTREAM_UNAVAILABLE');
+      return transient ? backoffDelay(retry, retryBaseDelayMs, retryMaxDelayMs, random) : undefined;
+    }
+    if (!isRetryableStatus(outcome.status)) return undefined;
+    // The service said when to come back (RFC 9110 §10.2.3). Waiting less would be
+    // ignoring it; waiting longer than we allow ourselves would stall the client, so a
+    // far-off Retry-After ends the retries and the caller gets that answer.
+    const retryAfter = parseRetryAfter(outcome.headers['retry-after'], now());
+    if (retryAfter !== undefined) return retryAfter <= retryMaxDelayMs ? retryAfter : undefined;
+    return backoffDelay(retry, retryBaseDelayMs, retryMaxDelayMs, random);
+  }
+
+  function settle(outcome: Outcome, attempts: number): UpstreamResponse {
+    if (outcome.kind === 'error') throw outcome.error;
+    return { status: outcome.status, headers: outcome.headers, body: outcome.body, attempts };
+  }
+
+  async function request(name: string, request: UpstreamRequest): Promise<UpstreamResponse> {
+    const source = lookup(name);
+    const target = joinPath(source.endpoint.basePath, request.path);
+    const detail = describeCall(source, request.method, target);
+    // A streamed request body is used up by the first attempt, so it cannot be resent.
+    const maxAttempts =
+      isRetryableMethod(request.method) && !(request.body instanceof Readable) ? 1 + source.settings.retries : 1;
+
+    if (!source.breaker.allow()) throw upstreamCircuitOpen(source.name);
+    for (let attempts = 1; ; attempts++) {
+      const outcome = await attemptOnce(source, request, target, detail);
+      // Each attempt counted with the breaker; once it opens, the retries stop too.
+      if (attempts >= maxAttempts || source.breaker.state === 'open') return settle(outcome, attempts);
+      const delay = retryDelay(source, outcome, attempts - 1);
+      if (delay === undefined) return settle(outcome, attempts);
+      logger.warn(
+        {
+          source: source.name,
+          ...detail,
+          attempt: attempts,
+          delayMs: delay,
+          ...(outcome.kind === 'answer' ? { status: outcome.status } : { error: errorSummary(outcome.error) }),
+        },
+        `retrying call to source "${source.name}"`,
+      );
+      await waitUnlessAborted(sleep(delay), request.signal);
+      // Another call may have opened the circuit while this one waited.
+      if (!source.breaker.allow()) return settle(outcome, attempts);
+    }
+  }
+
+  async function stream(name: string, request: UpstreamRequest): Promise<UpstreamStreamResponse> {
+    const source = lookup(name);
+    const target = joinPath(source.endpoint.basePath, request.path);
+    const detail = describeCall(source, request.method, target);
+    const { maxResponseBytes } = source.settings;
+    const tooLarge = (): TributaryError => upstreamTooLarge(source.name, maxResponseBytes, detail);
+
+    if (!source.breaker.allow()) throw upstreamCircuitOpen(source.name);
+    let attempt: Attempt;
+    try {
+      attempt = await send(source, request, target, detail);
+    } catch (error) {
+      if (isTributaryError(error)) source.breaker.record(false);
+      throw error;
+    }
+    // The outcome is judged on the status: once the body is handed over, the consumer
+    // sets the pace, and a slow client must not count against the service.
+    source.breaker.record(attempt.status < 500);
+    const length = request.method === 'HEAD' ? undefined : declaredLength(attempt.headers['content-length']);
+    if (length !== undefined && length > maxResponseBytes) {
+      // Refused before any byte is passed on, so the caller can still answer with an error status.
+      discard(attempt.body);
+      attempt.finish();
+      throw tooLarge();
+    }
+    const body = cappedStream(attempt.body, maxResponseBytes, tooLarge, (err) => attempt.fail(err) as Error, attempt.finish);
+    return { status: attempt.status, headers: attempt.headers, body };
+  }
+
+  async function probe(name: string): Promise<{ reachable: boolean; status?: number; error?: string }> {
+    const source = lookup(name);
+    const target = joinPath(source.endpoint.basePath, '');
+    const detail = describeCall(source, 'GET', target);
+    const timeoutMs = Math.min(source.settings.timeoutMs, PROBE_TIMEOUT_MS);
+    // Straight to the pool: a probe neither asks nor tells the breaker, so /readyz can
+    // watch a source recover without using up the breaker's one half-open call.
+    let attempt: Attempt;
+    try {
+      attempt = await startAttempt({
+        source: source.name,
+        pool: source.pool,
+        method: 'GET',
+        path: target,
+        headers: {},
+        body: null,
+        signal: undefined,
+        timeoutMs,
+        connectTimeoutMs: Math.min(source.settings.connectTimeoutMs, timeoutMs),
+        detail,
+      });
+    } catch (error) {
+      logger.debug({ source: source.name, ...detail, error: errorSummary(error) }, `probe of source "${source.name}" failed`);
+      return { reachable: false, error: isTributaryError(error) ? error.message : `Source "${source.name}" is unavailable` };
+    }
+    // Any status shows the service is there; the body is read (a little) only to keep
+    // the connection reusable.
+    await attempt.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
+    attempt.finish();
+    return { reachable: true, status: attempt.status };
+  }
+
+  function breakerState(name: string): BreakerState {
+    const source = sources.get(name);
+    if (!source) throw new Error(`Unknown upstream source "${name}"`);
+    return source.breaker.state;
+  }
+
+  async function close(): Promise<void> {
+    closed = true;
+    // Graceful: requests in flight finish, then the keep-alive connections are closed.
+    await Promise.all([...pools.values()].map((pool) => pool.close()));
+  }
+
+  return { request, stream, probe, breakerState, close };
+}
+
+/** Resolves when `wait` does, rejects with the signal's reason if the caller aborts first. */
+function waitUnlessAborted(wait: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return wait;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    wait.then(
+      () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
+}
+
+/** For logs: the coded error's detail, or the raw error's message. */
+function errorSummary(error: unknown): unknown {
+  if (isTributaryError(error)) return { code: error.code, ...error.detail };
+  return error instanceof Error ? error.message : String(error);
+}
