@@ -109,7 +109,9 @@ export function createPassthrough(options: PassthroughOptions): Passthrough {
     });
     const body = hasBody(req, declared) ? limitBody(req, settings.maxBodyBytes, abort) : undefined;
 
-    let status: 'waiting' | 'streaming' = 'waiting';
+    // Before the answer's status line goes out an error can still become a JSON answer;
+    // after it, only a cut connection can say the body is incomplete.
+    let answerBody: Readable | undefined;
     try {
       const answer = await upstream.stream(route.name, {
         method,
@@ -118,7 +120,7 @@ export function createPassthrough(options: PassthroughOptions): Passthrough {
         body: body?.stream ?? null,
         signal: abort.signal,
       });
-      status = 'streaming';
+      answerBody = answer.body;
       res.writeHead(answer.status, downstreamResponseHeaders(answer.headers));
       await pipeline(answer.body, res);
       return done();
@@ -126,10 +128,12 @@ export function createPassthrough(options: PassthroughOptions): Passthrough {
       if (body?.tooLarge()) {
         // The cap was hit mid-stream (chunked body, no Content-Length): the upstream saw a
         // truncated request, which it discards because its framing never completed.
-        if (status === 'waiting') sendError(res, 'PAYLOAD_TOO_LARGE', tooLargeMessage(settings.maxBodyBytes), { connection: 'close' });
+        if (answerBody === undefined) sendError(res, 'PAYLOAD_TOO_LARGE', tooLargeMessage(settings.maxBodyBytes), { connection: 'close' });
         else res.destroy();
         return done('PAYLOAD_TOO_LARGE');
       }
+      // Releases the upstream connection if the answer never got piped (writeHead threw).
+      answerBody?.destroy();
       if (abort.signal.aborted) {
         logger.debug({ source: route.name, method }, 'passthrough client went away');
         return done();
@@ -137,9 +141,8 @@ export function createPassthrough(options: PassthroughOptions): Passthrough {
       const code = isTributaryError(err) ? err.code : 'INTERNAL_SERVER_ERROR';
       const fields = { source: route.name, method, code, detail: isTributaryError(err) ? err.detail : undefined, err };
       if (code === 'INTERNAL_SERVER_ERROR') logger.error(fields, 'passthrough failed');
-      else logger.warn(fields, status === 'waiting' ? 'passthrough upstream failed' : 'passthrough upstream failed mid-response');
-      // Once the status line is out the only honest signal left is a cut connection.
-      if (status === 'streaming' || res.headersSent) res.destroy();
+      else logger.warn(fields, answerBody === undefined ? 'passthrough upstream failed' : 'passthrough upstream failed mid-response');
+      if (answerBody !== undefined || res.headersSent) res.destroy();
       // The catalogue text, never err.message: the answer must not carry an upstream URL,
       // host or body, whatever the client library put into its messages.
       else sendError(res, code, ERRORS[code].description);
@@ -152,6 +155,7 @@ export function createPassthrough(options: PassthroughOptions): Passthrough {
 
 /** `<prefix>/<source><remainder>` split on the raw target; undefined when no source is named. */
 function splitTarget(rawUrl: string, prefix: string): { source: string; remainder: string } | undefined {
+  if (!rawUrl.startsWith(prefix)) return undefined;
   const rest = rawUrl.slice(prefix.length);
   if (!rest.startsWith('/')) return undefined;
   const end = rest.slice(1).search(/[/?#]/);
