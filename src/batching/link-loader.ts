@@ -48,10 +48,11 @@ export function setPath(target: Record<string, unknown>, dotted: string, value: 
 /**
  * Splits keys so that no bulk call carries more than `maxBatchSize` keys, nor more
  * query-string bytes than fit in `maxUrlLength` (each key costs `&<arg>=<encoded key>`;
- * 512 bytes are kept for the path and other parameters).
+ * 256 bytes are kept for the path and other parameters). A chunk always holds at
+ * least one key, so a single huge key is still sent.
  */
 export function splitBatch(keys: readonly unknown[], plan: Pick<BulkPlan, 'keysArg' | 'maxBatchSize' | 'maxUrlLength'>): unknown[][] {
-  const budget = Math.max(plan.maxUrlLength - 512, 64);
+  const budget = plan.maxUrlLength - 256;
   const perKeyOverhead = encodeURIComponent(plan.keysArg).length + 2;
   const chunks: unknown[][] = [];
   let chunk: unknown[] = [];
