@@ -145,7 +145,7 @@ export function parseConfig(text: string, file: string): LoadedConfig {
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false });
   if (doc.errors.length) {
     const e = doc.errors[0];
-    const line = e.linePos?.[0]?.line;
+    const line = e.linePos?.[0]?.line ?? (e.pos ? counter.linePos(e.pos[0]).line : undefined);
     throw new TributaryError('CONFIG_PARSE_ERROR', `${file}${line ? `:${line}` : ''}: not valid YAML: ${e.message.split('\n')[0]}`, { extensions: { file, line } });
   }
   const raw = doc.toJS({ maxAliasCount: 100 }) as unknown;
