@@ -13,6 +13,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { GraphQLSchema } from 'graphql';
 import { loadConfig, type LoadedConfig } from './config/load.ts';
 import { buildSchema, type BuildOptions, type BuiltSchema } from './schema/build.ts';
@@ -86,6 +87,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     graphqlEndpoint: generation.config.tributary.server.graphqlPath,
     landingPage: false,
     graphiql: () => ({ title: 'Tributary', defaultQuery: generation.graphiqlQuery }),
+    // GraphiQL's scripts and styles are served inline from the package rather than from
+    // a CDN: gateways often run where browsers (or the gateway) cannot reach one.
+    renderGraphiQL,
     maskedErrors: tributaryMaskedErrors(logger),
     logging: false,
     context: ({ request }) => {
