@@ -7,7 +7,7 @@
 //   4. merge (merge.ts has the clash rule) → root transforms,
 //   5. additionalTypeDefs / additionalResolvers, Tributary links,
 //   6. every link plan wired to the per-request DataLoader layer.
-import { GraphQLSchema, getNamedType, isObjectType, isSpecifiedDirective } from 'graphql';
+import { GraphQLSchema, isSpecifiedDirective } from 'graphql';
 import { mergeSchemas } from '@graphql-tools/schema';
 import { TributaryError } from '../errors.ts';
 import type { LoadedConfig, MeshSourceConfig } from '../config/load.ts';
@@ -171,11 +171,4 @@ export async function buildSchema(config: LoadedConfig, options: BuildOptions): 
   statuses.sort((a, b) => order.get(a.name)! - order.get(b.name)!);
   for (const w of warnings) logger.warn(w);
   return { schema, sources: statuses, warnings, upstream, sdk };
-}
-
-/** Names of the object types reachable from a root field's result; for docs and default queries. */
-export function returnTypeName(schema: GraphQLSchema, rootField: string): string | undefined {
-  const field = schema.getQueryType()?.getFields()[rootField];
-  const named = field ? getNamedType(field.type) : undefined;
-  return named && isObjectType(named) ? named.name : undefined;
 }

@@ -9,7 +9,6 @@ import {
   getNullableType,
   isListType,
   isObjectType,
-  isInterfaceType,
   type GraphQLField,
   type GraphQLFieldResolver,
   type GraphQLObjectType,
@@ -74,18 +73,15 @@ function compileArgs(template: Record<string, unknown> | undefined): (root: unkn
   };
 }
 
-/** Reads a key from the parent: through the field's own resolver when it has one (renamed, `@resolveRootField`). */
-function compileKeyReader(schema: GraphQLSchema, parent: GraphQLObjectType, keyField: string): (root: unknown, context: unknown, info: GraphQLResolveInfo) => unknown {
+/**
+ * Reads a key from the parent: through the field's own resolver when it has one (a
+ * renamed field, `@resolveRootField`), else straight from the REST object — which also
+ * covers a property that a filter transform hid from the schema.
+ */
+function compileKeyReader(parent: GraphQLObjectType, keyField: string): (root: unknown, context: unknown, info: GraphQLResolveInfo) => unknown {
   const path = pathOf(keyField);
-  const first = parent.getFields()[path[0]];
-  if (first?.resolve && path.length === 1) {
-    const resolve = first.resolve;
-    return (root, context, info) => resolve(root, {}, context, info);
-  }
-  if (!first && !isInterfaceType(parent)) {
-    // Not a GraphQL field: it may still be a property of the REST object (hidden by a filter).
-    return (root) => readPath(root, path);
-  }
+  const resolve = path.length === 1 ? parent.getFields()[path[0]]?.resolve : undefined;
+  if (resolve) return (root, context, info) => resolve(root, {}, context, info);
   return (root) => readPath(root, path);
 }
 
@@ -110,7 +106,7 @@ interface LinkSpec {
   result?: string[];
 }
 
-function compile(schema: GraphQLSchema, spec: LinkSpec, batching: BatchingSettings): CompiledLink {
+function compile(spec: LinkSpec, batching: BatchingSettings): CompiledLink {
   const targetResolve = spec.target.resolve;
   if (!targetResolve) fail(`${spec.id}: target field ${spec.target.name} has no resolver.`);
   const result = spec.result;
@@ -122,7 +118,7 @@ function compile(schema: GraphQLSchema, spec: LinkSpec, batching: BatchingSettin
   const manyPerKey = linkField ? isListType(getNullableType(linkField.type)) : false;
   if (spec.keysArg) {
     if (!spec.keyField) fail(`${spec.id}: a batched link needs keyField (the parent field holding the key).`);
-    const readKey = compileKeyReader(schema, spec.parent, spec.keyField);
+    const readKey = compileKeyReader(spec.parent, spec.keyField);
     const targetItem = getNamedType(spec.target.type);
     let valueKey = spec.valueKey;
     if (!valueKey && isObjectType(targetItem)) valueKey = 'id' in targetItem.getFields() ? 'id' : spec.keyField in targetItem.getFields() ? spec.keyField : undefined;
@@ -195,7 +191,6 @@ export function wireTributaryLinks(schema: GraphQLSchema, links: readonly LinkSe
     const parent = parentType(schema, typeName, where);
     const keyPath = pathOf(link.key);
     return compile(
-      schema,
       {
         id: link.field,
         parent,
@@ -243,7 +238,6 @@ export function wireResolveTo(schema: GraphQLSchema, configs: readonly ResolveTo
     const target = rootField(schema, c.sourceTypeName, finalName, where);
     const parent = parentType(schema, c.targetTypeName, where);
     return compile(
-      schema,
       {
         id: `${c.targetTypeName}.${c.targetFieldName}`,
         parent,
