@@ -4,10 +4,24 @@
 //
 // Request pipeline, in order (and why):
 //   node:http ─▶ REST passthrough   raw `req.url` is needed to judge traversal safely,
-//            │                      before any URL normalisation could hide a `..`
+//            │                      before any URL normalisation could hide a `..`;
+//            │                      its `before` hook runs the policies (auth, rate
+//            │                      limit, X-Forwarded-For, cache) after the route,
+//            │                      method, path and size checks, before any upstream call
 //            └▶ Yoga ─▶ health      /healthz and /readyz answer before policies so
 //                                   probes work without credentials
-//                     ─▶ policies   (src/policies) limits, auth, rate limit, cache
+//                     ─▶ policies   (src/policies, in this order)
+//                          body size      Yoga's maxRequestBodySize: 413 before parsing
+//                          error tidying  codes/statuses of refusals (onResultProcess)
+//                          CSRF           simple requests need a header, before the body is read
+//                          auth, global rate limit   onRequest: no body read for a refusal
+//                          operation limits          tokens while parsing; depth, aliases,
+//                                                    directives, cost in (cached) validation
+//                          introspection  off in production
+//                          field rate limits, then response cache   onExecute: limits
+//                                         first so a cache hit still counts
+//                          upstream gate  per-source auth, rate limit and setHeaders, on
+//                                         the context, run by every upstream call
 //                     ─▶ execute    the current schema, swapped atomically on reload
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
@@ -24,6 +38,7 @@ import { createLogger, type Logger } from './observability/log.ts';
 import { tributaryMaskedErrors } from './server/mask-errors.ts';
 import { useHealth } from './server/health.ts';
 import { defaultQuery } from './server/default-query.ts';
+import { createPolicies, policyFingerprint, type Policies } from './policies/index.ts';
 
 export interface GatewayOptions {
   configFile: string;
@@ -53,8 +68,15 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-async function buildGeneration(configFile: string, logger: Logger, onProgress?: BuildOptions['onProgress']): Promise<Generation> {
+async function buildGeneration(
+  configFile: string,
+  logger: Logger,
+  onProgress: BuildOptions['onProgress'],
+  policiesFor: (config: LoadedConfig) => Promise<Policies>,
+): Promise<Generation> {
   const config = await loadConfig(configFile);
+  // Before the schema build: a policy config error fails fast.
+  const policies = await policiesFor(config);
   const built = await buildSchema(config, {
     logger,
     onProgress,
@@ -71,13 +93,23 @@ async function buildGeneration(configFile: string, logger: Logger, onProgress?: 
       })),
     upstream: built.upstream,
     logger: logger.child({ component: 'passthrough' }),
+    hooks: policies.passthrough,
   });
   return { config, built, passthrough, graphiqlQuery: defaultQuery(built.schema) };
 }
 
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const logger = options.logger ?? createLogger();
-  let generation = await buildGeneration(options.configFile, logger, options.onProgress);
+  // Policies are built once, from the first config: Yoga's plugin list is fixed when Yoga
+  // is created. A reload that changes them keeps the running ones and says so.
+  let policies: Policies | undefined;
+  const policiesFor = async (config: LoadedConfig): Promise<Policies> => {
+    if (!policies) policies = await createPolicies({ config, logger: logger.child({ component: 'policies' }) });
+    else if (policies.fingerprint !== policyFingerprint(config)) logger.warn('tributary.policies or a source\'s setHeaders/forwardHeaders changed: restart the gateway to apply policy changes');
+    return policies;
+  };
+  let generation = await buildGeneration(options.configFile, logger, options.onProgress, policiesFor);
+  const active = policies!;
   const servers = new Set<Server>();
 
   const yoga = createYoga<Record<string, unknown>, TributaryContext>({
@@ -86,7 +118,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     schema: () => generation.built.schema,
     graphqlEndpoint: generation.config.tributary.server.graphqlPath,
     landingPage: false,
-    graphiql: () => ({ title: 'Tributary', defaultQuery: generation.graphiqlQuery }),
+    graphiql: active.yoga.graphiql ? () => ({ title: 'Tributary', defaultQuery: generation.graphiqlQuery }) : false,
+    batching: active.yoga.batching,
+    maxRequestBodySize: active.yoga.maxRequestBodySize,
+    cors: active.yoga.cors,
     // GraphiQL's scripts and styles are served inline from the package rather than from
     // a CDN: gateways often run where browsers (or the gateway) cannot reach one.
     renderGraphiQL,
@@ -97,7 +132,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       const context: Partial<TributaryContext> = { requestId: request.headers.get('x-request-id') ?? randomUUID() };
       return sdk ? Object.assign(context, sdk) : context;
     },
-    plugins: [useHealth(() => generation.built), ...(options.plugins ?? [])],
+    plugins: [useHealth(() => generation.built), ...active.yoga.plugins, ...(options.plugins ?? [])],
   });
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
@@ -129,13 +164,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       });
       servers.add(server);
       const address = server.address() as AddressInfo;
-      const shownHost = (host ?? s.host) === '0.0.0.0' || (host ?? s.host) === '::' ? 'localhost' : (host ?? s.host);
+      // Wildcard and loopback binds are shown as "localhost": that is what people type.
+      const bound = host ?? s.host;
+      const shownHost = ['0.0.0.0', '::', '127.0.0.1', '::1'].includes(bound) ? 'localhost' : bound;
       return { server, port: address.port, url: `http://${shownHost}:${address.port}${s.graphqlPath}` };
     },
     async reload() {
       const previous = generation;
       try {
-        const next = await buildGeneration(options.configFile, logger, options.onProgress);
+        const next = await buildGeneration(options.configFile, logger, options.onProgress, policiesFor);
         generation = next;
         // Requests that started on the old generation may still be using its upstream
         // pools; close them once those have had time to finish.
@@ -158,6 +195,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       );
       await generation.built.upstream.close();
       await yoga.dispose?.();
+      await active.close();
     },
   };
 }
