@@ -30,6 +30,13 @@ export const ERRORS = {
   FORBIDDEN: { status: 403, description: 'The credentials do not grant access to this operation or source.' },
   RATE_LIMITED: { status: 429, description: 'Too many requests for this client identity in the current window.' },
   PAYLOAD_TOO_LARGE: { status: 413, description: 'The request body exceeds the configured limit.' },
+  BAD_REQUEST: { status: 400, description: 'The HTTP request is not a GraphQL request the gateway accepts (malformed JSON, batching off, mutation over GET: 405).' },
+  GRAPHQL_PARSE_FAILED: { status: 400, description: 'The GraphQL document is not valid syntax (200 when the client accepts only application/json).' },
+  GRAPHQL_VALIDATION_FAILED: { status: 400, description: 'The GraphQL document does not match the schema (200 when the client accepts only application/json).' },
+  OPERATION_LIMIT_EXCEEDED: { status: 400, description: 'The operation exceeds a limit in tributary.policies.limits (tokens, depth, aliases, directives, cost); extensions.limit names it.' },
+  INTROSPECTION_DISABLED: { status: 400, description: 'Introspection is off (the default when NODE_ENV=production; see tributary.policies.introspection).' },
+  CSRF_HEADER_REQUIRED: { status: 403, description: 'A request a browser could send cross-site without a preflight must carry a CSRF header (tributary.policies.csrf).' },
+  RATE_LIMIT_UNAVAILABLE: { status: 503, description: 'The rate-limit store is down and tributary.policies.rateLimit.onStoreDown is "closed"; retry later.' },
 
   // ---- upstream (a REST service misbehaved; data for other fields is still returned) ----
   UPSTREAM_HTTP_ERROR: { status: 502, description: 'The REST service answered with a non-2xx status.' },

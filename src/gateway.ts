@@ -22,12 +22,18 @@
 //                                         first so a cache hit still counts
 //                          upstream gate  per-source auth, rate limit and setHeaders, on
 //                                         the context, run by every upstream call
-//                     ─▶ execute    the current schema, swapped atomically on reload
+//                     ─▶ execute    the current schema, swapped atomically on reload;
+//                                   Yoga's built-in parse and validation caches (on by
+//                                   default) skip both for a query text seen before, and
+//                                   graphql-jit (server/jit.ts) runs each operation
+//                                   compiled once per schema. It replaces the execute
+//                                   function, so plugins that wrap execution (the
+//                                   response cache) come after it: in envelop a later
+//                                   onExecute wraps what earlier ones set
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { GraphQLSchema } from 'graphql';
 import { loadConfig, type LoadedConfig } from './config/load.ts';
 import { buildSchema, type BuildOptions, type BuiltSchema } from './schema/build.ts';
@@ -37,6 +43,7 @@ import { createPassthrough } from './passthrough/route.ts';
 import { createLogger, type Logger } from './observability/log.ts';
 import { tributaryMaskedErrors } from './server/mask-errors.ts';
 import { useHealth } from './server/health.ts';
+import { useJit } from './server/jit.ts';
 import { defaultQuery } from './server/default-query.ts';
 import { createPolicies, policyFingerprint, type Policies } from './policies/index.ts';
 
@@ -123,8 +130,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     maxRequestBodySize: active.yoga.maxRequestBodySize,
     cors: active.yoga.cors,
     // GraphiQL's scripts and styles are served inline from the package rather than from
-    // a CDN: gateways often run where browsers (or the gateway) cannot reach one.
-    renderGraphiQL,
+    // a CDN: gateways often run where browsers (or the gateway) cannot reach one. Loaded
+    // on the first GraphiQL page only: the inline assets cost ~80 MB of resident memory
+    // in every process, most of which never serve a browser.
+    renderGraphiQL: async (opts) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(opts),
     maskedErrors: tributaryMaskedErrors(logger),
     logging: false,
     context: ({ request }) => {
@@ -132,7 +141,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       const context: Partial<TributaryContext> = { requestId: request.headers.get('x-request-id') ?? randomUUID() };
       return sdk ? Object.assign(context, sdk) : context;
     },
-    plugins: [useHealth(() => generation.built), ...active.yoga.plugins, ...(options.plugins ?? [])],
+    plugins: [useHealth(() => generation.built), ...active.yoga.plugins, useJit(), ...active.yoga.executionWrappers, ...(options.plugins ?? [])],
   });
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {

@@ -4,6 +4,7 @@
 // misspelt key is an error rather than a silently ignored setting. Defaults are written
 // with their units in the key name (Ms, Bytes) so that the schema is the documentation.
 import { z } from 'zod';
+import { PoliciesSettings, SetHeadersSettings } from '../policies/config.ts';
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
@@ -11,7 +12,7 @@ const nonNegativeInt = z.number().int().nonnegative();
 /** Per-source upstream behaviour. Every call to a REST service goes through this. */
 export const UpstreamSettings = z
   .object({
-    /** Time to open a TCP connection before UPSTREAM_UNAVAILABLE. */
+    /** Time to open a TCP connection before UPSTREAM_TIMEOUT. */
     connectTimeoutMs: positiveInt.default(2_000),
     /** Time for the whole exchange (headers and body) before UPSTREAM_TIMEOUT. */
     timeoutMs: positiveInt.default(10_000),
@@ -41,6 +42,8 @@ export const SourceSettings = z
     upstream: UpstreamSettings.default(UpstreamSettings.parse({})),
     /** Client request headers forwarded to this source (GraphQL calls and passthrough), case-insensitive. */
     forwardHeaders: z.array(z.string().min(1)).optional(),
+    /** Headers the gateway sets on every call to this source, from the principal or env (docs/policies.md). */
+    setHeaders: SetHeadersSettings.optional(),
   })
   .strict();
 export type SourceSettings = z.infer<typeof SourceSettings>;
@@ -120,8 +123,8 @@ export const TributarySettings = z
     /** Per-source settings, keyed by the Mesh source name. */
     sources: z.record(z.string(), SourceSettings).default({}),
     links: z.array(LinkSettings).default([]),
-    /** Gateway policies (auth, limits, rate limits, cache); see src/policies. */
-    policies: z.record(z.string(), z.unknown()).default({}),
+    /** Gateway policies (limits, CSRF, auth, rate limits, cache); see docs/policies.md. */
+    policies: PoliciesSettings.default(PoliciesSettings.parse({})),
   })
   .strict();
 export type TributarySettings = z.infer<typeof TributarySettings>;

@@ -1,5 +1,13 @@
 // The REST passthrough: `<prefix>/<source>/<path>` forwarded to the source's endpoint.
-export { createPassthrough, type Passthrough, type PassthroughExtra, type PassthroughOptions, type PassthroughSource } from './route.ts';
+export {
+  createPassthrough,
+  type Passthrough,
+  type PassthroughDecision,
+  type PassthroughExtra,
+  type PassthroughHooks,
+  type PassthroughOptions,
+  type PassthroughSource,
+} from './route.ts';
 export { safeUpstreamPath, type SafePathResult } from './path.ts';
 export {
   createHeaderAllowList,

@@ -27,6 +27,33 @@ export interface PassthroughOptions {
   readonly sources: readonly PassthroughSource[];
   readonly upstream: UpstreamClient;
   readonly logger: Logger;
+  /** Gateway policies (src/policies): auth, rate limits, caching, forwarding fields. */
+  readonly hooks?: PassthroughHooks;
+}
+
+/** What the policies decided about one call, after the route, method, path and size were accepted. */
+export type PassthroughDecision =
+  | { readonly refuse: { readonly code: ErrorCode; readonly message: string; readonly headers?: Readonly<Record<string, string>> } }
+  /** Answered by the gateway itself (a cache hit); the upstream is not called. */
+  | { readonly answer: { readonly status: number; readonly headers: Readonly<Record<string, string | string[]>>; readonly body: Buffer } }
+  | {
+      /** Upstream request fields set by the gateway; they replace the client's, and undefined removes one. */
+      readonly headers?: Readonly<Record<string, string | undefined>>;
+      /** Fields added to the answer (e.g. RateLimit-*). */
+      readonly responseHeaders?: Readonly<Record<string, string>>;
+      /** Awaited once the upstream's status is known, before the answer is written (cache invalidation). */
+      readonly onAnswer?: (status: number) => Promise<void> | void;
+      /** Keep up to this many bytes of the answer body for `onComplete`. */
+      readonly collectBytes?: number;
+      /** Called once the answer went out whole; `body` is undefined when it exceeded `collectBytes`. */
+      readonly onComplete?: (answer: { status: number; headers: Record<string, string | string[]>; body: Buffer | undefined }) => void;
+    };
+
+export interface PassthroughHooks {
+  before(
+    req: IncomingMessage,
+    call: { readonly source: string; readonly method: string; readonly path: string; readonly allow: ReadonlySet<string> },
+  ): Promise<PassthroughDecision>;
 }
 
 export interface PassthroughExtra {
@@ -102,6 +129,18 @@ export function createPassthrough(options: PassthroughOptions): Passthrough {
       return done('PAYLOAD_TOO_LARGE');
     }
 
+    const decision = options.hooks ? await options.hooks.before(req, { source: route.name, method, path: path.path, allow: route.allow }) : undefined;
+    if (decision !== undefined && 'refuse' in decision) {
+      sendError(res, decision.refuse.code, decision.refuse.message, decision.refuse.headers);
+      return done(decision.refuse.code);
+    }
+    if (decision !== undefined && 'answer' in decision) {
+      res.writeHead(decision.answer.status, decision.answer.headers);
+      res.end(method === 'HEAD' ? undefined : decision.answer.body);
+      return done();
+    }
+    const forward = decision;
+
     // The client going away aborts the upstream call instead of letting it run to its timeout.
     const abort = new AbortController();
     res.once('close', () => {
@@ -113,16 +152,22 @@ export function createPassthrough(options: PassthroughOptions): Passthrough {
     // after it, only a cut connection can say the body is incomplete.
     let answerBody: Readable | undefined;
     try {
+      const headers = upstreamRequestHeaders({ incoming: req.headers, allow: route.allow, client: clientOf(req), extra: extra?.headers });
+      if (forward?.headers) applyGatewayHeaders(headers, forward.headers);
       const answer = await upstream.stream(route.name, {
         method,
         path: path.path,
-        headers: upstreamRequestHeaders({ incoming: req.headers, allow: route.allow, client: clientOf(req), extra: extra?.headers }),
+        headers,
         body: body?.stream ?? null,
         signal: abort.signal,
       });
       answerBody = answer.body;
-      res.writeHead(answer.status, downstreamResponseHeaders(answer.headers));
+      if (forward?.onAnswer) await forward.onAnswer(answer.status);
+      const answerHeaders = downstreamResponseHeaders(answer.headers);
+      res.writeHead(answer.status, forward?.responseHeaders ? { ...answerHeaders, ...forward.responseHeaders } : answerHeaders);
+      const collected = forward?.onComplete ? collect(answer.body, forward.collectBytes ?? 0) : undefined;
       await pipeline(answer.body, res);
+      forward?.onComplete?.({ status: answer.status, headers: answerHeaders, body: collected?.() });
       return done();
     } catch (err) {
       if (body?.tooLarge()) {
@@ -206,6 +251,27 @@ function limitBody(req: IncomingMessage, max: number, abort: AbortController): {
     if (!req.complete) stream.destroy(new Error('client aborted the upload'));
   });
   return { stream, tooLarge: () => over };
+}
+
+/** Policy-set upstream fields, minus framing ones; undefined deletes a field the client sent. */
+function applyGatewayHeaders(headers: Record<string, string>, set: Readonly<Record<string, string | undefined>>): void {
+  for (const [rawName, value] of Object.entries(set)) {
+    const name = rawName.toLowerCase();
+    if (name === 'host' || name === 'content-length' || name === 'transfer-encoding' || name === 'connection') continue;
+    if (value === undefined) delete headers[name];
+    else headers[name] = value;
+  }
+}
+
+/** Copies of the chunks going by, dropped once over `max` bytes; read the result after the stream ended. */
+function collect(body: Readable, max: number): () => Buffer | undefined {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  body.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size <= max) chunks.push(chunk);
+  });
+  return () => (size <= max ? Buffer.concat(chunks, size) : undefined);
 }
 
 function clientOf(req: IncomingMessage) {

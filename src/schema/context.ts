@@ -13,8 +13,16 @@ export interface TributaryContext {
   requestId?: string;
   /** Set by the auth policy when a credential was verified. */
   principal?: { subject?: string; claims?: Record<string, unknown>; kind: 'jwt' | 'apiKey' } | undefined;
+  /**
+   * Set by the policies (src/policies) only when some source has per-source rules; called
+   * before each upstream call a field makes. It throws a coded error to refuse the call
+   * (an error on that field only) or returns request fields to set (undefined removes one).
+   */
+  upstreamGate?: (source: string) => UpstreamGateResult | Promise<UpstreamGateResult>;
   [key: string]: unknown;
 }
+
+export type UpstreamGateResult = Readonly<Record<string, string | undefined>> | undefined;
 
 /** Lower-case header object of the incoming request, computed once per request. */
 export function requestHeadersOf(context: TributaryContext): Record<string, string> {

@@ -339,6 +339,17 @@ export function compileRestOperation(options: CompileOptions): RestOperation {
           if (v !== undefined && headers[name] === undefined) headers[name] = v;
         }
       }
+      // Per-source policies (auth, rate limit, gateway-set headers) before any byte goes out.
+      const gate = context?.upstreamGate;
+      if (gate) {
+        const pending = gate(transport.name);
+        const set = pending instanceof Promise ? await pending : pending;
+        for (const name in set) {
+          const value = set[name];
+          if (value === undefined) delete headers[name];
+          else headers[name] = value;
+        }
+      }
       const body = sendsBody ? await encodeBody(args, context, headers) : undefined;
       const response = await upstream.request(transport.name, { method, path, headers, body, signal: context?.request?.signal });
       return decode(response, path, args);

@@ -11,12 +11,47 @@ export type PathPart = string | ((args: Record<string, unknown>, context: unknow
 /** The value placed in one path segment, refused if it could still mean "here" or "up". */
 export function encodePathSegment(value: unknown, where: string): string {
   const text = value instanceof Date ? value.toISOString() : String(value);
-  if (text === '.' || text === '..') {
+  if (isDotSegment(text) || isDotSegment(percentDecoded(text))) {
     throw new TributaryError('BAD_USER_INPUT', `Argument "${where}" may not be "${text}": a path segment cannot be a dot-segment.`, {
       extensions: { argumentName: where },
     });
   }
-  return encodeURIComponent(text);
+  // Encoded, CR and LF would be harmless on the wire, but a service that decodes the path
+  // into a log line or a header would be open to injection; no identifier needs them.
+  if (CONTROL.test(text)) {
+    throw new TributaryError('BAD_USER_INPUT', `Argument "${where}" may not contain control characters (such as CR or LF).`, { extensions: { argumentName: where } });
+  }
+  // encodeURIComponent leaves only unreserved characters and !*'() literal, so `/`, `?`,
+  // `#`, `%`, CR, LF and NUL are data in one segment, never structure. A lone surrogate
+  // cannot be encoded (it throws URIError): refused as bad input, not an unexpected error.
+  try {
+    return encodeURIComponent(text);
+  } catch {
+    throw new TributaryError('BAD_USER_INPUT', `Argument "${where}" is not valid Unicode text.`, { extensions: { argumentName: where } });
+  }
+}
+
+const CONTROL = /\p{Cc}/u;
+
+/**
+ * Whether a server could read `text` as `.` or `..`: as written, NFKC-folded (`．．`,
+ * U+FF0E, is what a normalising server sees as `..`) or trimmed. A value such as
+ * `../admin` is not one: its `/` is sent as `%2F`, data inside one segment.
+ */
+function isDotSegment(text: string | undefined): boolean {
+  if (text === undefined) return false;
+  const folded = text.normalize('NFKC').trim();
+  return folded === '.' || folded === '..';
+}
+
+/** `%2e%2e` is sent as `%252e%252e`, which a server that decodes twice reads as `..`. */
+function percentDecoded(text: string): string | undefined {
+  if (!text.includes('%')) return undefined;
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
 }
 
 function readPath(obj: unknown, path: readonly string[]): unknown {
@@ -47,6 +82,12 @@ export function compilePathTemplate(template: string, fieldCoordinate: string): 
         const value = readPath(args, path);
         if (value == null) {
           throw new TributaryError('BAD_USER_INPUT', `Argument "${argName}" of ${fieldCoordinate} is required to build the request path.`, {
+            extensions: { argumentName: argName },
+          });
+        }
+        // An empty segment changes the resource (`/users//posts`, or `/users/` — the list).
+        if (value === '') {
+          throw new TributaryError('BAD_USER_INPUT', `Argument "${argName}" of ${fieldCoordinate} may not be empty: it is a path segment.`, {
             extensions: { argumentName: argName },
           });
         }

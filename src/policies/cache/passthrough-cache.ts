@@ -1,0 +1,88 @@
+// The passthrough's HTTP cache for GETs, for sources with a `source` cache rule, as the
+// upstream's Cache-Control allows (http-freshness.ts) and never longer than the rule's
+// TTL. Entries are keyed by source, path and session — the principal plus every request
+// field the upstream would see — so one user's answer is never served to another.
+// Any unsafe request to a source that succeeds (a passthrough POST, a GraphQL mutation)
+// invalidates that source's entries (RFC 9111 §4.4, widened from the URI to the source)
+// by bumping a per-source generation that every entry records.
+import { createHash } from 'node:crypto';
+import type { Logger } from '../../observability/log.ts';
+import { cacheLookups, storeErrors } from '../metrics.ts';
+import { clientRefusesStored, sharedFreshnessMs } from './http-freshness.ts';
+import type { KvStore } from './kv.ts';
+
+export interface StoredAnswer {
+  readonly status: number;
+  readonly headers: Record<string, string | string[]>;
+  readonly body: Buffer;
+}
+
+export interface PassthroughCache {
+  /** Whether GETs of this source are cached at all. */
+  covers(source: string): boolean;
+  /** The key for a request, or undefined when this request must bypass the cache. */
+  keyFor(source: string, path: string, session: string, headers: Readonly<Record<string, string | string[] | undefined>>): string | undefined;
+  lookup(source: string, key: string): Promise<{ hit: StoredAnswer; generation: number } | { generation: number } | undefined>;
+  store(source: string, key: string, generation: number, answer: StoredAnswer, requestHadAuthorization: boolean): void;
+  /** Resolves once later lookups will miss; never rejects. */
+  invalidate(source: string): Promise<void>;
+}
+
+interface Entry {
+  g: number;
+  s: number;
+  h: Record<string, string | string[]>;
+  b: string;
+  at: number;
+}
+
+export function createPassthroughCache(options: {
+  kv: KvStore;
+  prefix: string;
+  ttlBySource: ReadonlyMap<string, number>;
+  maxEntryBytes: number;
+  logger: Logger;
+  now?: () => number;
+}): PassthroughCache {
+  const { kv, prefix, ttlBySource, maxEntryBytes, logger } = options;
+  const now = options.now ?? Date.now;
+  const generationKey = (source: string) => `${prefix}pt:${source}:gen`;
+  const failed = (operation: string) => (error: unknown) => {
+    storeErrors.inc({ policy: 'cache', outcome: 'bypassed' });
+    logger.debug({ err: error, operation }, 'passthrough cache store failed; serving uncached');
+    return undefined;
+  };
+
+  return {
+    covers: (source) => ttlBySource.has(source),
+    keyFor(source, path, session, headers) {
+      // Conditional and range requests are the client's own cache talking to the service.
+      if (clientRefusesStored(headers) || headers.range !== undefined || headers['if-none-match'] !== undefined || headers['if-modified-since'] !== undefined) return undefined;
+      const digest = createHash('sha256').update(path).update('\n').update(session).digest('base64url');
+      return `${prefix}pt:${source}:${digest}`;
+    },
+    async lookup(source, key) {
+      const found = await kv.mget([generationKey(source), key]).catch(failed('get'));
+      if (found === undefined) return undefined;
+      const generation = Number(found[0] ?? 0);
+      const entry = found[1] === undefined ? undefined : (JSON.parse(found[1]) as Entry);
+      if (entry === undefined || entry.g !== generation) {
+        cacheLookups.inc({ kind: 'passthrough', result: 'miss' });
+        return { generation };
+      }
+      cacheLookups.inc({ kind: 'passthrough', result: 'hit' });
+      const age = Math.max(0, Math.floor((now() - entry.at) / 1000));
+      return { generation, hit: { status: entry.s, headers: { ...entry.h, age: String(age) }, body: Buffer.from(entry.b, 'base64') } };
+    },
+    store(source, key, generation, answer, requestHadAuthorization) {
+      const ttl = Math.min(sharedFreshnessMs(answer.status, answer.headers, requestHadAuthorization), ttlBySource.get(source) ?? 0);
+      if (ttl <= 0 || answer.body.length > maxEntryBytes) return;
+      const { age: _age, date: _date, ...headers } = answer.headers;
+      const entry: Entry = { g: generation, s: answer.status, h: headers, b: answer.body.toString('base64'), at: now() };
+      void kv.set(key, JSON.stringify(entry), ttl).catch(failed('set'));
+    },
+    async invalidate(source) {
+      if (ttlBySource.has(source)) await kv.incr(generationKey(source)).catch(failed('invalidate'));
+    },
+  };
+}

@@ -1,0 +1,172 @@
+// The gateway policies, composed once from config: what gateway.ts wires into Yoga and
+// the passthrough. Secure defaults (body size, CSRF, operation limits, introspection,
+// GraphiQL and field suggestions in production, CORS off) are always there; auth, rate
+// limits, caching and per-source header rules only when configured, so an unconfigured
+// policy adds no hook and no work to a request.
+import type { Plugin } from 'graphql-yoga';
+import type { LoadedConfig } from '../config/load.ts';
+import type { Logger } from '../observability/log.ts';
+import type { PassthroughHooks } from '../passthrough/index.ts';
+import { createAuthenticator, type Authenticator } from './auth/authenticator.ts';
+import { createPassthroughCache, type PassthroughCache } from './cache/passthrough-cache.ts';
+import { memoryKv, redisKv } from './cache/kv.ts';
+import { memoryResponseStore, redisResponseStore, resilientResponseStore } from './cache/stores.ts';
+import { useGraphqlCache } from './cache/use-graphql-cache.ts';
+import { createClientAddressResolver } from './client-address.ts';
+import { useCsrf } from './csrf.ts';
+import { useGraphqlRequestPolicies } from './graphql-request.ts';
+import { useIntrospectionDisabled } from './introspection.ts';
+import { useOperationLimits } from './limits.ts';
+import { createPassthroughPolicy } from './passthrough-policy.ts';
+import { usePolicyErrors } from './policy-errors.ts';
+import { memoryCounters, redisCounters } from './rate-limit/counters.ts';
+import { createRateLimiter, type RateLimiter } from './rate-limit/limiter.ts';
+import { createRedisConnections } from './redis.ts';
+import { compileSetHeaders, type HeaderRules } from './set-headers.ts';
+import { TributaryError } from '../errors.ts';
+
+export interface Policies {
+  /** Yoga options the policies decide. */
+  readonly yoga: {
+    readonly graphiql: boolean;
+    readonly batching: false | { limit: number };
+    readonly maxRequestBodySize: number;
+    readonly cors: false | { origin: string[]; credentials: boolean; maxAge: number; methods: string[] };
+    /** In pipeline order; see the comment block in gateway.ts. */
+    readonly plugins: Plugin[];
+    /** Plugins that wrap the execute function (response cache): after any plugin that replaces it (graphql-jit). */
+    readonly executionWrappers: Plugin[];
+  };
+  readonly passthrough: PassthroughHooks;
+  /** A digest of the settings this was built from; a reload with other settings needs a restart. */
+  readonly fingerprint: string;
+  close(): Promise<void>;
+}
+
+export interface PolicyOptions {
+  readonly config: LoadedConfig;
+  readonly logger: Logger;
+  /** Defaults to `process.env.NODE_ENV`. */
+  readonly nodeEnv?: string;
+  /** Clock for token expiry checks (tests). */
+  readonly now?: () => number;
+}
+
+const WHERE = 'tributary.policies';
+
+/** The parts of the config the policies are built from. */
+export function policyFingerprint(config: LoadedConfig): string {
+  const sources = Object.fromEntries(Object.entries(config.tributary.sources).map(([name, s]) => [name, [s.setHeaders, s.forwardHeaders]]));
+  return JSON.stringify([config.tributary.policies, sources, config.tributary.server.graphqlPath]);
+}
+
+export async function createPolicies(options: PolicyOptions): Promise<Policies> {
+  const { config, logger } = options;
+  const settings = config.tributary.policies;
+  const production = (options.nodeEnv ?? process.env.NODE_ENV) === 'production';
+  const sourceNames = config.mesh.sources.map((s) => s.name);
+  const redis = createRedisConnections(logger.child({ component: 'policy-store' }));
+
+  try {
+    const clientAddress = createClientAddressResolver(settings.trustedProxies, `${WHERE}.trustedProxies`);
+    const authenticator: Authenticator | undefined = settings.auth ? createAuthenticator(settings.auth, sourceNames, `${WHERE}.auth`, options.now) : undefined;
+    const limiter: RateLimiter | undefined = settings.rateLimit
+      ? createRateLimiter(settings.rateLimit, {
+          counters:
+            settings.rateLimit.store === 'redis'
+              ? redisCounters(redis.get(settings.rateLimit.redisUrl, `${WHERE}.rateLimit`), settings.rateLimit.keyPrefix)
+              : memoryCounters(settings.rateLimit.keyPrefix),
+          knownSources: sourceNames,
+          logger,
+          where: `${WHERE}.rateLimit`,
+        })
+      : undefined;
+
+    const headerRules = new Map<string, HeaderRules>();
+    for (const [name, source] of Object.entries(config.tributary.sources)) {
+      if (source.setHeaders && Object.keys(source.setHeaders).length > 0) headerRules.set(name, compileSetHeaders(source.setHeaders, `tributary.sources.${name}.setHeaders`));
+    }
+
+    const cacheSettings = settings.cache;
+    let passthroughCache: PassthroughCache | undefined;
+    const cachePlugins: Plugin[] = [];
+    if (cacheSettings && cacheSettings.rules.length > 0) {
+      cacheSettings.rules.forEach((rule, i) => {
+        if (rule.source !== undefined && !sourceNames.includes(rule.source)) {
+          throw new TributaryError('CONFIG_INVALID', `${WHERE}.cache.rules[${i}].source: no Mesh source is named "${rule.source}"; known: ${sourceNames.join(', ')}.`);
+        }
+      });
+      const client = cacheSettings.store === 'redis' ? redis.get(cacheSettings.redisUrl, `${WHERE}.cache`) : undefined;
+      const sourceTtl = new Map(cacheSettings.rules.flatMap((r) => (r.source !== undefined ? [[r.source, r.ttlMs] as const] : [])));
+      if (cacheSettings.passthrough.enabled && sourceTtl.size > 0) {
+        passthroughCache = createPassthroughCache({
+          kv: client ? redisKv(client) : memoryKv(cacheSettings.maxEntries),
+          prefix: cacheSettings.keyPrefix,
+          ttlBySource: sourceTtl,
+          maxEntryBytes: cacheSettings.passthrough.maxEntryBytes,
+          logger,
+        });
+      }
+      const store = resilientResponseStore(client ? redisResponseStore(client, cacheSettings.keyPrefix) : memoryResponseStore(cacheSettings.maxEntries), logger);
+      cachePlugins.push(...useGraphqlCache({ store, rules: cacheSettings.rules, sessionHeaders: sessionHeaders(config), headerRules, passthroughCache }));
+    }
+
+    const needsGate =
+      headerRules.size > 0 ||
+      (authenticator?.sourcesRequiringAuth.size ?? 0) > 0 ||
+      (limiter?.bySource.size ?? 0) > 0 ||
+      cacheSettings?.rules.some((r) => r.source !== undefined) === true ||
+      passthroughCache !== undefined;
+    const requestPolicies =
+      authenticator || limiter || needsGate || cachePlugins.length > 0
+        ? useGraphqlRequestPolicies({ graphqlPath: config.tributary.server.graphqlPath, clientAddress, authenticator, limiter, headerRules, needsGate })
+        : [];
+
+    const { limits, csrf, cors } = settings;
+    const plugins: Plugin[] = [
+      usePolicyErrors(),
+      ...(csrf.enabled ? [useCsrf(csrf.requestHeaders)] : []),
+      ...requestPolicies,
+      ...useOperationLimits(limits, { hideFieldSuggestions: !(settings.fieldSuggestions ?? !production) }),
+      ...((settings.introspection ?? !production) ? [] : [useIntrospectionDisabled()]),
+    ];
+
+    await redis.ready(2_000);
+    return {
+      yoga: {
+        graphiql: settings.graphiql ?? !production,
+        batching: limits.maxBatch > 0 ? { limit: limits.maxBatch } : false,
+        maxRequestBodySize: limits.maxBodyBytes,
+        cors: cors && cors.origins.length > 0 ? { origin: cors.origins, credentials: cors.credentials, maxAge: cors.maxAgeSec, methods: ['GET', 'POST'] } : false,
+        plugins,
+        executionWrappers: cachePlugins,
+      },
+      passthrough: createPassthroughPolicy({
+        clientAddress,
+        authenticator,
+        limiter,
+        headerRules,
+        cache: passthroughCache,
+        maxEntryBytes: cacheSettings?.passthrough.maxEntryBytes ?? 0,
+      }),
+      fingerprint: policyFingerprint(config),
+      close: () => redis.close(),
+    };
+  } catch (error) {
+    await redis.close();
+    throw error;
+  }
+}
+
+/**
+ * Request headers whose values can reach a service from /graphql, so two requests
+ * differing in them must not share a cache entry: every source's forwarded headers and
+ * any header Mesh config reads as `{context.headers.<name>}`.
+ */
+function sessionHeaders(config: LoadedConfig): string[] {
+  const names = new Set<string>();
+  for (const source of Object.values(config.tributary.sources)) for (const h of source.forwardHeaders ?? []) names.add(h.toLowerCase());
+  const text = JSON.stringify(config.mesh);
+  for (const m of text.matchAll(/context\.headers(?:\.([A-Za-z0-9_-]+)|\[\\?['"]([^'"\\]+)\\?['"]\])/g)) names.add((m[1] ?? m[2]!).toLowerCase());
+  return [...names].sort();
+}

@@ -1,0 +1,47 @@
+// How policy refusals look on /graphql. Errors raised in validation or parsing get their
+// code and status here; `usePolicyErrors` then makes the status stick (Yoga would
+// otherwise answer 200 to an application/json client, GraphQL-over-HTTP §6.4.1) and
+// tidies what Yoga itself puts in front of clients: its code for an oversized body
+// becomes the catalogue's PAYLOAD_TOO_LARGE (the passthrough's code for the same thing),
+// and `extensions.originalError` — the JSON parser's message — is not sent.
+import type { GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { ERRORS, type ErrorCode } from '../errors.ts';
+
+const POLICY_STATUS = Symbol('tributary.policyStatus');
+
+/** Gives a GraphQL error a catalogue code and makes its HTTP status final. */
+export function markRefusal(error: GraphQLError, code: ErrorCode, extra: Record<string, unknown> = {}): void {
+  const extensions = error.extensions as Record<string, unknown>;
+  Object.assign(extensions, extra, { code, http: { status: ERRORS[code].status, spec: false } });
+  Object.defineProperty(error, POLICY_STATUS, { value: ERRORS[code].status });
+}
+
+interface SerializableError {
+  extensions?: Record<string, unknown>;
+  [POLICY_STATUS]?: number;
+}
+
+function tidy(error: SerializableError): void {
+  const extensions = error.extensions;
+  if (!extensions) return;
+  if ('originalError' in extensions) delete extensions.originalError;
+  if (extensions.code === 'REQUEST_ENTITY_TOO_LARGE') extensions.code = 'PAYLOAD_TOO_LARGE';
+  // A body that is not JSON, or a batch when batching is off, is not a well-formed
+  // GraphQL-over-HTTP request at all: 400 whatever the client accepts (§6.4.1 covers only well-formed ones).
+  if (extensions.code === 'BAD_REQUEST' && typeof extensions.http === 'object' && extensions.http !== null) extensions.http = { ...extensions.http, spec: false };
+  const status = error[POLICY_STATUS];
+  // Yoga's parse step sets `spec` after our onReject ran; restore the refusal's status.
+  if (status !== undefined) extensions.http = { status, spec: false };
+}
+
+export function usePolicyErrors(): Plugin {
+  return {
+    onResultProcess({ result }) {
+      for (const one of Array.isArray(result) ? result : [result]) {
+        const errors = (one as { errors?: readonly SerializableError[] }).errors;
+        if (errors) for (const error of errors) tidy(error);
+      }
+    },
+  };
+}
