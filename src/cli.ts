@@ -56,6 +56,34 @@ program
   .option('-c, --config <file>', 'config file', DEFAULT_CONFIG_FILE)
   .action(async (opts) => (await import('./commands/schema.ts')).printUnifiedSchema(opts));
 
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a number of seconds > 0, found "${value}"`);
+  return n;
+}
+
+const sources = program.command('sources').description('Add an OpenAPI source to the config, or check a spec on its own.');
+
+sources
+  .command('add')
+  .description('Load and check a spec, then add it as a source to the config (comments and key order are kept); prints its root fields.')
+  .argument('<name>', 'source name (letters, digits, _)')
+  .argument('<spec>', 'OpenAPI/Swagger file, folder of files with relative $refs, or URL')
+  .option('-c, --config <file>', 'config file', DEFAULT_CONFIG_FILE)
+  .option('-e, --endpoint <url>', "base URL of the service (default: the spec's first server)")
+  .option('--prefix <prefix>', 'prefix for its type and root field names (a Mesh prefix transform), to avoid clashes')
+  .action(async (name, spec, opts) => (await import('./commands/sources.ts')).sourcesAdd(name, spec, opts));
+
+sources
+  .command('check')
+  .description('Load one spec on its own: schema produced?, field and type counts, warnings with JSON pointers, time, peak memory. Exits 0 when a schema was produced.')
+  .argument('<spec>', 'OpenAPI/Swagger file, folder of files with relative $refs, or URL')
+  .option('--json', 'print exactly one JSON object on stdout (logs go to stderr)')
+  .option('-e, --endpoint <url>', "base URL of the service (default: the spec's first server)")
+  .option('--timeout <seconds>', 'time limit of one loader run (default: 60 s + 10 s per MB)', seconds)
+  .option('--plain', "GraphQL Mesh's loader alone: no repairs, no skipping of failing operations (to compare)")
+  .action(async (spec, opts) => (await import('./commands/sources.ts')).sourcesCheck(spec, opts));
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {

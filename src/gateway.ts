@@ -11,7 +11,10 @@
 //            └▶ Yoga ─▶ health      /healthz and /readyz answer before policies so
 //                                   probes work without credentials
 //                     ─▶ policies   (src/policies, in this order)
-//                          body size      Yoga's maxRequestBodySize: 413 before parsing
+//                          body size      413 before parsing: Yoga's maxRequestBodySize
+//                                         check, done by server/body-limit.ts (last
+//                                         plugin, where Yoga puts its own) without a
+//                                         per-request stream when Content-Length is valid
 //                          error tidying  codes/statuses of refusals (onResultProcess)
 //                          CSRF           simple requests need a header, before the body is read
 //                          auth, global rate limit   onRequest: no body read for a refusal
@@ -44,6 +47,7 @@ import { createLogger, type Logger } from './observability/log.ts';
 import { tributaryMaskedErrors } from './server/mask-errors.ts';
 import { useHealth } from './server/health.ts';
 import { useJit } from './server/jit.ts';
+import { useRequestBodyLimit } from './server/body-limit.ts';
 import { defaultQuery } from './server/default-query.ts';
 import { createPolicies, policyFingerprint, type Policies } from './policies/index.ts';
 
@@ -127,7 +131,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     landingPage: false,
     graphiql: active.yoga.graphiql ? () => ({ title: 'Tributary', defaultQuery: generation.graphiqlQuery }) : false,
     batching: active.yoga.batching,
-    maxRequestBodySize: active.yoga.maxRequestBodySize,
+    maxRequestBodySize: false,
     cors: active.yoga.cors,
     // GraphiQL's scripts and styles are served inline from the package rather than from
     // a CDN: gateways often run where browsers (or the gateway) cannot reach one. Loaded
@@ -141,7 +145,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       const context: Partial<TributaryContext> = { requestId: request.headers.get('x-request-id') ?? randomUUID() };
       return sdk ? Object.assign(context, sdk) : context;
     },
-    plugins: [useHealth(() => generation.built), ...active.yoga.plugins, useJit(), ...active.yoga.executionWrappers, ...(options.plugins ?? [])],
+    plugins: [useHealth(() => generation.built), ...active.yoga.plugins, useJit(), ...active.yoga.executionWrappers, ...(options.plugins ?? []), useRequestBodyLimit(active.yoga.maxRequestBodySize)],
   });
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {

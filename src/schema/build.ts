@@ -16,6 +16,7 @@ import type { UpstreamClient, UpstreamSource } from '../upstream/types.ts';
 import { UpstreamSettings } from '../config/schema.ts';
 import { loadAnnotatedSource, makeExecutableSource, type AnnotatedSource, type OpenApiHandlerConfig } from './source.ts';
 import { applyTransforms } from './transforms.ts';
+import { formatWarning } from '../sources/spec-warning.ts';
 import { mergeSourceSchemas } from './merge.ts';
 import { RESOLVE_TO_DIRECTIVE, buildInContextSdk, loadAdditionalResolvers, loadAdditionalTypeDefs, resolveToFromTypeDefs } from './additional.ts';
 import { linkTypeDefs, wireResolveTo, wireTributaryLinks } from './links.ts';
@@ -47,7 +48,7 @@ export interface BuildOptions {
   /** Reuse annotated schemas of unchanged sources (live reload); keyed by source name. */
   loadSource?: (source: MeshSourceConfig, handler: OpenApiHandlerConfig) => Promise<AnnotatedSource>;
   /** Called for each phase and source, for progress display. */
-  onProgress?: (phase: 'read' | 'generate' | 'merge', source?: string) => void;
+  onProgress?: (phase: 'read' | 'dereference' | 'generate' | 'merge', source?: string) => void;
 }
 
 function openapiHandler(source: MeshSourceConfig): OpenApiHandlerConfig {
@@ -75,10 +76,10 @@ export async function buildSchema(config: LoadedConfig, options: BuildOptions): 
       const started = performance.now();
       try {
         const handler = openapiHandler(source);
-        options.onProgress?.('read', source.name);
         const annotated = options.loadSource
           ? await options.loadSource(source, handler)
-          : await loadAnnotatedSource(source.name, handler, { cwd: config.dir, logger });
+          : await loadAnnotatedSource(source.name, handler, { cwd: config.dir, logger, onProgress: (phase) => options.onProgress?.(phase, source.name) });
+        for (const w of annotated.warnings ?? []) warnings.push(`Source "${source.name}": ${formatWarning(w)}`);
         if (!annotated.endpoint) throw new TributaryError('SOURCE_LOAD_FAILED', `Source "${source.name}": no endpoint. Set handler.openapi.endpoint, or give the OpenAPI document a "servers" entry.`);
         loaded.push({ source, handler, annotated });
       } catch (error) {

@@ -49,28 +49,43 @@ function pathOf(dotted: string): string[] {
   return dotted.replace(/\[(\w+)\]/g, '.$1').split('.').filter(Boolean);
 }
 
-/** Interpolates Mesh-style `{root.x}` / `{args.x}` / `{context.x}` / `{env.X}` values. */
-function compileArgs(template: Record<string, unknown> | undefined): (root: unknown, args: unknown, context: unknown, info: unknown) => Record<string, unknown> {
-  const entries: Array<[string, unknown]> = [];
+type ArgsBuilder = ((root: unknown, args: unknown, context: unknown, info: unknown) => Record<string, unknown>) & {
+  /** No arguments at all: callers skip the call (and the per-request object it would make). */
+  readonly empty: boolean;
+};
+
+/**
+ * Interpolates Mesh-style `{root.x}` / `{args.x}` / `{context.x}` / `{env.X}` values. Each
+ * value is classified once here — a constant, exactly one expression (read by a
+ * pre-split path, which keeps the value's type: an id stays a number), or a template
+ * for Mesh's interpolator — so that a link field, run once per parent object, does no
+ * regex or string splitting per call.
+ */
+function compileArgs(template: Record<string, unknown> | undefined): ArgsBuilder {
+  const entries: Array<{ path: string; value: (scope: () => Record<string, unknown>) => unknown }> = [];
   const walk = (value: unknown, path: string) => {
     if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
       for (const [k, v] of Object.entries(value)) walk(v, path ? `${path}.${k}` : k);
-    } else entries.push([path, value]);
+      return;
+    }
+    const single = typeof value === 'string' ? /^\{([^{}]+)\}$/.exec(value) : null;
+    if (single) {
+      const at = pathOf(single[1].trim());
+      entries.push({ path, value: (scope) => readPath(scope(), at) });
+    } else if (typeof value === 'string' && value.includes('{')) {
+      entries.push({ path, value: (scope) => stringInterpolator.parse(value, scope()) });
+    } else {
+      entries.push({ path, value: () => value });
+    }
   };
   walk(template ?? {}, '');
-  return (root, args, context, info) => {
+  const build = (root: unknown, args: unknown, context: unknown, info: unknown) => {
     const out: Record<string, unknown> = {};
-    for (const [path, value] of entries) {
-      let v = value;
-      if (typeof value === 'string' && value.includes('{')) {
-        // A template that is exactly one expression keeps the value's type (an id stays a number).
-        const single = /^\{([^{}]+)\}$/.exec(value);
-        v = single ? readPath({ root, args, context, info, env: process.env }, pathOf(single[1].trim())) : stringInterpolator.parse(value, { root, args, context, info, env: process.env });
-      }
-      setPath(out, path, v);
-    }
+    const scope = () => ({ root, args, context, info, env: process.env });
+    for (const entry of entries) setPath(out, entry.path, entry.value(scope));
     return out;
   };
+  return Object.assign(build, { empty: entries.length === 0 });
 }
 
 /**
@@ -101,8 +116,8 @@ interface LinkSpec {
   keysArg?: string;
   valueKey?: string;
   /** Per-key mode: builds the target's arguments from the parent. */
-  perKeyArgs?: ReturnType<typeof compileArgs>;
-  fixedArgs: ReturnType<typeof compileArgs>;
+  perKeyArgs?: (root: unknown, args: unknown, context: unknown, info: unknown) => Record<string, unknown>;
+  fixedArgs: ArgsBuilder;
   result?: string[];
 }
 
@@ -125,19 +140,27 @@ function compile(spec: LinkSpec, batching: BatchingSettings): CompiledLink {
     if (!valueKey) fail(`${spec.id}: cannot tell which field of ${targetItem.name} holds the key; set valueKeyField (Mesh) or valueKey (Tributary).`);
     const plan = { kind: 'bulk' as const, keysArg: spec.keysArg, valueKey: pathOf(valueKey), maxBatchSize: batching.maxBatchSize, maxUrlLength: batching.maxUrlLength, manyPerKey };
     const fixedArgs = spec.fixedArgs;
+    const noArgs = {};
     // The key field may itself hold a list of keys (`productIds: [ID]`): load them all.
+    const load = (key: unknown, root: unknown, args: unknown, context: TributaryContext, info: GraphQLResolveInfo) => {
+      if (key == null) return null;
+      const extra = fixedArgs.empty ? noArgs : fixedArgs(root, args, context, info);
+      const loaderId = fixedArgs.empty ? spec.id : `${spec.id}:${JSON.stringify(extra)}`;
+      const keyIsList = Array.isArray(key);
+      const loader =
+        context.loaders?.get(loaderId) ?? loaderFor(context, loaderId, () => createBulkLoader(spec.id, { ...plan, manyPerKey: manyPerKey && !keyIsList }, call, extra, context, info));
+      return keyIsList ? loader.loadMany(key as unknown[]) : loader.load(key);
+    };
     return {
       id: spec.id,
       parent: spec.parent,
       fieldName: spec.fieldName,
-      resolve: async function bulkLinkResolver(root, args, context, info) {
-        const key = await readKey(root, context, info);
-        if (key == null) return null;
-        const extra = fixedArgs(root, args, context, info);
-        const loaderId = Object.keys(extra).length ? `${spec.id}:${JSON.stringify(extra)}` : spec.id;
-        const keyIsList = Array.isArray(key);
-        const loader = loaderFor(context, loaderId, () => createBulkLoader(spec.id, { ...plan, manyPerKey: manyPerKey && !keyIsList }, call, extra, context, info));
-        return keyIsList ? loader.loadMany(key as unknown[]) : loader.load(key);
+      // Runs once per parent object (100 posts → 100 calls per request): no async
+      // wrapper, no per-call closures, and fixed arguments only when there are some.
+      resolve: function bulkLinkResolver(root, args, context, info) {
+        const key = readKey(root, context, info);
+        if (key instanceof Promise) return key.then((k) => load(k, root, args, context, info));
+        return load(key, root, args, context, info);
       },
     };
   }
@@ -148,8 +171,8 @@ function compile(spec: LinkSpec, batching: BatchingSettings): CompiledLink {
     parent: spec.parent,
     fieldName: spec.fieldName,
     resolve: function perKeyLinkResolver(root, args, context, info) {
-      const targetArgs = { ...fixedArgs(root, args, context, info), ...perKeyArgs(root, args, context, info) };
-      const loader = loaderFor(context, spec.id, () => createPerKeyLoader(call, context, info));
+      const targetArgs = fixedArgs.empty ? perKeyArgs(root, args, context, info) : { ...fixedArgs(root, args, context, info), ...perKeyArgs(root, args, context, info) };
+      const loader = context.loaders?.get(spec.id) ?? loaderFor(context, spec.id, () => createPerKeyLoader(call, context, info));
       return loader.load(targetArgs);
     },
   };

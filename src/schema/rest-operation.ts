@@ -23,6 +23,7 @@ import { TributaryError } from '../errors.ts';
 import type { Logger } from '../observability/log.ts';
 import type { UpstreamClient, UpstreamResponse } from '../upstream/types.ts';
 import { compilePathTemplate } from './url-template.ts';
+import { compileParamEncoder } from './query-string.ts';
 import { requestHeadersOf, type TributaryContext } from './context.ts';
 
 /** The arguments Mesh's OpenAPI loader writes into `@httpOperation`. */
@@ -181,12 +182,10 @@ export function compileRestOperation(options: CompileOptions): RestOperation {
   const inputArg = field.args.find((a) => a.name === 'input');
   const shapeInput = compileInputShaper(schema, inputArg?.type);
 
-  const queryArgs = Object.entries(directive.queryParamArgMap ?? {}).map(([param, argName]) => ({
-    param,
-    argName,
-    options: { ...qsBase, ...directive.queryStringOptionsByParam?.[param] } as qs.IStringifyOptions & { destructObject?: boolean; jsonStringify?: boolean },
-    serialize: serializers.get(argName),
-  }));
+  const queryArgs = Object.entries(directive.queryParamArgMap ?? {}).map(([param, argName]) => {
+    const options = { ...qsBase, ...directive.queryStringOptionsByParam?.[param] } as qs.IStringifyOptions & { destructObject?: boolean; jsonStringify?: boolean };
+    return { param, argName, options, encode: compileParamEncoder(param, options), serialize: serializers.get(argName) };
+  });
   const fixedQuery = Object.entries(transport.queryParams ?? {}).map(([param, value]) => ({
     param,
     overriddenBy: directive.queryParamArgMap?.[param],
@@ -214,7 +213,12 @@ export function compileRestOperation(options: CompileOptions): RestOperation {
       if (value == null) continue;
       if (q.serialize) value = q.serialize(value);
       if (value instanceof URL) value = value.toString();
-      const obj = Array.isArray(value) || typeof value !== 'object' || !q.options.destructObject ? { [q.param]: value } : (value as object);
+      const whole = Array.isArray(value) || typeof value !== 'object' || !q.options.destructObject;
+      if (whole && !q.options.jsonStringify) {
+        add(q.encode(value));
+        continue;
+      }
+      const obj = whole ? { [q.param]: value } : (value as object);
       if (q.options.jsonStringify) {
         const sp = new URLSearchParams();
         for (const [k, v] of Object.entries(obj)) {

@@ -6,12 +6,15 @@
 // all REST calls go through the one upstream client with path-safe URLs and coded errors.
 import { getNamedType, isAbstractType, isObjectType, isInterfaceType, type GraphQLSchema, type GraphQLNamedType } from 'graphql';
 import { getDirective, getDirectiveExtensions } from '@graphql-tools/utils';
-import { loadNonExecutableGraphQLSchemaFromOpenAPI, processDirectives } from '@omnigraph/openapi';
+import { processDirectives } from '@omnigraph/openapi';
 import { stringInterpolator } from '@graphql-mesh/string-interpolation';
 import { TributaryError } from '../errors.ts';
 import type { Logger } from '../observability/log.ts';
 import type { UpstreamClient } from '../upstream/types.ts';
 import { meshLogger } from './mesh-logger.ts';
+import { loadSpecRobustly, type RobustLoadResult } from '../sources/robust-load.ts';
+import type { LoaderPhase } from '../sources/loader-protocol.ts';
+import type { SpecWarning } from '../sources/spec-warning.ts';
 import { compileRestOperation, type HttpOperationDirective, type RestOperation, type SourceTransport } from './rest-operation.ts';
 
 /** The part of a Mesh source's `handler.openapi` config Tributary reads itself. */
@@ -31,31 +34,46 @@ export interface AnnotatedSource {
   /** Base URL calls go to: the config's `endpoint`, else the spec's first server. */
   endpoint: string | undefined;
   ms: number;
+  /** What could not be mapped as written, and what was done instead. */
+  warnings?: SpecWarning[];
+  /** Local files the spec is made of, for live reload. */
+  files?: string[];
+  /** True when operations had to be isolated because the loader failed on the whole spec. */
+  recovered?: boolean;
 }
 
 export function interpolateEnv(value: string): string {
   return value.includes('{') ? stringInterpolator.parse(value, { env: process.env }) : value;
 }
 
-/** Runs Mesh's OpenAPI loader on one source. */
-export async function loadAnnotatedSource(name: string, handler: OpenApiHandlerConfig, options: { cwd: string; logger: Logger }): Promise<AnnotatedSource> {
+/**
+ * Runs Mesh's OpenAPI loader on one source, robustly (src/sources/robust-load.ts): in a
+ * worker thread with time and memory limits, after repairing known bad patterns, and
+ * skipping (with a warning) the operations the loader cannot map.
+ */
+export async function loadAnnotatedSource(
+  name: string,
+  handler: OpenApiHandlerConfig,
+  options: { cwd: string; logger: Logger; onProgress?: (phase: LoaderPhase) => void; timeoutMs?: number },
+): Promise<AnnotatedSource> {
   const started = performance.now();
   const source = interpolateEnv(handler.source);
-  let annotated: GraphQLSchema;
+  let loaded: RobustLoadResult;
   try {
-    annotated = await loadNonExecutableGraphQLSchemaFromOpenAPI(name, {
-      ...handler,
-      source,
-      endpoint: handler.endpoint === undefined ? undefined : interpolateEnv(handler.endpoint),
-      cwd: options.cwd,
-      logger: meshLogger(options.logger.child({ source: name })),
-    } as never);
+    loaded = await loadSpecRobustly({
+      name,
+      handler: { ...handler, source, endpoint: handler.endpoint === undefined ? undefined : interpolateEnv(handler.endpoint) },
+      baseDir: options.cwd,
+      onProgress: options.onProgress,
+      timeoutMs: options.timeoutMs,
+    });
   } catch (error) {
     throw new TributaryError('SOURCE_LOAD_FAILED', `Source "${name}": could not load OpenAPI document ${source}: ${(error as Error).message}`, { cause: error });
   }
+  const annotated = loaded.schema;
   const transport = getDirectiveExtensions(annotated)?.transport?.[0] as { location?: string } | undefined;
   const endpoint = handler.endpoint !== undefined ? interpolateEnv(handler.endpoint) : transport?.location;
-  return { name, annotated, endpoint, ms: performance.now() - started };
+  return { name, annotated, endpoint, ms: performance.now() - started, warnings: loaded.warnings, files: loaded.files, recovered: loaded.recovered };
 }
 
 function parseMaybeJson<T>(value: unknown): T | undefined {

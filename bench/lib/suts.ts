@@ -1,0 +1,133 @@
+// The three systems under test, each a separate process on the SUT core:
+//   bff        the hand-written BFF (bff-main.ts) — the yardstick;
+//   tributary  `node bin/tributary.js start` on a config written for the scenario;
+//   tributary-gc  the same with the young-generation size cluster workers get
+//              (`--max-semi-space-size`, see src/server/workers.ts), on one core;
+//   stock-mesh `mesh build` then `mesh start` (GraphQL Mesh v0 CLI) in a temp dir, on
+//              the same OpenAPI documents, links written as `@resolveTo`.
+// Each writes its config into its own folder of the run's work dir, with the backend's
+// real URLs, so the same scenario runs anywhere.
+import { createServer } from 'node:net';
+import { mkdirSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import type { AnyScenario, SourceSpec } from '../scenarios/types.ts';
+import { spawnPinned, type Started } from './processes.ts';
+import { workerExecArgv } from '../../src/server/workers.ts';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const MESH_BIN = path.join(ROOT, 'node_modules', '.bin', 'mesh');
+/** tsx's loader, by URL, so that `--import` works whatever the child's working directory. */
+export const TSX = import.meta.resolve('tsx');
+
+export type SutName = 'bff' | 'tributary' | 'tributary-gc' | 'stock-mesh';
+
+export const SUT_NAMES: readonly SutName[] = ['bff', 'tributary', 'tributary-gc', 'stock-mesh'];
+
+export interface Sut {
+  name: SutName;
+  url: string;
+  process: Started;
+  /** For stock Mesh: how long `mesh build` took. */
+  buildMs?: number;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function writeSources(dir: string, sources: readonly SourceSpec[], urls: Record<string, string>): Array<{ name: string; handler: { openapi: { source: string; endpoint: string } } }> {
+  mkdirSync(path.join(dir, 'specs'), { recursive: true });
+  return sources.map((s) => {
+    let source: string;
+    if ('file' in s.openapi) source = String(s.openapi.file);
+    else {
+      source = path.join(dir, 'specs', `${s.name}.json`);
+      writeFileSync(source, JSON.stringify(s.openapi, null, 2));
+    }
+    const endpoint = urls[s.service];
+    if (!endpoint) throw new Error(`source ${s.name}: the backend has no service "${s.service}"`);
+    return { name: s.name, handler: { openapi: { source, endpoint } } };
+  });
+}
+
+/** The Node flags a cluster worker gets (src/server/workers.ts), for `tributary-gc`. */
+export const WORKER_NODE_FLAGS = workerExecArgv([], '');
+
+export function writeTributaryConfig(dir: string, scenario: AnyScenario, urls: Record<string, string>, extraSettings: Record<string, unknown> = {}): string {
+  mkdirSync(dir, { recursive: true });
+  const config = {
+    sources: writeSources(dir, scenario.sources, urls),
+    ...scenario.tributary.meshrc,
+    tributary: { ...scenario.tributary.settings, ...extraSettings },
+  };
+  const file = path.join(dir, '.meshrc.yaml');
+  writeFileSync(file, stringify(config));
+  return file;
+}
+
+export async function startTributary(dir: string, scenario: AnyScenario, urls: Record<string, string>, cpu: number | undefined, options: { workers?: number; nodeFlags?: string[] } = {}): Promise<Sut> {
+  const config = writeTributaryConfig(dir, scenario, urls);
+  const port = await freePort();
+  const args = [...(options.nodeFlags ?? []), path.join(ROOT, 'bin', 'tributary.js'), 'start', '--config', config, '--port', String(port), '--host', '127.0.0.1'];
+  if (options.workers !== undefined) args.push('--workers', String(options.workers));
+  const proc = spawnPinned(cpu, process.execPath, args, { cwd: dir, log: path.join(dir, 'tributary.log') });
+  return { name: options.nodeFlags?.length ? 'tributary-gc' : 'tributary', url: `http://127.0.0.1:${port}/graphql`, process: proc };
+}
+
+export async function startBffProcess(dir: string, ref: { module: string; exportName: string }, urls: Record<string, string>, cpu: number | undefined): Promise<Sut> {
+  mkdirSync(dir, { recursive: true });
+  const port = await freePort();
+  const main = path.join(ROOT, 'bench', 'lib', 'bff-main.ts');
+  const proc = spawnPinned(cpu, process.execPath, ['--import', TSX, main, ref.module, ref.exportName, String(port), JSON.stringify(urls)], { cwd: ROOT, log: path.join(dir, 'bff.log') });
+  return { name: 'bff', url: `http://127.0.0.1:${port}/graphql`, process: proc };
+}
+
+function run(command: string, args: string[], cwd: string, log: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const p = spawnPinned(undefined, command, args, { cwd, log, env: { FORK: '0' } });
+    const timer = setTimeout(() => {
+      void p.stop();
+      reject(new Error(`${path.basename(args[0] ?? command)} ${args.slice(1).join(' ')} did not finish within ${timeoutMs} ms (log: ${log})`));
+    }, timeoutMs);
+    p.child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve();
+      else reject(new Error(`${path.basename(args[0] ?? command)} ${args.slice(1).join(' ')} exited with ${code} (log: ${log})`));
+    });
+  });
+}
+
+/**
+ * Writes a stock Mesh project and runs `mesh build` in it. Mesh's generated artifacts
+ * import its packages by name, so the folder gets a `node_modules` link to ours.
+ */
+export async function buildStockMesh(dir: string, scenario: AnyScenario, urls: Record<string, string>, port: number, timeoutMs: number): Promise<number> {
+  if ('skip' in scenario.stockMesh) throw new Error(scenario.stockMesh.skip);
+  mkdirSync(dir, { recursive: true });
+  if (!existsSync(path.join(dir, 'node_modules'))) symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  const config = {
+    sources: writeSources(dir, scenario.sources, urls),
+    ...scenario.stockMesh.meshrc,
+    // One process (FORK=0 below, too), like the other systems under test; no browser.
+    serve: { port, hostname: '127.0.0.1', fork: 0, browser: false },
+  };
+  writeFileSync(path.join(dir, '.meshrc.yaml'), stringify(config));
+  const started = performance.now();
+  await run(process.execPath, [MESH_BIN, 'build', '--dir', dir], dir, path.join(dir, 'mesh-build.log'), timeoutMs);
+  return performance.now() - started;
+}
+
+export function startStockMesh(dir: string, port: number, cpu: number | undefined): Sut {
+  const proc = spawnPinned(cpu, process.execPath, [MESH_BIN, 'start', '--dir', dir], { cwd: dir, log: path.join(dir, 'mesh-start.log'), env: { FORK: '0', NODE_ENV: 'production' } });
+  return { name: 'stock-mesh', url: `http://127.0.0.1:${port}/graphql`, process: proc };
+}

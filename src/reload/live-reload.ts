@@ -1,0 +1,133 @@
+// Live reload for `tributary dev` and `tributary start --watch`: when the config file or
+// any local source document changes, rebuild in the background and swap the schema
+// atomically (gateway.reload(); requests in flight finish on the schema they started
+// with), then print what changed. A change that breaks things keeps the last good
+// schema: an invalid config, or a source that loaded before and no longer does, is
+// reported and nothing is swapped — GraphQL Mesh would need a restart for any change.
+import { EventEmitter } from 'node:events';
+import path from 'node:path';
+import type { Gateway } from '../gateway.ts';
+import { loadConfig, type LoadedConfig } from '../config/load.ts';
+import { buildSchema } from '../schema/build.ts';
+import { interpolateEnv } from '../schema/source.ts';
+import { createUpstreamClient } from '../upstream/client.ts';
+import type { Logger } from '../observability/log.ts';
+import { locateSpec } from '../sources/locate.ts';
+import { specFiles } from '../sources/spec-files.ts';
+import { diffSchemas, formatDiff, type SchemaDiff } from './diff.ts';
+import { watchTargets, type FileWatcher, type WatchTargets } from './watch.ts';
+
+export interface LiveReloadOptions {
+  configFile: string;
+  logger: Logger;
+  /** Where the reload summary and diff go (default: stdout). */
+  print?: (text: string) => void;
+  /** Where failures go (default: stderr). */
+  printError?: (text: string) => void;
+  debounceMs?: number;
+}
+
+export interface ReloadedEvent {
+  diff: SchemaDiff;
+  changed: string[];
+  ms: number;
+}
+
+export interface FailedEvent {
+  error: Error;
+  changed: string[];
+}
+
+/** Emits 'reloaded' (ReloadedEvent) after a swap, 'failed' (FailedEvent) when the old schema was kept. */
+export interface LiveReload extends EventEmitter {
+  /** Runs one reload now, as if a watched file had changed (also used by tests). */
+  trigger(changed?: string[]): Promise<void>;
+  close(): void;
+}
+
+/** The files whose change should rebuild the schema, for a config. */
+export async function reloadTargets(config: LoadedConfig): Promise<WatchTargets> {
+  const files = [config.file];
+  const folders: string[] = [];
+  for (const source of config.mesh.sources) {
+    const spec = source.handler.openapi?.source;
+    if (typeof spec !== 'string') continue;
+    try {
+      const location = await locateSpec(interpolateEnv(spec), config.dir);
+      if (location.isUrl) continue;
+      const parts = await specFiles(location);
+      if (location.folder) folders.push(...new Set(parts.map((f) => path.dirname(f))), location.folder);
+      else files.push(...parts);
+    } catch {
+      // Missing now; watching its folder notices when it appears.
+      if (!/^[a-z]+:\/\//i.test(spec)) folders.push(path.dirname(path.resolve(config.dir, spec)));
+    }
+  }
+  return { files, folders };
+}
+
+export async function startLiveReload(gateway: Gateway, options: LiveReloadOptions): Promise<LiveReload> {
+  const print = options.print ?? ((text: string) => console.log(text));
+  const printError = options.printError ?? ((text: string) => console.error(text));
+  const emitter = new EventEmitter() as LiveReload;
+  let running: Promise<void> | undefined;
+  let again: string[] | undefined;
+  let closed = false;
+
+  /** The new config must be valid, and every source served now must still load. */
+  async function precheck(): Promise<void> {
+    const config = await loadConfig(options.configFile);
+    const built = await buildSchema(config, {
+      logger: options.logger,
+      createUpstream: (sources) => createUpstreamClient({ sources, logger: options.logger }),
+    });
+    await built.upstream.close();
+    const servedNow = new Set(gateway.current().built.sources.filter((s) => s.loaded).map((s) => s.name));
+    const broken = built.sources.filter((s) => !s.loaded && servedNow.has(s.name));
+    if (broken.length) throw new Error(broken.map((s) => `source "${s.name}" no longer loads: ${s.error}`).join('\n'));
+  }
+
+  async function reloadOnce(changed: string[]): Promise<void> {
+    const started = performance.now();
+    const shown = changed.map((f) => path.relative(process.cwd(), f) || f).join(', ');
+    try {
+      await precheck();
+      const result = await gateway.reload();
+      if (!result.ok) throw result.error;
+      const diff = await diffSchemas(result.previous, result.next);
+      const ms = Math.round(performance.now() - started);
+      print(`Reloaded${shown ? ` after a change to ${shown}` : ''} in ${ms} ms: ${formatDiff(diff)}`);
+      emitter.emit('reloaded', { diff, changed, ms } satisfies ReloadedEvent);
+    } catch (error) {
+      printError(`Reload failed${shown ? ` after a change to ${shown}` : ''}; still serving the previous schema:\n  ${(error as Error).message.replace(/\n/g, '\n  ')}`);
+      emitter.emit('failed', { error: error as Error, changed } satisfies FailedEvent);
+    }
+    if (!closed) watcher.update(await reloadTargets(gateway.current().config));
+  }
+
+  /** One reload at a time; changes during a reload are coalesced into one more. */
+  function trigger(changed: string[] = []): Promise<void> {
+    if (running) {
+      again = [...(again ?? []), ...changed];
+      return running;
+    }
+    running = (async () => {
+      let next: string[] | undefined = changed;
+      while (next && !closed) {
+        await reloadOnce(next);
+        next = again;
+        again = undefined;
+      }
+      running = undefined;
+    })();
+    return running;
+  }
+
+  const watcher: FileWatcher = watchTargets(await reloadTargets(gateway.current().config), (changed) => void trigger(changed), options.debounceMs);
+  emitter.trigger = trigger;
+  emitter.close = () => {
+    closed = true;
+    watcher.close();
+  };
+  return emitter;
+}

@@ -1,0 +1,169 @@
+// The worker thread that runs GraphQL Mesh's OpenAPI loader. It runs in its own thread
+// so that the main thread can stop it: some real specs make the loader loop, recurse
+// until the stack is gone or eat memory, and none of that may hang or kill the gateway
+// (loader-thread.ts enforces the time and memory limits). It holds one document:
+//   prepare → read + sanitize it, answer its operations and repairs
+//   load    → run Mesh's loader on all or some of its operations, answer the SDL
+// The answer is SDL with Mesh's annotations (printSchemaWithDirectives): a GraphQLSchema
+// cannot cross threads, and SDL with directives is what Mesh itself hands from its
+// compose step to its runtime, so processDirectives works on the rebuilt schema.
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { parentPort } from 'node:worker_threads';
+import type { GraphQLInputType, GraphQLSchema } from 'graphql';
+import { sanitizeDocument } from './sanitize.ts';
+import { operationPointers, subsetDocument } from './subset.ts';
+import { pointerOf, type SpecWarning } from './spec-warning.ts';
+import type { LoaderReply, LoaderRequest } from './loader-protocol.ts';
+
+type Json = Record<string, unknown>;
+
+// Mesh's packages through require(): their CommonJS builds load in half the time of
+// their ES modules under tsx's loader hooks (which see every import), and the thread's
+// start is most of a small spec's load time. graphql's CommonJS build is also what
+// `import 'graphql'` gives everywhere (it has no "exports"), so there is one graphql.
+const require = createRequire(import.meta.url);
+const { astFromValue, isInputObjectType, isInterfaceType, isObjectType } = require('graphql') as typeof import('graphql');
+const { printSchemaWithDirectives } = require('@graphql-tools/utils') as typeof import('@graphql-tools/utils');
+const { loadNonExecutableGraphQLSchemaFromOpenAPI } = require('@omnigraph/openapi') as typeof import('@omnigraph/openapi');
+const { defaultImportFn, readFileOrUrl } = require('@graphql-mesh/utils') as typeof import('@graphql-mesh/utils');
+
+// Mesh and graphql-compose print notes with console.log; stdout belongs to the command
+// (`sources check --json` prints exactly one JSON object there), so they go to stderr.
+console.log = console.info = console.debug = (...args: unknown[]) => console.error(...args);
+
+let document: Json | undefined;
+let prepared: Extract<LoaderRequest, { type: 'prepare' }> | undefined;
+
+function post(message: LoaderReply): void {
+  parentPort!.postMessage(message);
+}
+
+/** Mesh's logger interface; warnings are collected for the current job, debug lines mark phases. */
+function jobLogger(warnings: SpecWarning[]) {
+  const text = (args: unknown[]) => args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? a.message : '')).join(' ').trim();
+  const logger = {
+    log() {},
+    info() {},
+    debug(...args: unknown[]) {
+      const line = text(args);
+      if (line.startsWith('Dereferencing')) post({ type: 'progress', phase: 'dereference' });
+      else if (line.startsWith('Generating GraphQL Schema')) post({ type: 'progress', phase: 'generate' });
+    },
+    warn(...args: unknown[]) {
+      warnings.push({ pointer: '#', problem: text(args), action: 'reported by the OpenAPI loader' });
+    },
+    error(...args: unknown[]) {
+      warnings.push({ pointer: '#', problem: text(args), action: 'reported by the OpenAPI loader' });
+    },
+    child: () => logger,
+  };
+  return logger;
+}
+
+/** Format by extension, else by the first character: Mesh refuses files it cannot name. */
+async function sniffFormat(file: string): Promise<'json' | 'yaml' | undefined> {
+  if (/\.(json|ya?ml|[cm]?[jt]s)$/i.test(file)) return undefined;
+  const head = (await readFile(file, 'utf8')).trimStart();
+  return head.startsWith('{') || head.startsWith('[') ? 'json' : 'yaml';
+}
+
+async function prepare(request: Extract<LoaderRequest, { type: 'prepare' }>) {
+  const logger = jobLogger([]);
+  const isUrl = /^https?:\/\//i.test(request.source);
+  const fallbackFormat = (request.handler.fallbackFormat as 'json' | 'yaml' | undefined) ?? (isUrl ? undefined : await sniffFormat(request.source));
+  const raw = (await readFileOrUrl(request.source, {
+    cwd: request.cwd,
+    fetch: globalThis.fetch as never,
+    importFn: defaultImportFn,
+    logger: logger as never,
+    fallbackFormat,
+    headers: (request.handler.schemaHeaders as Record<string, string> | undefined) ?? {},
+  })) as unknown;
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new Error(`${request.source} is not an OpenAPI document: expected an object at the top level, found ${Array.isArray(raw) ? 'a list' : typeof raw}`);
+  }
+  const doc = raw as Json;
+  if (typeof doc.openapi !== 'string' && typeof doc.swagger !== 'string') {
+    throw new Error(`${request.source} is not an OpenAPI document: no "openapi" or "swagger" version key at the top level (OAS 3.0 §4.7.1, Swagger 2.0 "swagger")`);
+  }
+  const repaired = request.sanitize ? sanitizeDocument(doc, { dir: isUrl ? undefined : request.cwd }) : { warnings: [], referencedFiles: [] };
+  document = doc;
+  prepared = request;
+  return {
+    warnings: repaired.warnings,
+    referencedFiles: repaired.referencedFiles,
+    operations: operationPointers(doc),
+    version: String(doc.openapi ?? doc.swagger),
+  };
+}
+
+/** Where a type came from, when Mesh named it after a schema in components/definitions. */
+function typePointer(typeName: string): string {
+  const name = typeName.replace(/_Input$/, '');
+  const schemas = (document?.components as Json | undefined)?.schemas as Json | undefined;
+  if (schemas && name in schemas) return pointerOf(['components', 'schemas', name]);
+  if (document?.definitions && name in (document.definitions as Json)) return pointerOf(['definitions', name]);
+  return '#';
+}
+
+/**
+ * Default values GraphQL cannot print (an object default on a JSON-typed input field)
+ * make introspection itself fail (graphql-js astFromValue), so GraphiQL could not even
+ * start: drop those defaults.
+ */
+function dropUnprintableDefaults(schema: GraphQLSchema, warnings: SpecWarning[]): void {
+  const check = (owner: string, target: { defaultValue?: unknown; type: GraphQLInputType }) => {
+    if (target.defaultValue === undefined) return;
+    try {
+      if (astFromValue(target.defaultValue, target.type)) return;
+    } catch {
+      // fall through: unprintable
+    }
+    warnings.push({
+      pointer: typePointer(owner.split('.')[0]),
+      problem: `default value ${JSON.stringify(target.defaultValue)} of ${owner} cannot be written as a GraphQL literal`,
+      action: 'default dropped',
+    });
+    target.defaultValue = undefined;
+  };
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (type.name.startsWith('__')) continue;
+    if (isInputObjectType(type)) for (const field of Object.values(type.getFields())) check(`${type.name}.${field.name}`, field);
+    if (isObjectType(type) || isInterfaceType(type)) {
+      for (const field of Object.values(type.getFields())) for (const arg of field.args) check(`${type.name}.${field.name}(${arg.name})`, arg as never);
+    }
+  }
+}
+
+async function load(request: Extract<LoaderRequest, { type: 'load' }>) {
+  if (!document || !prepared) throw new Error('loader worker: load before prepare');
+  const warnings: SpecWarning[] = [];
+  const source = subsetDocument(document, {
+    include: request.include ? new Set(request.include) : undefined,
+    asJson: new Set(request.asJson),
+  });
+  const { sanitize: _sanitize, ...handler } = prepared.handler;
+  const schema = await loadNonExecutableGraphQLSchemaFromOpenAPI(prepared.name, {
+    ...handler,
+    source: source as never,
+    cwd: prepared.cwd,
+    fetch: globalThis.fetch as never,
+    logger: jobLogger(warnings) as never,
+  } as never);
+  dropUnprintableDefaults(schema, warnings);
+  return { sdl: printSchemaWithDirectives(schema), warnings };
+}
+
+parentPort!.on('message', (request: LoaderRequest) => {
+  if (request.type === 'reset') {
+    document = undefined;
+    prepared = undefined;
+    return;
+  }
+  const job = request.type === 'prepare' ? prepare(request) : load(request);
+  job.then(
+    (result) => post({ type: 'done', id: request.id, result } as LoaderReply),
+    (error: unknown) => post({ type: 'failed', id: request.id, message: error instanceof Error ? error.message : String(error) }),
+  );
+});
