@@ -8,7 +8,7 @@ import type { ColdStartScenario } from '../scenarios/types.ts';
 import type { ScenarioRef } from '../scenarios/index.ts';
 import { forkBackend } from './backend-client.ts';
 import { pollUntil, sleep, treeRssKb } from './processes.ts';
-import { buildStockMesh, freePort, startStockMesh, startTributary, type Sut, type SutName } from './suts.ts';
+import { buildStockMesh, freePort, startStockMesh, startTributary, SUT_ONLY_IN, type Sut, type SutName } from './suts.ts';
 import { createVerifier } from './verify.ts';
 import type { BenchSettings } from './settings.ts';
 
@@ -50,7 +50,7 @@ export async function runColdStartScenario(ref: ScenarioRef & { scenario: ColdSt
   const body = JSON.stringify({ query: scenario.query });
   const out: ColdStartSutResult[] = [];
   try {
-    for (const name of settings.suts.filter((s) => s !== 'bff' && s !== 'tributary-gc')) {
+    for (const name of settings.suts.filter((s) => s !== 'bff' && (settings.sutsExplicit || !SUT_ONLY_IN[s] || SUT_ONLY_IN[s]!.includes(scenario.name)))) {
       const result: ColdStartSutResult = { sut: name, runs: [] };
       out.push(result);
       try {
@@ -63,7 +63,9 @@ export async function runColdStartScenario(ref: ScenarioRef & { scenario: ColdSt
         }
         for (let i = 0; i < settings.coldStartRuns; i++) {
           const sut: Sut =
-            name === 'tributary' ? await startTributary(path.join(dir, 'tributary'), scenario, backend.urls, settings.sutCpu) : startStockMesh(path.join(dir, 'stock-mesh'), meshPort!, settings.sutCpu);
+            name === 'stock-mesh'
+              ? startStockMesh(path.join(dir, 'stock-mesh'), meshPort!, settings.sutCpu)
+              : await startTributary(path.join(dir, name), scenario, backend.urls, settings.sutCpu, { v8gc: name === 'tributary-v8gc' });
           try {
             let verdict = '';
             const exited = () => (sut.process.child.exitCode !== null ? `${name} exited with ${sut.process.child.exitCode} (see its log in ${dir})` : undefined);

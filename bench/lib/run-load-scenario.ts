@@ -12,7 +12,7 @@ import type { ScenarioRef } from '../scenarios/index.ts';
 import { forkBackend, type BackendProcess } from './backend-client.ts';
 import { runLoad, type LoadResult } from './load.ts';
 import { pollUntil, treeCpuMs, treeRssKb } from './processes.ts';
-import { buildStockMesh, freePort, startBffProcess, startStockMesh, startTributary, WORKER_NODE_FLAGS, type Sut, type SutName } from './suts.ts';
+import { buildStockMesh, freePort, startBffProcess, startStockMesh, startTributary, SUT_ONLY_IN, type Sut, type SutName } from './suts.ts';
 import { createVerifier, type Verdict } from './verify.ts';
 import type { BenchSettings } from './settings.ts';
 
@@ -90,13 +90,14 @@ export async function runLoadScenario(ref: ScenarioRef & { scenario: Scenario },
   try {
     // Start every SUT; stock Mesh is built first (not timed as start-up).
     for (const name of settings.suts) {
+      if (!settings.sutsExplicit && SUT_ONLY_IN[name] && !SUT_ONLY_IN[name]!.includes(scenario.name)) continue;
       const result: SutResult = { sut: name, rounds: [] };
       results.set(name, result);
       try {
         let sut: Sut;
         if (name === 'bff') sut = await startBffProcess(path.join(dir, 'bff'), ref, backend.urls, settings.sutCpu);
         else if (name === 'tributary') sut = await startTributary(path.join(dir, 'tributary'), scenario, backend.urls, settings.sutCpu);
-        else if (name === 'tributary-gc') sut = await startTributary(path.join(dir, 'tributary-gc'), scenario, backend.urls, settings.sutCpu, { nodeFlags: WORKER_NODE_FLAGS });
+        else if (name === 'tributary-v8gc') sut = await startTributary(path.join(dir, 'tributary-v8gc'), scenario, backend.urls, settings.sutCpu, { v8gc: true });
         else {
           if ('skip' in scenario.stockMesh) throw new Error(`not run: ${scenario.stockMesh.skip}`);
           const port = await freePort();
@@ -176,5 +177,5 @@ export async function runLoadScenario(ref: ScenarioRef & { scenario: Scenario },
     await Promise.all(running.map((s) => s.process.stop()));
     await backend.stop();
   }
-  return { kind: 'load', name: scenario.name, title: scenario.title, description: scenario.description, query: scenario.query, suts: settings.suts.map((n) => results.get(n)!) };
+  return { kind: 'load', name: scenario.name, title: scenario.title, description: scenario.description, query: scenario.query, suts: settings.suts.filter((n) => results.has(n)).map((n) => results.get(n)!) };
 }

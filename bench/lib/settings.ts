@@ -12,6 +12,8 @@ export interface BenchSettings {
   only: string[];
   scenarioFiles: string[];
   suts: SutName[];
+  /** --sut was given: run each listed system in every scenario. */
+  sutsExplicit: boolean;
   warmupS: number;
   durationS: number;
   latencyDurationS: number;
@@ -32,7 +34,8 @@ export const USAGE = `npm run bench -- [options]
   --quick                 short runs, one round, no cold start unless named (for iteration)
   --scenario a,b          only these scenarios (names in BENCHMARKS.md)
   --scenario-file FILE    also run the scenarios exported by FILE (see bench/scenarios/types.ts)
-  --sut bff,tributary     only these systems (bff, tributary, tributary-gc, stock-mesh)
+  --sut bff,tributary     only these systems (bff, tributary, tributary-v8gc, stock-mesh);
+                          tributary-v8gc runs by default only in posts-bulk and the cold start
   --duration S            seconds per c=50 run (default 4; quick 2)
   --reps N                rounds (default 3; quick 1)
   --no-pin                do not pin processes to cores
@@ -71,6 +74,7 @@ export function parseSettings(argv: string[]): BenchSettings {
     only,
     scenarioFiles: values['scenario-file']!,
     suts,
+    sutsExplicit: values.sut !== SUT_NAMES.join(','),
     warmupS: quick ? 1 : 3,
     durationS: Number(values.duration ?? (quick ? 2 : 4)),
     latencyDurationS: quick ? 1 : 2,

@@ -1,8 +1,8 @@
 // The three systems under test, each a separate process on the SUT core:
 //   bff        the hand-written BFF (bff-main.ts) — the yardstick;
 //   tributary  `node bin/tributary.js start` on a config written for the scenario;
-//   tributary-gc  the same with the young-generation size cluster workers get
-//              (`--max-semi-space-size`, see src/server/workers.ts), on one core;
+//   tributary-v8gc  the same with V8's default young generation (TRIBUTARY_SEMI_SPACE_MB=0,
+//              see src/server/serving-thread.ts): less memory, more GC;
 //   stock-mesh `mesh build` then `mesh start` (GraphQL Mesh v0 CLI) in a temp dir, on
 //              the same OpenAPI documents, links written as `@resolveTo`.
 // Each writes its config into its own folder of the run's work dir, with the backend's
@@ -21,9 +21,12 @@ const MESH_BIN = path.join(ROOT, 'node_modules', '.bin', 'mesh');
 /** tsx's loader, by URL, so that `--import` works whatever the child's working directory. */
 export const TSX = import.meta.resolve('tsx');
 
-export type SutName = 'bff' | 'tributary' | 'tributary-gc' | 'stock-mesh';
+export type SutName = 'bff' | 'tributary' | 'tributary-v8gc' | 'stock-mesh';
 
-export const SUT_NAMES: readonly SutName[] = ['bff', 'tributary', 'tributary-gc', 'stock-mesh'];
+export const SUT_NAMES: readonly SutName[] = ['bff', 'tributary', 'tributary-v8gc', 'stock-mesh'];
+
+/** Run by default only in these scenarios (to keep `npm run bench` short); anywhere with `--sut`. */
+export const SUT_ONLY_IN: Partial<Record<SutName, readonly string[]>> = { 'tributary-v8gc': ['posts-bulk', 'stripe-cold-start'] };
 
 export interface Sut {
   name: SutName;
@@ -60,7 +63,7 @@ function writeSources(dir: string, sources: readonly SourceSpec[], urls: Record<
   });
 }
 
-/** The Node flags a cluster worker gets (src/server/workers.ts), for `tributary-gc`. */
+/** The Node flags a cluster worker gets (src/server/workers.ts), for profiling in the same setting. */
 export const WORKER_NODE_FLAGS = workerExecArgv([], '');
 
 export function writeTributaryConfig(dir: string, scenario: AnyScenario, urls: Record<string, string>, extraSettings: Record<string, unknown> = {}): string {
@@ -75,13 +78,13 @@ export function writeTributaryConfig(dir: string, scenario: AnyScenario, urls: R
   return file;
 }
 
-export async function startTributary(dir: string, scenario: AnyScenario, urls: Record<string, string>, cpu: number | undefined, options: { workers?: number; nodeFlags?: string[] } = {}): Promise<Sut> {
+export async function startTributary(dir: string, scenario: AnyScenario, urls: Record<string, string>, cpu: number | undefined, options: { workers?: number; nodeFlags?: string[]; v8gc?: boolean } = {}): Promise<Sut> {
   const config = writeTributaryConfig(dir, scenario, urls);
   const port = await freePort();
   const args = [...(options.nodeFlags ?? []), path.join(ROOT, 'bin', 'tributary.js'), 'start', '--config', config, '--port', String(port), '--host', '127.0.0.1'];
   if (options.workers !== undefined) args.push('--workers', String(options.workers));
-  const proc = spawnPinned(cpu, process.execPath, args, { cwd: dir, log: path.join(dir, 'tributary.log') });
-  return { name: options.nodeFlags?.length ? 'tributary-gc' : 'tributary', url: `http://127.0.0.1:${port}/graphql`, process: proc };
+  const proc = spawnPinned(cpu, process.execPath, args, { cwd: dir, log: path.join(dir, 'tributary.log'), env: options.v8gc ? { TRIBUTARY_SEMI_SPACE_MB: '0' } : {} });
+  return { name: options.v8gc ? 'tributary-v8gc' : 'tributary', url: `http://127.0.0.1:${port}/graphql`, process: proc };
 }
 
 export async function startBffProcess(dir: string, ref: { module: string; exportName: string }, urls: Record<string, string>, cpu: number | undefined): Promise<Sut> {

@@ -1,14 +1,18 @@
-// `tributary start`: build, listen, and shut down cleanly on SIGINT/SIGTERM. With more
-// than one worker (`--workers N`, or `tributary.server.workers`; 0 = one per core) this
-// process becomes the node:cluster primary (server/workers.ts) and each worker runs
-// this same command and serves in process. The default is 1: one process, no
-// supervisor — the shape containers scale by replicas expect, and the least memory.
+// `tributary start`: build, listen, and shut down cleanly on SIGINT/SIGTERM.
+//
+// Which process or thread serves (and why):
+//   - by default (1 worker) one process, serving from a thread with a larger young
+//     generation (server/serving-thread.ts); this main thread only runs the command
+//     line, so the modules below are imported where the serving happens;
+//   - with more workers (`--workers N`, or `tributary.server.workers`; 0 = one per
+//     core) the main thread becomes the node:cluster primary (server/workers.ts) and
+//     each worker process runs this same command and serves here, in process.
+// One process is the default: the shape containers scaled by replicas expect, and the
+// least memory; on a VM or bare metal, set `workers: 0`.
 import cluster from 'node:cluster';
-import { createGateway } from '../gateway.ts';
-import { loadConfig } from '../config/load.ts';
-import { resolveWorkerCount, runPrimary } from '../server/workers.ts';
-import { createLogger } from '../observability/log.ts';
-import { createProgress } from '../sources/progress.ts';
+import { isMainThread, parentPort } from 'node:worker_threads';
+import { resolveWorkerCount, runPrimary, WORKER_SEMI_SPACE_MB } from '../server/workers.ts';
+import { serveFromThread, type ThreadMessage } from '../server/serving-thread.ts';
 
 export interface StartOptions {
   config: string;
@@ -19,13 +23,23 @@ export interface StartOptions {
 }
 
 export async function start(opts: StartOptions): Promise<void> {
+  if (cluster.isPrimary && isMainThread && WORKER_SEMI_SPACE_MB > 0) return serveFromThread(import.meta.url, { ...opts });
   if (cluster.isPrimary) {
+    // In the serving thread (or the main one): the config decides how many workers there are.
+    const { loadConfig } = await import('../config/load.ts');
     const count = resolveWorkerCount(opts.workers ?? (await loadConfig(opts.config)).tributary.server.workers);
+    if (count > 1 && parentPort) {
+      parentPort.postMessage({ type: 'cluster', count } satisfies ThreadMessage);
+      return;
+    }
     if (count > 1) {
       await runPrimary({ count, log: (message) => console.log(message) });
       process.exit(0);
     }
   }
+  const { createGateway } = await import('../gateway.ts');
+  const { createLogger } = await import('../observability/log.ts');
+  const { createProgress } = await import('../sources/progress.ts');
   const logger = createLogger();
   // Long loads (a 20 MB spec) show what is happening: a progress line on a terminal.
   const progress = createProgress(process.stderr);
@@ -52,4 +66,8 @@ export async function start(opts: StartOptions): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // In the serving thread, signals reach the main thread, which passes them on.
+  parentPort?.on('message', (message) => {
+    if (message === 'stop') stop();
+  });
 }

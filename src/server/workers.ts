@@ -13,8 +13,19 @@
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 
-/** Young-generation semi-space for workers, in MB (V8's default is 16). */
-export const WORKER_SEMI_SPACE_MB = 64;
+/**
+ * Young-generation semi-space for the serving thread or workers, in MB (V8's default
+ * is 16). `TRIBUTARY_SEMI_SPACE_MB` overrides it; 0 keeps V8's default (and a single
+ * process then serves from its main thread).
+ */
+export const WORKER_SEMI_SPACE_MB = semiSpaceMb(process.env.TRIBUTARY_SEMI_SPACE_MB);
+
+function semiSpaceMb(value: string | undefined): number {
+  if (value === undefined || value === '') return 64;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 1024) throw new Error(`TRIBUTARY_SEMI_SPACE_MB: expected a whole number of MB from 0 to 1024, found "${value}"`);
+  return n;
+}
 
 /** A dead worker is replaced after this pause; a crash loop then costs little. */
 const RESTART_DELAY_MS = 1_000;
@@ -30,7 +41,7 @@ export function resolveWorkerCount(requested: number): number {
 /** Node options for a worker: the parent's, plus the semi-space size unless one is set. */
 export function workerExecArgv(parent: readonly string[], nodeOptions = process.env.NODE_OPTIONS ?? ''): string[] {
   const set = [...parent, ...nodeOptions.split(/\s+/)].some((a) => a.startsWith('--max-semi-space-size'));
-  return set ? [...parent] : [...parent, `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`];
+  return set || WORKER_SEMI_SPACE_MB === 0 ? [...parent] : [...parent, `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`];
 }
 
 export interface PrimaryOptions {

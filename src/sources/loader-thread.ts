@@ -11,8 +11,11 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { LoaderPhase, LoaderReply, LoaderRequest } from './loader-protocol.ts';
 
-/** Heap of one loader thread. Stripe's 4 MB spec peaks far below; a runaway dies here, alone. */
-const MAX_OLD_GENERATION_MB = 3072;
+/**
+ * Heap of one loader thread. Stripe's 4 MB spec peaks near 500 MB for the whole process;
+ * specs of 20 MB need a few GB. A runaway dies here, alone, not the gateway.
+ */
+const MAX_OLD_GENERATION_MB = 6144;
 /** Mesh recurses once per schema nesting level; real specs nest deeper than V8's default allows. */
 const STACK_SIZE_MB = 16;
 const MAX_IDLE = 2;
@@ -77,7 +80,7 @@ type Payload<T extends LoaderRequest['type']> = Omit<Extract<LoaderRequest, { ty
 
 export interface LoaderThreadOptions {
   onProgress?: (phase: LoaderPhase) => void;
-  /** Heap limit of the thread in MB (default 3072). A smaller one is spawned fresh, never pooled. */
+  /** Heap limit of the thread in MB (default 6144). A smaller one is spawned fresh, never pooled. */
   maxMemoryMb?: number;
 }
 

@@ -10,10 +10,10 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { parentPort } from 'node:worker_threads';
-import type { GraphQLInputType, GraphQLSchema } from 'graphql';
 import { sanitizeDocument } from './sanitize.ts';
 import { operationPointers, subsetDocument } from './subset.ts';
-import { pointerOf, type SpecWarning } from './spec-warning.ts';
+import type { SpecWarning } from './spec-warning.ts';
+import { dropUnprintableDefaults, indexTypes, repairInterfaceMisfits } from './schema-repairs.ts';
 import type { LoaderReply, LoaderRequest } from './loader-protocol.ts';
 
 type Json = Record<string, unknown>;
@@ -23,7 +23,6 @@ type Json = Record<string, unknown>;
 // start is most of a small spec's load time. graphql's CommonJS build is also what
 // `import 'graphql'` gives everywhere (it has no "exports"), so there is one graphql.
 const require = createRequire(import.meta.url);
-const { astFromValue, isInputObjectType, isInterfaceType, isObjectType } = require('graphql') as typeof import('graphql');
 const { printSchemaWithDirectives } = require('@graphql-tools/utils') as typeof import('@graphql-tools/utils');
 const { loadNonExecutableGraphQLSchemaFromOpenAPI } = require('@omnigraph/openapi') as typeof import('@omnigraph/openapi');
 const { defaultImportFn, readFileOrUrl } = require('@graphql-mesh/utils') as typeof import('@graphql-mesh/utils');
@@ -68,28 +67,63 @@ async function sniffFormat(file: string): Promise<'json' | 'yaml' | undefined> {
   return head.startsWith('{') || head.startsWith('[') ? 'json' : 'yaml';
 }
 
+/**
+ * Second try at a local file Mesh's reader refused: a byte-order mark, or YAML that
+ * js-yaml rejects but that has one clear reading (duplicate keys: YAML 1.2 §3.2.1.3 says
+ * they must not occur; real specs have them, and the last one is what most tools keep).
+ */
+async function readLeniently(file: string, original: Error, warnings: SpecWarning[]): Promise<unknown> {
+  const text = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '');
+  const { parse: parseYaml } = await import('yaml');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    try {
+      value = parseYaml(text, { uniqueKeys: false, strict: false, maxAliasCount: -1, prettyErrors: false });
+    } catch {
+      throw original;
+    }
+  }
+  warnings.push({ pointer: '#', problem: `the document could not be read as written (${original.message.split('\n')[0]})`, action: 'read with a lenient YAML/JSON parser (for duplicate keys, the last one wins)' });
+  return value;
+}
+
 async function prepare(request: Extract<LoaderRequest, { type: 'prepare' }>) {
   const logger = jobLogger([]);
   const isUrl = /^https?:\/\//i.test(request.source);
   const fallbackFormat = (request.handler.fallbackFormat as 'json' | 'yaml' | undefined) ?? (isUrl ? undefined : await sniffFormat(request.source));
-  const raw = (await readFileOrUrl(request.source, {
-    cwd: request.cwd,
-    fetch: globalThis.fetch as never,
-    importFn: defaultImportFn,
-    logger: logger as never,
-    fallbackFormat,
-    headers: (request.handler.schemaHeaders as Record<string, string> | undefined) ?? {},
-  })) as unknown;
+  const versionless: SpecWarning[] = [];
+  let raw: unknown;
+  try {
+    raw = await readFileOrUrl(request.source, {
+      cwd: request.cwd,
+      fetch: globalThis.fetch as never,
+      importFn: defaultImportFn,
+      logger: logger as never,
+      fallbackFormat,
+      headers: (request.handler.schemaHeaders as Record<string, string> | undefined) ?? {},
+    });
+  } catch (error) {
+    if (isUrl || !request.sanitize) throw error;
+    raw = await readLeniently(request.source, error as Error, versionless);
+  }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new Error(`${request.source} is not an OpenAPI document: expected an object at the top level, found ${Array.isArray(raw) ? 'a list' : typeof raw}`);
   }
   const doc = raw as Json;
   if (typeof doc.openapi !== 'string' && typeof doc.swagger !== 'string') {
-    throw new Error(`${request.source} is not an OpenAPI document: no "openapi" or "swagger" version key at the top level (OAS 3.0 §4.7.1, Swagger 2.0 "swagger")`);
+    // A fragment with paths is still usable (Mesh reads it as OAS 3); anything else is not a spec.
+    if (doc.paths === null || typeof doc.paths !== 'object') {
+      throw new Error(`${request.source} is not an OpenAPI document: no "openapi" or "swagger" version key at the top level (OAS 3.0 §4.7.1, Swagger 2.0 "swagger"), and no "paths"`);
+    }
+    versionless.push({ pointer: '#', problem: 'no "openapi" or "swagger" version key (OAS 3.0 §4.7.1 requires one)', action: 'read as OpenAPI 3.0' });
   }
   const repaired = request.sanitize ? sanitizeDocument(doc, { dir: isUrl ? undefined : request.cwd }) : { warnings: [], referencedFiles: [] };
+  repaired.warnings.unshift(...versionless);
   document = doc;
   prepared = request;
+  typePointers = indexTypes(doc);
   return {
     warnings: repaired.warnings,
     referencedFiles: repaired.referencedFiles,
@@ -98,51 +132,23 @@ async function prepare(request: Extract<LoaderRequest, { type: 'prepare' }>) {
   };
 }
 
+let typePointers = new Map<string, string>();
+
 /** Where a type came from, when Mesh named it after a schema in components/definitions. */
 function typePointer(typeName: string): string {
-  const name = typeName.replace(/_Input$/, '');
-  const schemas = (document?.components as Json | undefined)?.schemas as Json | undefined;
-  if (schemas && name in schemas) return pointerOf(['components', 'schemas', name]);
-  if (document?.definitions && name in (document.definitions as Json)) return pointerOf(['definitions', name]);
-  return '#';
-}
-
-/**
- * Default values GraphQL cannot print (an object default on a JSON-typed input field)
- * make introspection itself fail (graphql-js astFromValue), so GraphiQL could not even
- * start: drop those defaults.
- */
-function dropUnprintableDefaults(schema: GraphQLSchema, warnings: SpecWarning[]): void {
-  const check = (owner: string, target: { defaultValue?: unknown; type: GraphQLInputType }) => {
-    if (target.defaultValue === undefined) return;
-    try {
-      if (astFromValue(target.defaultValue, target.type)) return;
-    } catch {
-      // fall through: unprintable
-    }
-    warnings.push({
-      pointer: typePointer(owner.split('.')[0]),
-      problem: `default value ${JSON.stringify(target.defaultValue)} of ${owner} cannot be written as a GraphQL literal`,
-      action: 'default dropped',
-    });
-    target.defaultValue = undefined;
-  };
-  for (const type of Object.values(schema.getTypeMap())) {
-    if (type.name.startsWith('__')) continue;
-    if (isInputObjectType(type)) for (const field of Object.values(type.getFields())) check(`${type.name}.${field.name}`, field);
-    if (isObjectType(type) || isInterfaceType(type)) {
-      for (const field of Object.values(type.getFields())) for (const arg of field.args) check(`${type.name}.${field.name}(${arg.name})`, arg as never);
-    }
-  }
+  return typePointers.get(typeName.replace(/_Input$/, '')) ?? '#';
 }
 
 async function load(request: Extract<LoaderRequest, { type: 'load' }>) {
-  if (!document || !prepared) throw new Error('loader worker: load before prepare');
+  if (!prepared) throw new Error('loader worker: load before prepare');
+  // The whole document is handed to Mesh as it is (Mesh writes into it, so it is read
+  // again if a subset is asked for later); subsets are copies. Most specs load whole at
+  // the first try, and a copy of a 20 MB spec costs real time and memory.
+  if (!document) await prepare(prepared);
+  const whole = !request.include && request.asJson.length === 0;
+  const source = whole ? document! : subsetDocument(document!, { include: request.include ? new Set(request.include) : undefined, asJson: new Set(request.asJson) });
+  if (whole) document = undefined;
   const warnings: SpecWarning[] = [];
-  const source = subsetDocument(document, {
-    include: request.include ? new Set(request.include) : undefined,
-    asJson: new Set(request.asJson),
-  });
   const { sanitize: _sanitize, ...handler } = prepared.handler;
   const schema = await loadNonExecutableGraphQLSchemaFromOpenAPI(prepared.name, {
     ...handler,
@@ -151,8 +157,9 @@ async function load(request: Extract<LoaderRequest, { type: 'load' }>) {
     fetch: globalThis.fetch as never,
     logger: jobLogger(warnings) as never,
   } as never);
-  dropUnprintableDefaults(schema, warnings);
-  return { sdl: printSchemaWithDirectives(schema), warnings };
+  if (!prepared.sanitize) return { sdl: printSchemaWithDirectives(schema), warnings };
+  dropUnprintableDefaults(schema, warnings, typePointer);
+  return { sdl: repairInterfaceMisfits(schema, printSchemaWithDirectives(schema), warnings, typePointer), warnings };
 }
 
 parentPort!.on('message', (request: LoaderRequest) => {

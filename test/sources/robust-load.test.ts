@@ -91,6 +91,19 @@ paths:
       'multi/common/Pet.yaml': 'type: object\nproperties:\n  name: { type: string }\n',
       'not-a-spec.yaml': 'hello: world\n',
       'oom.json': CASES[0].file,
+      'dup-keys.yaml': 'openapi: 3.0.0\ninfo: {title: t, version: "1"}\nservers: [{url: "http://127.0.0.1:1"}]\npaths:\n  /a:\n    get: {operationId: first, responses: {"200": {description: ok}}}\n  /a:\n    get: {operationId: second, responses: {"200": {description: ok}}}\n',
+      // Swagger 2.0 discriminator inheritance whose child overrides an inherited property's type.
+      'misfit.json': JSON.stringify({
+        swagger: '2.0',
+        info: { title: 't', version: '1' },
+        host: '127.0.0.1:1',
+        paths: { '/articles': { get: { operationId: 'articles', responses: { '200': { description: 'ok', schema: { $ref: '#/definitions/Articles' } } } } } },
+        definitions: {
+          Page: { discriminator: 'content', type: 'object', required: ['content'], properties: { content: { type: 'array', items: {} }, page: { type: 'integer' } } },
+          Articles: { allOf: [{ $ref: '#/definitions/Page' }, { properties: { content: { type: 'array', items: { $ref: '#/definitions/Article' } } } }] },
+          Article: { type: 'object', properties: { name: { type: 'string' } } },
+        },
+      }),
     });
   });
   afterAll(async () => {
@@ -134,6 +147,25 @@ paths:
     });
   });
 
+  it('a type that does not fit its interface (allOf override) stops implementing it; no operation degraded', async () => {
+    await expect(load('misfit.json', { sanitize: false, recover: false })).rejects.toThrow(/Interface field Page.content expects type \[JSON\]! but Articles.content is type \[Article\]/);
+    const result = await load('misfit.json');
+    expect(result.recovered).toBe(false);
+    expect(result.warnings).toEqual([
+      expect.objectContaining({ pointer: '#/definitions/Articles', action: 'Articles no longer implements Page; its fields are kept' }),
+    ]);
+    const articles = result.schema.getType('Articles') as import('graphql').GraphQLObjectType;
+    expect(articles.getInterfaces()).toEqual([]);
+    expect(String(articles.getFields().content.type)).toBe('[Article]');
+  });
+
+  it('YAML with a duplicate key (Mesh refuses it): read leniently, the last one wins, with a warning', async () => {
+    await expect(load('dup-keys.yaml', { sanitize: false, recover: false })).rejects.toThrow(/duplicated mapping key/);
+    const result = await load('dup-keys.yaml');
+    expect(fields(result)).toEqual(['second']);
+    expect(result.warnings[0]).toMatchObject({ pointer: '#', action: 'read with a lenient YAML/JSON parser (for duplicate keys, the last one wins)' });
+  });
+
   it('loads a folder of files with relative $refs (entry found by its openapi key) and lists its files', async () => {
     const result = await load('multi');
     expect(fields(result)).toEqual(['pets']);
@@ -143,7 +175,7 @@ paths:
   });
 
   it('says what is wrong with a file that is not an OpenAPI document, and with a missing one', async () => {
-    await expect(load('not-a-spec.yaml')).rejects.toThrow(/not-a-spec\.yaml is not an OpenAPI document: no "openapi" or "swagger" version key/);
+    await expect(load('not-a-spec.yaml')).rejects.toThrow(/not-a-spec\.yaml is not an OpenAPI document: no "openapi" or "swagger" version key.*and no "paths"/);
     await expect(load('nope.yaml')).rejects.toThrow(new RegExp(`cannot read OpenAPI document ${dir}/nope\\.yaml \\(ENOENT\\)`));
   });
 
