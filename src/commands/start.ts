@@ -23,6 +23,9 @@ export interface StartOptions {
 }
 
 export async function start(opts: StartOptions): Promise<void> {
+  // The serving thread's stderr is not a TTY even when the terminal's is; it inherits
+  // this, so that the load progress still draws one line in place (sources/progress.ts).
+  if (isMainThread && process.stderr.isTTY) process.env.TRIBUTARY_STDERR_TTY ??= '1';
   if (cluster.isPrimary && isMainThread && WORKER_SEMI_SPACE_MB > 0) return serveFromThread(import.meta.url, { ...opts });
   if (cluster.isPrimary) {
     // In the serving thread (or the main one): the config decides how many workers there are.

@@ -149,9 +149,8 @@ async function load(request: Extract<LoaderRequest, { type: 'load' }>) {
   const source = whole ? document! : subsetDocument(document!, { include: request.include ? new Set(request.include) : undefined, asJson: new Set(request.asJson) });
   if (whole) document = undefined;
   const warnings: SpecWarning[] = [];
-  const { sanitize: _sanitize, ...handler } = prepared.handler;
   const schema = await loadNonExecutableGraphQLSchemaFromOpenAPI(prepared.name, {
-    ...handler,
+    ...prepared.handler,
     source: source as never,
     cwd: prepared.cwd,
     fetch: globalThis.fetch as never,

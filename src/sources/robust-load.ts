@@ -157,7 +157,7 @@ export async function loadSpecRobustly(options: RobustLoadOptions): Promise<Robu
     // Isolate the failing operations; then give each of them a second chance with JSON
     // types before skipping it.
     const deadline = performance.now() + (options.recoveryBudgetMs ?? Math.min(300_000, Math.max(60_000, 20 * wholeMs)));
-    const failing = await isolate([], all, (ops) => attempt(ops), deadline);
+    const failing = await isolate([], all, (ops) => attempt(ops), deadline, whole.error);
     const good = all.filter((op) => !failing.has(op));
     const failingOps = [...failing.keys()];
     const withJson = (ops: string[]) => attempt(ops, ops.filter((op) => failing.has(op)));

@@ -14,8 +14,9 @@
 //   parameter that is null, or has no `name`/`in`        parameter skipped
 //     (OAS 3.0 §4.7.12.1 requires both) ("reading 'trim'")
 //   path item, operation, response or requestBody null   element skipped
-//   schema named like a GraphQL built-in scalar (String, type renamed `<Name>_`
-//     Int, Float, Boolean, ID) ("multiple types named")
+//   object/enum schema named like a GraphQL built-in   type renamed `<Name>_`
+//     scalar (String, Int, Float, Boolean, ID)
+//     ("multiple types named")
 //   duplicate operationId (OAS: "MUST be unique") —     later ones renamed `<id>_<n>`
 //     Mesh silently keeps only one of them
 //
@@ -123,6 +124,10 @@ export function sanitizeDocument(doc: Json, options: SanitizeOptions = {}): Sani
       warn(keyPath, `boolean schema \`${value}\` (JSON Schema 2020-12 §4.3.2) has no GraphQL type`, 'mapped to the JSON scalar');
       return {};
     }
+    if (kind === 'schema' && value !== null && (typeof value !== 'object' || Array.isArray(value))) {
+      warn(keyPath, `schema is ${describeValue(value)}, not a Schema Object`, 'mapped to the JSON scalar');
+      return {};
+    }
     if (value === null || typeof value !== 'object' || visited.has(value)) return value;
     visited.add(value);
     if (Array.isArray(value)) {
@@ -188,6 +193,13 @@ function renamed(ref: string, renames: Map<string, string>): string {
   return ref;
 }
 
+/** `{type: string}` and the like: Mesh maps these to GraphQL's own scalar, so the name never clashes. */
+function isPlainScalar(schema: unknown): boolean {
+  if (!isObject(schema)) return false;
+  const structural = ['properties', 'items', 'allOf', 'anyOf', 'oneOf', 'enum', 'additionalProperties', '$ref', 'discriminator', 'const'];
+  return typeof schema.type === 'string' && schema.type !== 'object' && schema.type !== 'array' && !structural.some((k) => k in schema);
+}
+
 /** Renames schemas whose names GraphQL reserves; returns old pointer → new pointer. */
 function renameBuiltInSchemas(doc: Json, warn: (k: KeyPath, p: string, a: string) => void): Map<string, string> {
   const renames = new Map<string, string>();
@@ -198,7 +210,7 @@ function renameBuiltInSchemas(doc: Json, warn: (k: KeyPath, p: string, a: string
   for (const [keyPath, container] of containers) {
     if (!isObject(container)) continue;
     for (const name of Object.keys(container)) {
-      if (!BUILT_IN_NAMES.has(name)) continue;
+      if (!BUILT_IN_NAMES.has(name) || isPlainScalar(container[name])) continue;
       let next = `${name}_`;
       while (next in container) next += '_';
       // Rebuild the map so key order (and so type order in the schema) is kept.
@@ -249,6 +261,37 @@ function repairParameters(doc: Json, owner: Json, keyPath: KeyPath, warn: (k: Ke
   });
 }
 
+/** OAS 3.0 §4.7.5: `servers` is a list of Server Objects, each with a `url` string. */
+function repairServers(owner: Json, keyPath: KeyPath, warn: (k: KeyPath, p: string, a: string) => void): void {
+  if (owner.servers === undefined) return;
+  if (!Array.isArray(owner.servers)) {
+    warn([...keyPath, 'servers'], `servers is ${describeValue(owner.servers)}, not a list`, 'servers ignored (set handler.openapi.endpoint)');
+    delete owner.servers;
+    return;
+  }
+  owner.servers = owner.servers.filter((server: unknown, i: number) => {
+    if (isObject(server) && typeof server.url === 'string') return true;
+    warn([...keyPath, 'servers', i], isObject(server) ? `server url is ${describeValue(server.url)}, not a string` : `server is ${describeValue(server)}`, 'server skipped');
+    return false;
+  });
+  if ((owner.servers as unknown[]).length === 0) delete owner.servers;
+}
+
+/** Swagger 2.0: `produces`, `consumes` and `schemes` are lists of strings; a lone string is common. */
+function repairMediaTypeLists(owner: Json, keyPath: KeyPath, warn: (k: KeyPath, p: string, a: string) => void): void {
+  for (const key of ['produces', 'consumes', 'schemes']) {
+    const value = owner[key];
+    if (value === undefined || (Array.isArray(value) && value.every((v) => typeof v === 'string'))) continue;
+    if (typeof value === 'string') {
+      warn([...keyPath, key], `${key} is a string, not a list of strings`, `read as [${JSON.stringify(value)}]`);
+      owner[key] = [value];
+    } else {
+      warn([...keyPath, key], `${key} is ${describeValue(value)}, not a list of strings`, `${key} ignored`);
+      delete owner[key];
+    }
+  }
+}
+
 /** Null path items, operations, responses and bodies; bad parameters; duplicate operationIds. */
 function repairOperations(doc: Json, warn: (k: KeyPath, p: string, a: string) => void): void {
   if (doc.paths === undefined) return;
@@ -257,6 +300,8 @@ function repairOperations(doc: Json, warn: (k: KeyPath, p: string, a: string) =>
     doc.paths = {};
     return;
   }
+  repairServers(doc, [], warn);
+  repairMediaTypeLists(doc, [], warn);
   const paths = doc.paths;
   const ids = new Map<string, number>();
   for (const [route, item] of Object.entries(paths)) {
@@ -266,6 +311,7 @@ function repairOperations(doc: Json, warn: (k: KeyPath, p: string, a: string) =>
       continue;
     }
     repairParameters(doc, item, ['paths', route], warn);
+    repairServers(item, ['paths', route], warn);
     for (const method of HTTP_METHODS) {
       if (!(method in item)) continue;
       const op = item[method];
@@ -276,6 +322,8 @@ function repairOperations(doc: Json, warn: (k: KeyPath, p: string, a: string) =>
         continue;
       }
       repairParameters(doc, op, at, warn);
+      repairServers(op, at, warn);
+      repairMediaTypeLists(op, at, warn);
       if ('requestBody' in op && !isObject(op.requestBody)) {
         warn([...at, 'requestBody'], `requestBody is ${describeValue(op.requestBody)}`, 'request body skipped');
         delete op.requestBody;

@@ -38,6 +38,35 @@ const CASES: Case[] = [
     warnings: [],
   },
   {
+    name: 'a string where a schema belongs (allOf entry, media type schema)',
+    input: doc({ '/a': returning({ type: 'object', properties: { a: { allOf: ['x'] } } }), '/b': { get: { operationId: 'b', responses: { '200': { description: 'ok', content: { 'application/json': { schema: 'string' } } } } } } }),
+    warnings: [
+      { pointer: '#/paths/~1a/get/responses/200/content/application~1json/schema/properties/a/allOf/0', action: 'mapped to the JSON scalar', problem: /schema is string "x", not a Schema Object/ },
+      { pointer: '#/paths/~1b/get/responses/200/content/application~1json/schema', action: 'mapped to the JSON scalar' },
+    ],
+  },
+  {
+    name: 'servers that are not a list of Server Objects with a url',
+    input: { ...doc({ '/a': { servers: [{ url: 'http://ok' }, { url: null }], get: { operationId: 'a', responses: ok, servers: 'http://x' } } }), servers: [null] },
+    warnings: [
+      { pointer: '#/servers/0', action: 'server skipped' },
+      { pointer: '#/paths/~1a/servers/1', action: 'server skipped', problem: /server url is null/ },
+      { pointer: '#/paths/~1a/get/servers', action: 'servers ignored (set handler.openapi.endpoint)' },
+    ],
+    after: (d) => {
+      expect(d.servers).toBeUndefined();
+      expect(d.paths['/a'].servers).toEqual([{ url: 'http://ok' }]);
+    },
+  },
+  {
+    name: 'Swagger 2.0 produces/consumes given as a string',
+    input: { swagger: '2.0', info: { title: 't', version: '1' }, consumes: 'application/json', paths: { '/a': { get: { operationId: 'a', produces: 'application/json', responses: { '200': { description: 'ok' } } } } } },
+    warnings: [
+      { pointer: '#/consumes', action: 'read as ["application/json"]' },
+      { pointer: '#/paths/~1a/get/produces', action: 'read as ["application/json"]' },
+    ],
+  },
+  {
     name: 'local $ref to nothing',
     input: doc({ '/a': returning({ $ref: '#/components/schemas/Missing' }) }),
     warnings: [{ pointer: '#/paths/~1a/get/responses/200/content/application~1json/schema', action: 'mapped to the JSON scalar', problem: /points to nothing/ }],
@@ -95,6 +124,11 @@ const CASES: Case[] = [
       expect(schema.discriminator.mapping.b).toBe('#/components/schemas/Boolean_');
       expect(Object.keys(d.components.schemas)).toEqual(['Boolean_']);
     },
+  },
+  {
+    name: 'a plain scalar schema named like a built-in is left alone (Mesh maps it to the built-in)',
+    input: doc({ '/a': returning({ $ref: '#/components/schemas/String' }) }, { String: { type: 'string' } }),
+    warnings: [],
   },
   {
     name: 'duplicate operationId',
