@@ -13,6 +13,35 @@ export interface Started {
   stop(): Promise<void>;
 }
 
+/**
+ * Process groups started here and not yet stopped. They are detached (so that a stop
+ * reaches their whole tree), which also means they would outlive an interrupted run:
+ * on exit or Ctrl-C the runner kills what is left, by group id.
+ */
+const running = new Set<number>();
+const killAll = () => {
+  for (const pid of running) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+  running.clear();
+};
+let cleanupInstalled = false;
+function installCleanup(): void {
+  if (cleanupInstalled) return;
+  cleanupInstalled = true;
+  process.once('exit', killAll);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      killAll();
+      process.exit(130);
+    });
+  }
+}
+
 export function spawnPinned(cpu: number | undefined, command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; log: string }): Started {
   const out = openSync(options.log, 'a');
   const [cmd, argv] = cpu === undefined ? [command, args] : ['taskset', ['-c', String(cpu), command, ...args]];
@@ -20,6 +49,9 @@ export function spawnPinned(cpu: number | undefined, command: string, args: read
   // taskset execs the command, so the pid is the command's own.
   const child = spawn(cmd, argv, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', out, out], detached: true });
   const pid = child.pid!;
+  installCleanup();
+  running.add(pid);
+  child.once('exit', () => running.delete(pid));
   const stop = () =>
     new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();

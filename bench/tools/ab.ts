@@ -7,7 +7,7 @@
 // ROOT is a checkout (a folder with bin/tributary.js and src/); the default for both is
 // this one. To keep a "before": cp -r bin src package.json /tmp/before && ln -s "$PWD/node_modules" /tmp/before/
 import path from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { builtInScenarios } from '../scenarios/index.ts';
@@ -82,3 +82,4 @@ const [a, b] = sides;
 console.log(`b/a: req/s ${(median(b.rps) / median(a.rps)).toFixed(2)}×, CPU per query ${(median(b.cpu) / median(a.cpu)).toFixed(2)}×`);
 await Promise.all(sides.map((s) => s.proc.stop()));
 await backend.stop();
+rmSync(dir, { recursive: true, force: true });

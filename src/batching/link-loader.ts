@@ -120,3 +120,19 @@ export function createPerKeyLoader(call: TargetCall, context: TributaryContext, 
     { cacheKeyFn: (args) => JSON.stringify(args) },
   );
 }
+
+/**
+ * A per-key loader keyed by the key value itself (a string, number or boolean): no
+ * argument object and no JSON cache key per parent object, the arguments are built once
+ * per distinct key, when the batch goes out. Same calls and results as createPerKeyLoader.
+ */
+export function createPerValueLoader(
+  call: TargetCall,
+  toArgs: (key: string | number | boolean) => Record<string, unknown>,
+  context: TributaryContext,
+  info: GraphQLResolveInfo,
+): DataLoader<string | number | boolean, unknown> {
+  return new DataLoader<string | number | boolean, unknown>((keys) =>
+    Promise.all(keys.map((key) => call(toArgs(key), context, info).catch((error: unknown) => error as Error))),
+  );
+}

@@ -18,7 +18,7 @@ import {
 import { stringInterpolator } from '@graphql-mesh/string-interpolation';
 import { TributaryError } from '../errors.ts';
 import type { BatchingSettings, LinkSettings } from '../config/schema.ts';
-import { createBulkLoader, createPerKeyLoader, readPath, setPath, type TargetCall } from '../batching/link-loader.ts';
+import { createBulkLoader, createPerKeyLoader, createPerValueLoader, readPath, setPath, type TargetCall } from '../batching/link-loader.ts';
 import { loaderFor, type TributaryContext } from './context.ts';
 
 /** A `@resolveTo` as Mesh defines it (directive arguments or an object in additionalResolvers). */
@@ -117,6 +117,8 @@ interface LinkSpec {
   valueKey?: string;
   /** Per-key mode: builds the target's arguments from the parent. */
   perKeyArgs?: (root: unknown, args: unknown, context: unknown, info: unknown) => Record<string, unknown>;
+  /** Per-key mode with one argument taking the key as it is (Tributary's `arg`): the key, and the arguments for a key. */
+  perKeyValue?: { read: (root: unknown) => unknown; toArgs: (key: unknown) => Record<string, unknown> };
   fixedArgs: ArgsBuilder;
   result?: string[];
 }
@@ -166,11 +168,22 @@ function compile(spec: LinkSpec, batching: BatchingSettings): CompiledLink {
   }
   const perKeyArgs = spec.perKeyArgs ?? fail(`${spec.id}: needs either keysArg (bulk) or arguments for the per-key call.`);
   const fixedArgs = spec.fixedArgs;
+  const byValue = fixedArgs.empty ? spec.perKeyValue : undefined;
+  const byValueId = `${spec.id}#byValue`;
   return {
     id: spec.id,
     parent: spec.parent,
     fieldName: spec.fieldName,
     resolve: function perKeyLinkResolver(root, args, context, info) {
+      if (byValue) {
+        // A scalar key is its own cache key (see createPerValueLoader); anything else
+        // (null, a list) takes the general path below, as before.
+        const key = byValue.read(root);
+        if (typeof key === 'string' || typeof key === 'number' || typeof key === 'boolean') {
+          const loader = context.loaders?.get(byValueId) ?? loaderFor(context, byValueId, () => createPerValueLoader(call, byValue.toArgs, context, info));
+          return loader.load(key);
+        }
+      }
       const targetArgs = fixedArgs.empty ? perKeyArgs(root, args, context, info) : { ...fixedArgs(root, args, context, info), ...perKeyArgs(root, args, context, info) };
       const loader = context.loaders?.get(spec.id) ?? loaderFor(context, spec.id, () => createPerKeyLoader(call, context, info));
       return loader.load(targetArgs);
@@ -201,6 +214,16 @@ function attach(links: CompiledLink[]): void {
   }
 }
 
+/** The target's arguments for one parent: `{ [arg]: key }`, the argument path split once here. */
+function perKeyArgsOf(arg: string, keyPath: readonly string[]): (root: unknown) => Record<string, unknown> {
+  if (!arg.includes('.')) return (root) => ({ [arg]: readPath(root, keyPath) });
+  return (root) => {
+    const out: Record<string, unknown> = {};
+    setPath(out, arg, readPath(root, keyPath));
+    return out;
+  };
+}
+
 /** Compiles and attaches Tributary's own `links:` declarations. The fields must already exist (see linkTypeDefs). */
 export function wireTributaryLinks(schema: GraphQLSchema, links: readonly LinkSettings[], batching: BatchingSettings): void {
   const compiled = links.map((link, index) => {
@@ -223,7 +246,8 @@ export function wireTributaryLinks(schema: GraphQLSchema, links: readonly LinkSe
         keysArg: link.keysArg,
         valueKey: link.valueKey,
         fixedArgs: compileArgs(link.args),
-        perKeyArgs: link.arg ? (root: unknown) => { const out: Record<string, unknown> = {}; setPath(out, link.arg!, readPath(root, keyPath)); return out; } : undefined,
+        perKeyArgs: link.arg ? perKeyArgsOf(link.arg, keyPath) : undefined,
+        perKeyValue: link.arg ? { read: (root: unknown) => readPath(root, keyPath), toArgs: perKeyArgsOf(link.arg, []) } : undefined,
       },
       batching,
     );

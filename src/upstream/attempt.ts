@@ -3,6 +3,7 @@
 // bounds the whole exchange, so a service that trickles bytes cannot hold a call open
 // forever. The caller's signal and the deadline both abort the same request, and
 // `fail()` tells them apart: a caller abort stays an abort, the deadline is a timeout.
+import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import type { Dispatcher, Pool } from 'undici';
 import { fromNetworkError, upstreamTimeout, type CallDetail } from './errors.ts';
@@ -41,13 +42,23 @@ export async function startAttempt(options: AttemptOptions): Promise<Attempt> {
   const { signal } = options;
   if (signal?.aborted) throw signal.reason;
 
-  const controller = new AbortController();
+  // undici takes an EventEmitter that emits 'abort' as well as an AbortSignal. An
+  // AbortController per attempt (and undici's EventTarget listener on its signal) cost
+  // ~12 µs of CPU per call in bench/tools measurements — most of the client's overhead
+  // over a bare pool.request; an emitter costs a fraction of that.
+  const abortEmitter = new EventEmitter() as EventEmitter & { aborted?: boolean; reason?: unknown };
+  const abort = (reason: unknown): void => {
+    if (abortEmitter.aborted) return;
+    abortEmitter.aborted = true;
+    abortEmitter.reason = reason;
+    abortEmitter.emit('abort');
+  };
   let timedOut = false;
   const deadline = setTimeout(() => {
     timedOut = true;
-    controller.abort(new Error(`deadline of ${options.timeoutMs} ms passed`));
+    abort(new Error(`deadline of ${options.timeoutMs} ms passed`));
   }, options.timeoutMs);
-  const onCallerAbort = (): void => controller.abort(signal?.reason);
+  const onCallerAbort = (): void => abort(signal?.reason);
   signal?.addEventListener('abort', onCallerAbort, { once: true });
 
   const finish = (): void => {
@@ -66,7 +77,7 @@ export async function startAttempt(options: AttemptOptions): Promise<Attempt> {
       path: options.path,
       headers: options.headers,
       body: options.body,
-      signal: controller.signal,
+      signal: abortEmitter,
       // Per attempt, so a short probe timeout also shortens undici's phase timeouts.
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
