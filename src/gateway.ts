@@ -42,6 +42,7 @@ import { loadConfig, type LoadedConfig } from './config/load.ts';
 import { buildSchema, type BuildOptions, type BuiltSchema } from './schema/build.ts';
 import type { TributaryContext } from './schema/context.ts';
 import { createUpstreamClient } from './upstream/client.ts';
+import { closeIdleLoaderThreads } from './sources/loader-thread.ts';
 import { createPassthrough } from './passthrough/route.ts';
 import { createLogger, type Logger } from './observability/log.ts';
 import { tributaryMaskedErrors } from './server/mask-errors.ts';
@@ -93,6 +94,10 @@ async function buildGeneration(
     onProgress,
     createUpstream: (sources) => createUpstreamClient({ sources, logger: logger.child({ component: 'upstream' }) }),
   });
+  // A loader thread holds Mesh's modules and its last document (over 100 MB with a
+  // Stripe-sized spec); a serving gateway needs neither until the next reload, which
+  // can afford to start a fresh thread.
+  await closeIdleLoaderThreads();
   const passthrough = createPassthrough({
     settings: config.tributary.passthrough,
     sources: built.sources

@@ -7,6 +7,7 @@
 //   4. merge (merge.ts has the clash rule) → root transforms,
 //   5. additionalTypeDefs / additionalResolvers, Tributary links,
 //   6. every link plan wired to the per-request DataLoader layer.
+import path from 'node:path';
 import { GraphQLSchema, isSpecifiedDirective } from 'graphql';
 import { mergeSchemas } from '@graphql-tools/schema';
 import { TributaryError } from '../errors.ts';
@@ -59,6 +60,16 @@ function openapiHandler(source: MeshSourceConfig): OpenApiHandlerConfig {
   return structuredClone(handler) as OpenApiHandlerConfig;
 }
 
+/**
+ * Where loads are cached between starts: `.tributary/cache` beside the config file
+ * (like Mesh's `.mesh/`), or TRIBUTARY_CACHE_DIR; TRIBUTARY_CACHE_DIR=off disables it.
+ */
+function loadCacheDir(configDir: string): string | undefined {
+  const fromEnv = process.env.TRIBUTARY_CACHE_DIR;
+  if (fromEnv === 'off') return undefined;
+  return fromEnv ? path.resolve(fromEnv) : path.join(configDir, '.tributary', 'cache');
+}
+
 function countFields(schema: GraphQLSchema, op: 'query' | 'mutation'): number {
   return Object.keys(schema.getRootType(op as never)?.getFields() ?? {}).length;
 }
@@ -78,7 +89,7 @@ export async function buildSchema(config: LoadedConfig, options: BuildOptions): 
         const handler = openapiHandler(source);
         const annotated = options.loadSource
           ? await options.loadSource(source, handler)
-          : await loadAnnotatedSource(source.name, handler, { cwd: config.dir, logger, onProgress: (phase) => options.onProgress?.(phase, source.name) });
+          : await loadAnnotatedSource(source.name, handler, { cwd: config.dir, logger, cacheDir: loadCacheDir(config.dir), onProgress: (phase) => options.onProgress?.(phase, source.name) });
         for (const w of annotated.warnings ?? []) warnings.push(`Source "${source.name}": ${formatWarning(w)}`);
         if (!annotated.endpoint) throw new TributaryError('SOURCE_LOAD_FAILED', `Source "${source.name}": no endpoint. Set handler.openapi.endpoint, or give the OpenAPI document a "servers" entry.`);
         loaded.push({ source, handler, annotated });

@@ -54,7 +54,7 @@ export function interpolateEnv(value: string): string {
 export async function loadAnnotatedSource(
   name: string,
   handler: OpenApiHandlerConfig,
-  options: { cwd: string; logger: Logger; onProgress?: (phase: LoaderPhase) => void; timeoutMs?: number },
+  options: { cwd: string; logger: Logger; onProgress?: (phase: LoaderPhase) => void; timeoutMs?: number; cacheDir?: string },
 ): Promise<AnnotatedSource> {
   const started = performance.now();
   const source = interpolateEnv(handler.source);
@@ -66,6 +66,7 @@ export async function loadAnnotatedSource(
       baseDir: options.cwd,
       onProgress: options.onProgress,
       timeoutMs: options.timeoutMs,
+      cacheDir: options.cacheDir,
     });
   } catch (error) {
     throw new TributaryError('SOURCE_LOAD_FAILED', `Source "${name}": could not load OpenAPI document ${source}: ${(error as Error).message}`, { cause: error });

@@ -26,7 +26,10 @@ export function tributaryMaskedErrors(logger: Logger): YogaMaskedErrorOpts {
           extensions: { ...original.extensions, code: original.code },
         });
       }
-      if (!(error instanceof GraphQLError) || error.originalError) logger.error({ err: original }, 'unexpected error while executing a request');
+      // A client that went away aborts every pending upstream call of its request: that
+      // is expected (one debug line each), not a hundred logged "unexpected" errors.
+      if ((original as Error | undefined)?.name === 'AbortError') logger.debug({ err: original }, 'request aborted by the client');
+      else if (!(error instanceof GraphQLError) || error.originalError) logger.error({ err: original }, 'unexpected error while executing a request');
       return yogaMaskError(error, message, false);
     },
   };

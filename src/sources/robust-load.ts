@@ -11,6 +11,7 @@ import { TributaryError } from '../errors.ts';
 import { LoaderThread, LoaderThreadError } from './loader-thread.ts';
 import { locateSpec, type SpecLocation } from './locate.ts';
 import { filesStamp, specFiles } from './spec-files.ts';
+import { diskCacheKey, readDiskCache, writeDiskCache } from './disk-cache.ts';
 import type { Loaded, LoaderPhase, Prepared } from './loader-protocol.ts';
 import type { SpecWarning } from './spec-warning.ts';
 
@@ -32,6 +33,8 @@ export interface RobustLoadOptions {
   /** Heap limit of the loader thread in MB. */
   maxMemoryMb?: number;
   onProgress?: (phase: LoaderPhase) => void;
+  /** Folder for the on-disk cache of loads (disk-cache.ts); none when absent. */
+  cacheDir?: string;
 }
 
 export interface RobustLoadResult {
@@ -105,6 +108,13 @@ export async function loadSpecRobustly(options: RobustLoadOptions): Promise<Robu
     remember(cacheKey!, hit);
     return { ...hit.result, schema: buildASTSchema(parse(hit.sdl, { noLocation: true }), { assumeValidSDL: true }), ms: performance.now() - started };
   }
+  const diskKey = cacheKey && options.cacheDir ? await diskCacheKey(files, cacheKey) : undefined;
+  const stored = diskKey ? await readDiskCache<CachedLoad>(options.cacheDir!, diskKey) : undefined;
+  if (stored) {
+    const entry = { ...stored, stamp };
+    remember(cacheKey!, entry);
+    return { ...entry.result, schema: buildASTSchema(parse(entry.sdl, { noLocation: true }), { assumeValidSDL: true }), ms: performance.now() - started };
+  }
   const thread = await LoaderThread.acquire({ onProgress: options.onProgress, maxMemoryMb: options.maxMemoryMb }, location.bytes);
   try {
     const { source: _source, ...handler } = options.handler;
@@ -143,6 +153,7 @@ export async function loadSpecRobustly(options: RobustLoadOptions): Promise<Robu
         recovered,
       };
       if (cacheKey) remember(cacheKey, { stamp, sdl: result.sdl, result: kept });
+      if (diskKey) void writeDiskCache(options.cacheDir!, diskKey, { stamp, sdl: result.sdl, result: kept });
       return { ...kept, schema: result.schema, ms: performance.now() - started };
     };
 
