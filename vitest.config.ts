@@ -11,7 +11,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // Suites start real HTTP servers (and Redis, Chromium); give them room on a 2-core CI.
-    testTimeout: 60_000,
+    testTimeout: 180_000,
     hookTimeout: 60_000,
     pool: 'forks',
     env: { NODE_ENV: 'test' },

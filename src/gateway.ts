@@ -94,10 +94,6 @@ async function buildGeneration(
     onProgress,
     createUpstream: (sources) => createUpstreamClient({ sources, logger: logger.child({ component: 'upstream' }) }),
   });
-  // A loader thread holds Mesh's modules and its last document (over 100 MB with a
-  // Stripe-sized spec); a serving gateway needs neither until the next reload, which
-  // can afford to start a fresh thread.
-  await closeIdleLoaderThreads();
   const passthrough = createPassthrough({
     settings: config.tributary.passthrough,
     sources: built.sources
@@ -125,6 +121,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return policies;
   };
   let generation = await buildGeneration(options.configFile, logger, options.onProgress, policiesFor);
+  // A loader thread holds Mesh's modules and its last document (over 100 MB with a
+  // Stripe-sized spec); a gateway that has started needs neither. Reloads (dev, --watch)
+  // start a thread again and keep it warm, since they come in bursts.
+  await closeIdleLoaderThreads();
   const active = policies!;
   const servers = new Set<Server>();
 
