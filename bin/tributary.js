@@ -1,7 +1,18 @@
 #!/usr/bin/env node
-// Entry point of the `tributary` command. The sources are TypeScript run through tsx's
-// loader, so a checkout works right after `npm ci` with no build step.
-import { register } from 'tsx/esm/api';
+// Entry point of the `tributary` command. It runs dist/ — the sources compiled by
+// `npm run build` — when that is up to date (entry.js); otherwise the TypeScript sources
+// through tsx's loader, which needs no build step but starts about twice as slowly
+// (src/module-runtime.ts says why).
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chooseEntry } from './entry.js';
 
-register();
-await import('../src/cli.ts');
+const entry = chooseEntry(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'));
+if (entry.use === 'dist') {
+  await import('../dist/cli.js');
+} else {
+  if (entry.stale) console.error('tributary: src/ changed since the last build; running the TypeScript sources (slower start; `npm run build` refreshes dist/)');
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../src/cli.ts');
+}

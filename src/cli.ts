@@ -1,6 +1,6 @@
 // `tributary` command line: arguments only. Each command's work lives in src/commands.
 import { Command, InvalidArgumentError } from 'commander';
-import { DEFAULT_CONFIG_FILE } from './config/load.ts';
+import { DEFAULT_CONFIG_FILE } from './config/file-name.ts';
 import { isTributaryError } from './errors.ts';
 
 function port(value: string): number {

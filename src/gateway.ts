@@ -43,6 +43,7 @@ import { buildSchema, type BuildOptions, type BuiltSchema } from './schema/build
 import type { TributaryContext } from './schema/context.ts';
 import { createUpstreamClient } from './upstream/client.ts';
 import { closeIdleLoaderThreads } from './sources/loader-thread.ts';
+import { releaseBuildMemory } from './server/release-memory.ts';
 import { createPassthrough } from './passthrough/route.ts';
 import { createLogger, type Logger } from './observability/log.ts';
 import { tributaryMaskedErrors } from './server/mask-errors.ts';
@@ -125,6 +126,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   // Stripe-sized spec); a gateway that has started needs neither. Reloads (dev, --watch)
   // start a thread again and keep it warm, since they come in bursts.
   await closeIdleLoaderThreads();
+  releaseBuildMemory();
   const active = policies!;
   const servers = new Set<Server>();
 

@@ -4,6 +4,7 @@
 // reported alongside throughput, as it is the steadier of the two.
 //   node --import tsx bench/tools/ab.ts [SCENARIO] [--rounds 8] [--seconds 2]
 //        [--a ROOT] [--b ROOT] [--a-node "--flag"] [--b-node "--flag"]
+//        [--a-env "NAME=value …"] [--b-env "NAME=value …"]
 // ROOT is a checkout (a folder with bin/tributary.js and src/); the default for both is
 // this one. To keep a "before": cp -r bin src package.json /tmp/before && ln -s "$PWD/node_modules" /tmp/before/
 import path from 'node:path';
@@ -28,6 +29,8 @@ const { values, positionals } = parseArgs({
     b: { type: 'string', default: ROOT },
     'a-node': { type: 'string', default: '' },
     'b-node': { type: 'string', default: '' },
+    'a-env': { type: 'string', default: '' },
+    'b-env': { type: 'string', default: '' },
   },
 });
 const name = positionals[0] ?? 'posts-bulk';
@@ -51,14 +54,15 @@ const sides = await Promise.all(
     const config = writeTributaryConfig(path.join(dir, side), scenario, backend.urls);
     const port = await freePort();
     const nodeFlags = values[`${side}-node`]!.split(' ').filter(Boolean);
+    const env = Object.fromEntries(values[`${side}-env`]!.split(' ').filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
     const proc = spawnPinned(0, process.execPath, [...nodeFlags, path.join(root, 'bin', 'tributary.js'), 'start', '--config', config, '--port', String(port), '--host', '127.0.0.1'], {
       cwd: path.join(dir, side),
       log: path.join(dir, side, 'tributary.log'),
-      env: { TRIBUTARY_LOG_LEVEL: 'warn' },
+      env: { TRIBUTARY_LOG_LEVEL: 'warn', ...env },
     });
     const url = `http://127.0.0.1:${port}/graphql`;
     await pollUntil(url, body, (s, t) => s === 200 && verify(t) === 'identical', { timeoutMs: 60_000 });
-    return { side, label: `${side}: ${root}${nodeFlags.length ? ' ' + nodeFlags.join(' ') : ''}`, url, proc, rps: [] as number[], cpu: [] as number[], p99: [] as number[], wrong: 0 };
+    return { side, label: `${side}: ${root}${nodeFlags.length ? ' ' + nodeFlags.join(' ') : ''}${values[`${side}-env`] ? ' ' + values[`${side}-env`] : ''}`, url, proc, rps: [] as number[], cpu: [] as number[], p99: [] as number[], wrong: 0 };
   }),
 );
 

@@ -7,11 +7,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
-import { Ajv, type ErrorObject } from 'ajv';
-import { jsonSchema as meshJsonSchema } from '@graphql-mesh/types';
+import type { ErrorObject } from 'ajv';
 import type { z } from 'zod';
 import { TributaryError } from '../errors.ts';
 import { TributarySettings } from './schema.ts';
+import { meshConfigValidator } from './mesh-validator.ts';
 
 /** The parts of a Mesh source Tributary reads; the rest is passed to Mesh as is. */
 export interface MeshSourceConfig {
@@ -37,7 +37,7 @@ export interface LoadedConfig {
   readonly tributary: Readonly<TributarySettings>;
 }
 
-export const DEFAULT_CONFIG_FILE = '.meshrc.yaml';
+export { DEFAULT_CONFIG_FILE } from './file-name.ts';
 
 type KeyPath = ReadonlyArray<string | number>;
 
@@ -118,13 +118,10 @@ function ajvProblem(error: ErrorObject, found: unknown): string {
   }
 }
 
-let meshValidator: ReturnType<Ajv['compile']> | undefined;
-function validateMesh(value: unknown) {
-  // Compiled lazily and kept: compiling Mesh's schema takes a while and it never changes.
-  const { $schema: _draft, ...schema } = meshJsonSchema as Record<string, unknown>;
-  meshValidator ??= new Ajv({ allErrors: true, strict: false, allowUnionTypes: true, validateSchema: false }).compile(schema);
-  meshValidator(value);
-  return meshValidator.errors ?? [];
+function validateMesh(value: unknown): ErrorObject[] {
+  const validate = meshConfigValidator();
+  validate(value);
+  return validate.errors ?? [];
 }
 
 /** Only the most specific Ajv errors: a failed `anyOf` repeats each branch's complaint. */

@@ -3,7 +3,8 @@
 // not queued while disconnected (`enableOfflineQueue: false`) and get one try, so they
 // fail at once and the policy applies its documented fallback. ioredis reconnects in
 // the background.
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis } from 'ioredis';
 import { TributaryError } from '../errors.ts';
 import type { Logger } from '../observability/log.ts';
 import { resolveEnv } from './env-template.ts';
@@ -14,6 +15,11 @@ export interface RedisConnections {
   /** Waits (bounded) until every client is ready, so a fresh replica starts counting at once. */
   ready(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
+}
+
+/** ioredis is loaded on first use: most gateways keep their policy state in memory. */
+function redisClass(): typeof Redis {
+  return (createRequire(import.meta.url)('ioredis') as typeof import('ioredis')).Redis;
 }
 
 export function createRedisConnections(logger: Logger): RedisConnections {
@@ -28,7 +34,7 @@ export function createRedisConnections(logger: Logger): RedisConnections {
       if (!/^rediss?:\/\//.test(resolved)) throw new TributaryError('CONFIG_INVALID', `${where}.redisUrl: expected a redis:// or rediss:// URL, found "${resolved.replace(/\/\/[^@/]*@/, '//…@')}".`);
       let client = clients.get(resolved);
       if (!client) {
-        client = new Redis(resolved, {
+        client = new (redisClass())(resolved, {
           lazyConnect: true,
           enableOfflineQueue: false,
           maxRetriesPerRequest: 1,

@@ -6,7 +6,7 @@
 // all REST calls go through the one upstream client with path-safe URLs and coded errors.
 import { getNamedType, isAbstractType, isObjectType, isInterfaceType, type GraphQLSchema, type GraphQLNamedType } from 'graphql';
 import { getDirective, getDirectiveExtensions } from '@graphql-tools/utils';
-import { processDirectives } from '@omnigraph/openapi';
+import { processDirectives } from '@graphql-mesh/transport-rest';
 import { stringInterpolator } from '@graphql-mesh/string-interpolation';
 import { TributaryError } from '../errors.ts';
 import type { Logger } from '../observability/log.ts';

@@ -12,9 +12,7 @@
 // workers, the thread says so instead of serving and this thread becomes the cluster
 // primary (workers.ts), whose workers get the same young generation by a Node flag.
 import { Worker } from 'node:worker_threads';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { moduleUrl, threadImport } from '../module-runtime.ts';
 import { runPrimary, WORKER_SEMI_SPACE_MB } from './workers.ts';
 
 /** V8's young generation is two semi-spaces and a new large-object space of the same size. */
@@ -25,15 +23,12 @@ const STOP_GRACE_MS = 30_000;
 
 export type ThreadMessage = { type: 'cluster'; count: number };
 
-/** The thread's code: tsx's hooks first (threads do not inherit them), then `start(workerData)`. */
+/** The thread's code: import the start module (through tsx from sources), then `start(workerData)`. */
 function threadSource(startModule: string): string {
-  const require = createRequire(import.meta.url);
-  const tsxApi = pathToFileURL(path.join(path.dirname(require.resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
-  const errors = new URL('../errors.ts', import.meta.url).href;
+  const errors = moduleUrl('../errors.ts', import.meta.url);
   return `
     const { workerData } = require('node:worker_threads');
-    import(${JSON.stringify(tsxApi)})
-      .then((tsx) => { tsx.register(); return import(${JSON.stringify(startModule)}); })
+    ${threadImport(startModule)}
       .then((m) => m.start(workerData))
       .catch(async (error) => {
         const { isTributaryError } = await import(${JSON.stringify(errors)});

@@ -5,10 +5,8 @@
 // Mesh's modules) costs far more than a small spec's load; at most one thread per core
 // works at a time, so a config with many sources does not thrash a small machine.
 import { availableParallelism } from 'node:os';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { moduleUrl, threadImport } from '../module-runtime.ts';
 import type { LoaderPhase, LoaderReply, LoaderRequest } from './loader-protocol.ts';
 
 /**
@@ -23,12 +21,7 @@ const MAX_IDLE = 2;
 const idle: Worker[] = [];
 
 function workerSource(): string {
-  // Worker threads do not inherit tsx's hooks from the main thread (bin/tributary.js
-  // registers them programmatically), so the worker registers them itself first.
-  const require = createRequire(import.meta.url);
-  const tsxApi = pathToFileURL(path.join(path.dirname(require.resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
-  const entry = new URL('./loader-worker.ts', import.meta.url).href;
-  return `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
+  return `${threadImport(moduleUrl('./loader-worker.ts', import.meta.url))};`;
 }
 
 function spawn(maxMemoryMb: number): Worker {

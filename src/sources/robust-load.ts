@@ -59,7 +59,9 @@ const PREPARE_TIMEOUT_MS = 120_000;
  * their size and modification time. A reload after a config edit (or the pre-check
  * live reload does before swapping) then rebuilds only what changed; Stripe-sized
  * specs take seconds to load. The schema is rebuilt from SDL on each hit because
- * makeExecutableSource mutates the schema it is given.
+ * makeExecutableSource mutates the schema it is given. Kept only when there is no disk
+ * cache (disk-cache.ts): with one, a reload reads the SDL back from disk in milliseconds,
+ * and a running gateway does not hold a Stripe-sized SDL (~9 MB) in memory for good.
  */
 interface CachedLoad {
   stamp: string;
@@ -110,11 +112,7 @@ export async function loadSpecRobustly(options: RobustLoadOptions): Promise<Robu
   }
   const diskKey = cacheKey && options.cacheDir ? await diskCacheKey(files, cacheKey) : undefined;
   const stored = diskKey ? await readDiskCache<CachedLoad>(options.cacheDir!, diskKey) : undefined;
-  if (stored) {
-    const entry = { ...stored, stamp };
-    remember(cacheKey!, entry);
-    return { ...entry.result, schema: buildASTSchema(parse(entry.sdl, { noLocation: true }), { assumeValidSDL: true }), ms: performance.now() - started };
-  }
+  if (stored) return { ...stored.result, schema: buildASTSchema(parse(stored.sdl, { noLocation: true }), { assumeValidSDL: true }), ms: performance.now() - started };
   const thread = await LoaderThread.acquire({ onProgress: options.onProgress, maxMemoryMb: options.maxMemoryMb }, location.bytes);
   try {
     const { source: _source, ...handler } = options.handler;
@@ -152,7 +150,7 @@ export async function loadSpecRobustly(options: RobustLoadOptions): Promise<Robu
         operations: { total: all.length, ...counts },
         recovered,
       };
-      if (cacheKey) remember(cacheKey, { stamp, sdl: result.sdl, result: kept });
+      if (cacheKey && !diskKey) remember(cacheKey, { stamp, sdl: result.sdl, result: kept });
       if (diskKey) void writeDiskCache(options.cacheDir!, diskKey, { stamp, sdl: result.sdl, result: kept });
       return { ...kept, schema: result.schema, ms: performance.now() - started };
     };
