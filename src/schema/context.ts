@@ -1,15 +1,14 @@
 // Per-request state. Everything that lives for one GraphQL request — DataLoaders, the
 // principal, the request id — hangs off the context Yoga creates for that request and
 // is never stored at module scope, so two requests can never see each other's data.
-import type DataLoader from 'dataloader';
 
 export interface TributaryContext {
   /** The incoming Fetch API request (Yoga puts it on every context). */
   request?: Request;
   /** Request headers as a plain object, lower-case names; Mesh configs read `{context.headers.x}`. */
   headers?: Record<string, string>;
-  /** Per-request DataLoaders, one per link plan, created on first use. */
-  loaders?: Map<string, DataLoader<unknown, unknown, unknown>>;
+  /** Per-request loaders (DataLoader behind each), one per link plan, created on first use. */
+  loaders?: Map<string, unknown>;
   requestId?: string;
   /** Set by the auth policy when a credential was verified. */
   principal?: { subject?: string; claims?: Record<string, unknown>; kind: 'jwt' | 'apiKey' } | undefined;
@@ -36,16 +35,16 @@ export function requestHeadersOf(context: TributaryContext): Record<string, stri
 }
 
 /** The per-request loader for a link plan, created on first use in this request. */
-export function loaderFor<K, V>(context: TributaryContext, id: string, create: () => DataLoader<K, V, unknown>): DataLoader<K, V, unknown> {
+export function loaderFor<T>(context: TributaryContext, id: string, create: () => T): T {
   let loaders = context.loaders;
   if (!loaders) {
     loaders = new Map();
     context.loaders = loaders;
   }
-  let loader = loaders.get(id) as DataLoader<K, V, unknown> | undefined;
+  let loader = loaders.get(id) as T | undefined;
   if (!loader) {
     loader = create();
-    loaders.set(id, loader as DataLoader<unknown, unknown, unknown>);
+    loaders.set(id, loader);
   }
   return loader;
 }

@@ -18,7 +18,7 @@ import {
 import { stringInterpolator } from '@graphql-mesh/string-interpolation';
 import { TributaryError } from '../errors.ts';
 import type { BatchingSettings, LinkSettings } from '../config/schema.ts';
-import { createBulkLoader, createPerKeyLoader, createPerValueLoader, readPath, setPath, type TargetCall } from '../batching/link-loader.ts';
+import { createBulkLoader, createPerKeyLoader, createPerValueLoader, readPath, setPath, type LinkLoader, type TargetCall } from '../batching/link-loader.ts';
 import { loaderFor, type TributaryContext } from './context.ts';
 
 /** A `@resolveTo` as Mesh defines it (directive arguments or an object in additionalResolvers). */
@@ -150,7 +150,7 @@ function compile(spec: LinkSpec, batching: BatchingSettings): CompiledLink {
       const loaderId = fixedArgs.empty ? spec.id : `${spec.id}:${JSON.stringify(extra)}`;
       const keyIsList = Array.isArray(key);
       const loader =
-        context.loaders?.get(loaderId) ?? loaderFor(context, loaderId, () => createBulkLoader(spec.id, { ...plan, manyPerKey: manyPerKey && !keyIsList }, call, extra, context, info));
+        (context.loaders?.get(loaderId) as LinkLoader<unknown> | undefined) ?? loaderFor(context, loaderId, () => createBulkLoader(spec.id, { ...plan, manyPerKey: manyPerKey && !keyIsList }, call, extra, context, info));
       return keyIsList ? loader.loadMany(key as unknown[]) : loader.load(key);
     };
     return {
@@ -180,12 +180,12 @@ function compile(spec: LinkSpec, batching: BatchingSettings): CompiledLink {
         // (null, a list) takes the general path below, as before.
         const key = byValue.read(root);
         if (typeof key === 'string' || typeof key === 'number' || typeof key === 'boolean') {
-          const loader = context.loaders?.get(byValueId) ?? loaderFor(context, byValueId, () => createPerValueLoader(call, byValue.toArgs, context, info));
+          const loader = (context.loaders?.get(byValueId) as LinkLoader<string | number | boolean> | undefined) ?? loaderFor(context, byValueId, () => createPerValueLoader(call, byValue.toArgs, context, info));
           return loader.load(key);
         }
       }
       const targetArgs = fixedArgs.empty ? perKeyArgs(root, args, context, info) : { ...fixedArgs(root, args, context, info), ...perKeyArgs(root, args, context, info) };
-      const loader = context.loaders?.get(spec.id) ?? loaderFor(context, spec.id, () => createPerKeyLoader(call, context, info));
+      const loader = (context.loaders?.get(spec.id) as LinkLoader<Record<string, unknown>> | undefined) ?? loaderFor(context, spec.id, () => createPerKeyLoader(call, context, info));
       return loader.load(targetArgs);
     },
   };
