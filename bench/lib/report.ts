@@ -119,16 +119,16 @@ function coldTable(r: ColdStartScenarioResult): string {
     '',
     `\`${r.query}\``,
     '',
-    '| system | build before start | start → first correct answer | RSS MB after it | RSS MB 2 s later | runs (s) |',
-    '|---|---:|---:|---:|---:|---|',
+    '| system | build before start | start → first correct answer | RSS MB after it | RSS MB 2 s later | runs (s) | first start, empty load cache |',
+    '|---|---:|---:|---:|---:|---|---:|',
   ];
   for (const s of r.suts) {
     if (s.error || !s.median) {
-      lines.push(`| ${LABEL[s.sut]} | failed: ${(s.error ?? 'no result').replace(/\|/g, '\\|').replace(/\n/g, ' ').slice(0, 300)} | | | | |`);
+      lines.push(`| ${LABEL[s.sut]} | failed: ${(s.error ?? 'no result').replace(/\|/g, '\\|').replace(/\n/g, ' ').slice(0, 300)} | | | | | |`);
       continue;
     }
     lines.push(
-      `| ${LABEL[s.sut]} | ${s.buildMs === undefined ? 'none' : `${f1(s.buildMs / 1000)} s (\`mesh build\`)`} | ${f2(s.median.readyMs / 1000)} s | ${f0(s.median.rssMb)} | ${f0(s.median.rssSettledMb)} | ${s.runs.map((x) => f2(x.readyMs / 1000)).join(', ')} |`,
+      `| ${LABEL[s.sut]} | ${s.buildMs === undefined ? 'load cache from the first start' : `${f1(s.buildMs / 1000)} s (\`mesh build\`)`} | ${f2(s.median.readyMs / 1000)} s | ${f0(s.median.rssMb)} | ${f0(s.median.rssSettledMb)} | ${s.runs.map((x) => f2(x.readyMs / 1000)).join(', ')} | ${s.firstStart ? `${f2(s.firstStart.readyMs / 1000)} s, ${f0(s.firstStart.rssMb)} MB` : '–'} |`,
     );
   }
   return lines.join('\n');
@@ -147,13 +147,28 @@ function targets(results: ScenarioResult[]): string {
     rows.push(`| posts→user (bulk): Tributary ≥ 10× stock \`mesh start\` | ${q.vsMesh === undefined ? '–' : `${f1(q.vsMesh)}×`} | ${yes(q.vsMesh === undefined ? undefined : q.vsMesh >= 10)} |`);
     rows.push(`| posts→user (bulk): p99 at c=50 ≤ 2× the BFF's | ${q.p99VsBff === undefined ? '–' : `${f2(q.p99VsBff)}×`} | ${yes(q.p99VsBff === undefined ? undefined : q.p99VsBff <= 2)} |`);
   }
+  // The issue's acceptance check: a two-source query, a bulk link and a per-key link one
+  // level below it, against the first target.
+  const team = results.find((r): r is LoadScenarioResult => r.kind === 'load' && r.name === 'posts-team');
+  if (team) {
+    const q = ratios(team, 'tributary');
+    rows.push(`| posts→user (bulk)→team (per key): Tributary ≥ 50% of the BFF's req/s | ${q.vsBff === undefined ? '–' : `${f0(q.vsBff * 100)}%`} | ${yes(q.vsBff === undefined ? undefined : q.vsBff >= 0.5)} |`);
+    rows.push(`| (same, by CPU per query) | ${q.cpuVsBff === undefined ? '–' : `${f0(q.cpuVsBff * 100)}%`} | ${yes(q.cpuVsBff === undefined ? undefined : q.cpuVsBff >= 0.5)} |`);
+    rows.push(`| posts→user (bulk)→team (per key): Tributary ≥ 10× stock \`mesh start\` | ${q.vsMesh === undefined ? '–' : `${f1(q.vsMesh)}×`} | ${yes(q.vsMesh === undefined ? undefined : q.vsMesh >= 10)} |`);
+  }
   const coldRuns = results.find((r): r is ColdStartScenarioResult => r.kind === 'cold-start')?.suts ?? [];
   for (const which of ['tributary', 'tributary-v8gc']) {
-    const cold = coldRuns.find((s) => s.sut === which)?.median;
+    const sut = coldRuns.find((s) => s.sut === which);
+    const cold = sut?.median;
     if (!cold) continue;
     const who = which === 'tributary' ? '' : ' (V8 default young generation)';
-    rows.push(`| Stripe cold start ≤ 5 s to the first answered query${who} | ${f2(cold.readyMs / 1000)} s | ${yes(cold.readyMs <= 5_000)} |`);
+    rows.push(`| Stripe cold start ≤ 5 s to the first answered query, load cache filled${who} | ${f2(cold.readyMs / 1000)} s | ${yes(cold.readyMs <= 5_000)} |`);
     rows.push(`| RSS ≤ 300 MB after it${who} | ${f0(cold.rssMb)} MB (${f0(cold.rssSettledMb)} MB 2 s later) | ${yes(cold.rssMb <= 300)} |`);
+    const first = sut.firstStart;
+    if (first) {
+      rows.push(`| (same, the very first start: empty load cache, Mesh's loader runs)${who} | ${f2(first.readyMs / 1000)} s | ${yes(first.readyMs <= 5_000)} |`);
+      rows.push(`| (RSS after that first start)${who} | ${f0(first.rssMb)} MB (${f0(first.rssSettledMb)} MB 2 s later) | ${yes(first.rssMb <= 300)} |`);
+    }
   }
   const loads = results.filter((r): r is LoadScenarioResult => r.kind === 'load');
   if (loads.length) {
