@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(ROOT, 'dist');
-export const STAMP = path.join(DIST, '.built');
+const STAMP = path.join(DIST, '.built');
 const require = createRequire(import.meta.url);
 
 function tscPath(): string | undefined {

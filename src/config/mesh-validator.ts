@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type Options, type ValidateFunction } from 'ajv';
 import { jsonSchema as meshJsonSchema } from '@graphql-mesh/types';
+import { FROM_SOURCE } from '../module-runtime.ts';
 
 /** File name of the standalone validator that the build writes beside this module. */
 export const STANDALONE_FILE = 'mesh-config-validate.cjs';
@@ -28,7 +29,7 @@ export function meshConfigValidator(): ValidateFunction {
   if (validator) return validator;
   const standalone = fileURLToPath(new URL(`./${STANDALONE_FILE}`, import.meta.url));
   // Only dist/ has one; the sources never do (a stale copy there could not be noticed).
-  if (!import.meta.url.endsWith('.ts') && existsSync(standalone)) {
+  if (!FROM_SOURCE && existsSync(standalone)) {
     const mod = createRequire(import.meta.url)(standalone) as ValidateFunction | { default: ValidateFunction };
     validator = typeof mod === 'function' ? mod : mod.default;
   } else {
