@@ -43,7 +43,7 @@ import { buildSchema, type BuildOptions, type BuiltSchema } from './schema/build
 import type { TributaryContext } from './schema/context.ts';
 import { createUpstreamClient } from './upstream/client.ts';
 import { closeIdleLoaderThreads } from './sources/loader-thread.ts';
-import { releaseBuildMemory } from './server/release-memory.ts';
+import { holdYoungGeneration, releaseBuildMemory } from './server/release-memory.ts';
 import { createPassthrough } from './passthrough/route.ts';
 import { createLogger, type Logger } from './observability/log.ts';
 import { tributaryMaskedErrors } from './server/mask-errors.ts';
@@ -121,6 +121,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     else if (policies.fingerprint !== policyFingerprint(config)) logger.warn('tributary.policies or a source\'s setHeaders/forwardHeaders changed: restart the gateway to apply policy changes');
     return policies;
   };
+  holdYoungGeneration();
   let generation = await buildGeneration(options.configFile, logger, options.onProgress, policiesFor);
   // A loader thread holds Mesh's modules and its last document (over 100 MB with a
   // Stripe-sized spec); a gateway that has started needs neither. Reloads (dev, --watch)

@@ -1,14 +1,30 @@
-// A schema build is a burst of allocation (a Stripe-sized spec: ~7,500 types, their
-// AST, Mesh's directive processing), during which V8 grows the young generation to its
-// maximum (the serving thread's is enlarged: serving-thread.ts) and keeps the pages it
-// touched. Idle, V8 never gave them back: 30–40 MB of empty young generation stayed
-// resident for good after start-up. One full collection once the build is done, with
-// nothing else allocating, lets V8 empty the young generation and release those pages
-// (it unmaps them in the background, just after); under load the space grows again, as
-// it should. About 0.1 s for a Stripe-sized heap, a few ms for a small one, paid once,
-// before the port opens.
+// Memory around the first schema build. A build is a burst of allocation (a Stripe-sized
+// spec: ~7,500 types, their AST, Mesh's directive processing). V8 grows the young
+// generation whenever much of it survives a scavenge, so a build grew it to its maximum —
+// 64 MB semi-spaces in the serving thread (serving-thread.ts) — and V8 kept those pages
+// while idle: ~40 MB more resident for good after start-up, for a young generation sized
+// for serving load the gateway was not under.
+//
+// So the young generation is held at its starting size while the first schema is built
+// (V8's --semi-space-growth-factor, read at each growth, set to 1: no growth), and
+// released afterwards; under load it grows to its maximum as before — the throughput is
+// the same (A/B in BENCHMARKS.md). A full collection then clears what the build left,
+// before the port opens (~0.1 s on Stripe, a few ms on a small config).
+//
+// The flags are process-wide and only touched while nothing else runs (the first build);
+// an operator's own --semi-space-growth-factor is left alone.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+
+/** V8's default growth factor (flag-definitions.h), restored after the build. */
+const V8_DEFAULT_GROWTH_FACTOR = 2;
+
+const OPERATOR_SET = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => a.replaceAll('_', '-').startsWith('--semi-space-growth-factor'));
+
+/** Keeps the young generation at its current size until `releaseBuildMemory()`. */
+export function holdYoungGeneration(): void {
+  if (!OPERATOR_SET) setFlagsFromString('--semi-space-growth-factor=1');
+}
 
 type Collect = () => void;
 let collect: Collect | undefined;
@@ -24,6 +40,8 @@ function gcFunction(): Collect {
   return collect;
 }
 
+/** Lets the young generation grow again, and collects the build's garbage. */
 export function releaseBuildMemory(): void {
+  if (!OPERATOR_SET) setFlagsFromString(`--semi-space-growth-factor=${V8_DEFAULT_GROWTH_FACTOR}`);
   gcFunction()();
 }

@@ -9,9 +9,10 @@
 // set one: a gateway request allocates a lot of short-lived objects (parsed upstream
 // JSON, the response being built), and with V8's default 16 MB semi-space the scavenger
 // runs so often that objects still in flight are copied and promoted; in the benchmark
-// (BENCHMARKS.md) 32 MB cut CPU per query by about a third. 64 MB, the first choice,
-// measured the same CPU per query (A/B, posts-bulk and posts-team) and kept ~60 MB more
-// resident after a Stripe-sized build, so 32 it is.
+// (BENCHMARKS.md) 64 MB cut CPU per query by about a third. 32 MB did as well on the
+// smaller queries but took 1.37× the CPU per query on the three-service demo (17
+// upstream calls); the memory a large build used to leave in it is handled at start-up
+// (release-memory.ts).
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 
@@ -23,7 +24,7 @@ import { availableParallelism } from 'node:os';
 export const WORKER_SEMI_SPACE_MB = semiSpaceMb(process.env.TRIBUTARY_SEMI_SPACE_MB);
 
 function semiSpaceMb(value: string | undefined): number {
-  if (value === undefined || value === '') return 32;
+  if (value === undefined || value === '') return 64;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 1024) throw new Error(`TRIBUTARY_SEMI_SPACE_MB: expected a whole number of MB from 0 to 1024, found "${value}"`);
   return n;
