@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import type { LoadScenarioResult, SutResult } from './run-load-scenario.ts';
 import type { ColdStartScenarioResult } from './run-cold-start.ts';
 import type { BenchSettings } from './settings.ts';
+import type { SutName } from './suts.ts';
 
 export type ScenarioResult = LoadScenarioResult | ColdStartScenarioResult;
 
@@ -78,20 +79,30 @@ export function ratios(result: LoadScenarioResult, which: 'tributary' | 'tributa
   };
 }
 
-function loadTable(r: LoadScenarioResult): string {
-  const lines = [
+/** A scenario's heading, description, query and the head of its table (`columns` after "system"; the last one left-aligned). */
+function scenarioHead(r: { title: string; name: string; description: string; query: string }, columns: string[]): string[] {
+  return [
     `### ${r.title} (\`${r.name}\`)`,
     '',
     r.description,
     '',
     `\`${r.query}\``,
     '',
-    '| system | req/s (c=50) | CPU ms / query | p50 ms (c=50) | p99 ms (c=50) | p50 ms (c=1) | p99 ms (c=1) | RSS MB | upstream calls / query | answers |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    `| system | ${columns.join(' | ')} |`,
+    `|---|${columns.map((_, i) => (i === columns.length - 1 ? '---' : '---:')).join('|')}|`,
   ];
+}
+
+function failedRow(sut: SutName, error: string | undefined, columns: number): string {
+  return `| ${LABEL[sut]} | failed: ${(error ?? 'no result').replace(/\|/g, '\\|').replace(/\n/g, ' ').slice(0, 300)} |${' |'.repeat(columns - 1)}`;
+}
+
+function loadTable(r: LoadScenarioResult): string {
+  const columns = ['req/s (c=50)', 'CPU ms / query', 'p50 ms (c=50)', 'p99 ms (c=50)', 'p50 ms (c=1)', 'p99 ms (c=1)', 'RSS MB', 'upstream calls / query', 'answers'];
+  const lines = scenarioHead(r, columns);
   for (const s of r.suts) {
     if (s.error || !s.median) {
-      lines.push(`| ${LABEL[s.sut]} | failed: ${(s.error ?? 'no result').replace(/\|/g, '\\|').replace(/\n/g, ' ').slice(0, 300)} | | | | | | | | |`);
+      lines.push(failedRow(s.sut, s.error, columns.length));
       continue;
     }
     const m = s.median;
@@ -112,23 +123,15 @@ function loadTable(r: LoadScenarioResult): string {
 }
 
 function coldTable(r: ColdStartScenarioResult): string {
-  const lines = [
-    `### ${r.title} (\`${r.name}\`)`,
-    '',
-    r.description,
-    '',
-    `\`${r.query}\``,
-    '',
-    '| system | build before start | start → first correct answer | RSS MB after it | RSS MB 2 s later | runs (s) | first start, empty load cache |',
-    '|---|---:|---:|---:|---:|---|---:|',
-  ];
+  const columns = ['build before start', 'start → first correct answer', 'RSS MB after it', 'RSS MB 2 s later', 'first start, empty load cache', 'runs (s)'];
+  const lines = scenarioHead(r, columns);
   for (const s of r.suts) {
     if (s.error || !s.median) {
-      lines.push(`| ${LABEL[s.sut]} | failed: ${(s.error ?? 'no result').replace(/\|/g, '\\|').replace(/\n/g, ' ').slice(0, 300)} | | | | | |`);
+      lines.push(failedRow(s.sut, s.error, columns.length));
       continue;
     }
     lines.push(
-      `| ${LABEL[s.sut]} | ${s.buildMs === undefined ? 'load cache from the first start' : `${f1(s.buildMs / 1000)} s (\`mesh build\`)`} | ${f2(s.median.readyMs / 1000)} s | ${f0(s.median.rssMb)} | ${f0(s.median.rssSettledMb)} | ${s.runs.map((x) => f2(x.readyMs / 1000)).join(', ')} | ${s.firstStart ? `${f2(s.firstStart.readyMs / 1000)} s, ${f0(s.firstStart.rssMb)} MB` : '–'} |`,
+      `| ${LABEL[s.sut]} | ${s.buildMs === undefined ? 'load cache from the first start' : `${f1(s.buildMs / 1000)} s (\`mesh build\`)`} | ${f2(s.median.readyMs / 1000)} s | ${f0(s.median.rssMb)} | ${f0(s.median.rssSettledMb)} | ${s.firstStart ? `${f2(s.firstStart.readyMs / 1000)} s, ${f0(s.firstStart.rssMb)} MB` : '–'} | ${s.runs.map((x) => f2(x.readyMs / 1000)).join(', ')} |`,
     );
   }
   return lines.join('\n');
@@ -137,25 +140,26 @@ function coldTable(r: ColdStartScenarioResult): string {
 function targets(results: ScenarioResult[]): string {
   const rows: string[] = ['| target | measured | met |', '|---|---|---|'];
   const yes = (ok: boolean | undefined) => (ok === undefined ? '–' : ok ? 'yes' : '**no**');
+  const pct = (v: number | undefined) => (v === undefined ? '–' : `${f0(v * 100)}%`);
+  // The first target's rows for one scenario: req/s (and CPU per query) against the BFF
+  // and stock Mesh, and, where asked, p99 against the BFF.
+  const throughputRows = (query: string, q: ReturnType<typeof ratios>, withP99: boolean) => {
+    rows.push(`| ${query}: Tributary ≥ 50% of the BFF's req/s | ${pct(q.vsBff)} | ${yes(q.vsBff === undefined ? undefined : q.vsBff >= 0.5)} |`);
+    rows.push(`| (same, by CPU per query: BFF's CPU ms / Tributary's) | ${pct(q.cpuVsBff)} | ${yes(q.cpuVsBff === undefined ? undefined : q.cpuVsBff >= 0.5)} |`);
+    rows.push(`| ${query}: Tributary ≥ 10× stock \`mesh start\` | ${q.vsMesh === undefined ? '–' : `${f1(q.vsMesh)}×`} | ${yes(q.vsMesh === undefined ? undefined : q.vsMesh >= 10)} |`);
+    if (withP99) rows.push(`| ${query}: p99 at c=50 ≤ 2× the BFF's | ${q.p99VsBff === undefined ? '–' : `${f2(q.p99VsBff)}×`} | ${yes(q.p99VsBff === undefined ? undefined : q.p99VsBff <= 2)} |`);
+  };
   const bulk = results.find((r): r is LoadScenarioResult => r.kind === 'load' && r.name === 'posts-bulk');
   for (const which of bulk ? (['tributary', 'tributary-v8gc'] as const) : []) {
     const q = ratios(bulk!, which);
     if (q.vsBff === undefined && q.cpuVsBff === undefined) continue;
     if (which === 'tributary-v8gc') rows.push('| *for comparison, with V8\'s default young generation (`TRIBUTARY_SEMI_SPACE_MB=0`):* | | |');
-    rows.push(`| posts→user (bulk): Tributary ≥ 50% of the BFF's req/s | ${q.vsBff === undefined ? '–' : `${f0(q.vsBff * 100)}%`} | ${yes(q.vsBff === undefined ? undefined : q.vsBff >= 0.5)} |`);
-    rows.push(`| (same, by CPU per query: BFF's CPU ms / Tributary's) | ${q.cpuVsBff === undefined ? '–' : `${f0(q.cpuVsBff * 100)}%`} | ${yes(q.cpuVsBff === undefined ? undefined : q.cpuVsBff >= 0.5)} |`);
-    rows.push(`| posts→user (bulk): Tributary ≥ 10× stock \`mesh start\` | ${q.vsMesh === undefined ? '–' : `${f1(q.vsMesh)}×`} | ${yes(q.vsMesh === undefined ? undefined : q.vsMesh >= 10)} |`);
-    rows.push(`| posts→user (bulk): p99 at c=50 ≤ 2× the BFF's | ${q.p99VsBff === undefined ? '–' : `${f2(q.p99VsBff)}×`} | ${yes(q.p99VsBff === undefined ? undefined : q.p99VsBff <= 2)} |`);
+    throughputRows('posts→user (bulk)', q, true);
   }
   // The issue's acceptance check: a two-source query, a bulk link and a per-key link one
   // level below it, against the first target.
   const team = results.find((r): r is LoadScenarioResult => r.kind === 'load' && r.name === 'posts-team');
-  if (team) {
-    const q = ratios(team, 'tributary');
-    rows.push(`| posts→user (bulk)→team (per key): Tributary ≥ 50% of the BFF's req/s | ${q.vsBff === undefined ? '–' : `${f0(q.vsBff * 100)}%`} | ${yes(q.vsBff === undefined ? undefined : q.vsBff >= 0.5)} |`);
-    rows.push(`| (same, by CPU per query) | ${q.cpuVsBff === undefined ? '–' : `${f0(q.cpuVsBff * 100)}%`} | ${yes(q.cpuVsBff === undefined ? undefined : q.cpuVsBff >= 0.5)} |`);
-    rows.push(`| posts→user (bulk)→team (per key): Tributary ≥ 10× stock \`mesh start\` | ${q.vsMesh === undefined ? '–' : `${f1(q.vsMesh)}×`} | ${yes(q.vsMesh === undefined ? undefined : q.vsMesh >= 10)} |`);
-  }
+  if (team) throughputRows('posts→user (bulk)→team (per key)', ratios(team, 'tributary'), false);
   const coldRuns = results.find((r): r is ColdStartScenarioResult => r.kind === 'cold-start')?.suts ?? [];
   for (const which of ['tributary', 'tributary-v8gc']) {
     const sut = coldRuns.find((s) => s.sut === which);
@@ -186,7 +190,7 @@ export function renderResults(info: RunInfo, results: ScenarioResult[]): string 
   const header = [
     `Run ${info.date.slice(0, 16).replace('T', ' ')} UTC${info.commit ? ` at commit \`${info.commit}\`` : ''} (plus the working tree) · Node ${info.node} · ${info.machine} · ${info.cores} cores, ${info.memoryGb} GB · load average at start ${info.loadAverageAtStart.join(', ')}`,
     '',
-    `System under test on core ${s.sutCpu ?? 'any'}; backend and load generator on core ${s.loadCpu ?? 'any'}. autocannon, no pipelining; ${s.warmupS} s warm-up at c=50, then ${s.reps} round(s) of ${s.durationS} s at c=50 and ${s.latencyDurationS} s at c=1 per system, interleaved; medians shown. Cold start: median of ${s.coldStartRuns} fresh starts.${s.quick ? ' **Quick run: indicative only.**' : ''}`,
+    `System under test on core ${s.sutCpu ?? 'any'}; backend and load generator on core ${s.loadCpu ?? 'any'}. autocannon, no pipelining; ${s.warmupS} s warm-up at c=50, then ${s.reps} round(s) of ${s.durationS} s at c=50 and ${s.latencyDurationS} s at c=1 per system, interleaved; medians shown. Cold start: one fresh start into an empty load cache, then the median of ${s.coldStartRuns} fresh starts with it.${s.quick ? ' **Quick run: indicative only.**' : ''}`,
   ];
   const body = results.map((r) => (r.kind === 'load' ? loadTable(r) : coldTable(r)));
   return [...header, '', '### Targets', '', targets(results), '', ...body.flatMap((b) => [b, ''])].join('\n');

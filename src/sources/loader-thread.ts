@@ -1,9 +1,10 @@
 // Runs loader-worker.ts in a worker thread with a time limit per request and a heap
 // limit per thread, so that a spec that makes Mesh's loader loop or blow up costs a
 // terminated thread and a reported error, never a hung or crashed process. Idle threads
-// are kept (unref'd, so they never keep the process alive) because starting one (tsx,
-// Mesh's modules) costs far more than a small spec's load; at most one thread per core
-// works at a time, so a config with many sources does not thrash a small machine.
+// are kept (unref'd, so they never keep the process alive) because starting one (Mesh's
+// modules, and tsx from sources) costs far more than a small spec's load; at most one
+// thread per core works at a time, so a config with many sources does not thrash a
+// small machine.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { moduleUrl, threadImport } from '../module-runtime.ts';
@@ -166,8 +167,8 @@ export class LoaderThread {
 }
 
 /**
- * Starts a thread now, so that its start (tsx, Mesh's modules: most of a small spec's
- * load time) overlaps with the caller's own start-up work instead of following it.
+ * Starts a thread now, so that its start (Mesh's modules, tsx from sources: most of a
+ * small spec's load time) overlaps with the caller's own start-up work instead of following it.
  */
 export function prewarmLoaderThread(): void {
   if (idle.length > 0 || lanes.small.busy + lanes.large.busy > 0) return;
