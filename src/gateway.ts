@@ -47,7 +47,9 @@ import { holdYoungGeneration, releaseBuildMemory } from './server/release-memory
 import { createPassthrough } from './passthrough/route.ts';
 import { createLogger, type Logger } from './observability/log.ts';
 import { tributaryMaskedErrors } from './server/mask-errors.ts';
+import { useGraphqlErrors } from './server/graphql-errors.ts';
 import { useHealth } from './server/health.ts';
+import { shutDown, trackServer, type Shutdown, type TrackedServer } from './server/shutdown.ts';
 import { useJit } from './server/jit.ts';
 import { useRequestBodyLimit } from './server/body-limit.ts';
 import { defaultQuery } from './server/default-query.ts';
@@ -78,7 +80,13 @@ export interface Gateway {
   listen(options?: { port?: number; host?: string }): Promise<{ server: Server; url: string; port: number }>;
   /** Re-reads the config and sources; on success swaps atomically, on failure keeps serving the old schema. */
   reload(): Promise<{ ok: true; previous: GraphQLSchema; next: GraphQLSchema } | { ok: false; error: Error }>;
-  close(): Promise<void>;
+  /**
+   * Graceful: /readyz answers 503, no new connections, requests in flight finish within
+   * `graceMs` (default tributary.server.shutdownGraceMs), the rest are cut, then upstream
+   * pools close; logs one line with the counts. Called again during the drain it returns
+   * the same shutdown, and `graceMs: 0` cuts what is left at once (a second signal).
+   */
+  close(options?: { graceMs?: number }): Promise<void>;
 }
 
 async function buildGeneration(
@@ -99,14 +107,22 @@ async function buildGeneration(
     settings: config.tributary.passthrough,
     sources: built.sources
       .filter((s) => s.loaded)
-      .map((s) => ({
-        name: s.name,
-        passthrough: config.tributary.passthrough.enabled && (config.tributary.sources[s.name]?.passthrough ?? true),
-        forwardHeaders: config.tributary.sources[s.name]?.forwardHeaders,
-      })),
+      .map((s) => {
+        // `true` (the default) takes the global mode; `declared` or `any` overrides it.
+        const own = config.tributary.sources[s.name]?.passthrough ?? true;
+        return {
+          name: s.name,
+          passthrough: config.tributary.passthrough.enabled && own !== false,
+          mode: typeof own === 'string' ? own : undefined,
+          endpoint: s.endpoint,
+          forwardHeaders: config.tributary.sources[s.name]?.forwardHeaders,
+        };
+      }),
     upstream: built.upstream,
     logger: logger.child({ component: 'passthrough' }),
     hooks: policies.passthrough,
+    // The served schema says which operations each source declares (passthrough/declared.ts).
+    schema: built.schema,
   });
   return { config, built, passthrough, graphiqlQuery: defaultQuery(built.schema) };
 }
@@ -129,7 +145,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   await closeIdleLoaderThreads();
   releaseBuildMemory();
   const active = policies!;
-  const servers = new Set<Server>();
+  const servers: TrackedServer[] = [];
+  // Set once close() starts; /readyz answers 503 from then on.
+  let shutdown: { drain: Shutdown; closed: Promise<void> } | undefined;
 
   const yoga = createYoga<Record<string, unknown>, TributaryContext>({
     // A function, so that each request executes against the generation current when it
@@ -153,7 +171,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       const context: Partial<TributaryContext> = { requestId: request.headers.get('x-request-id') ?? randomUUID() };
       return sdk ? Object.assign(context, sdk) : context;
     },
-    plugins: [useHealth(() => generation.built), ...active.yoga.plugins, useJit(), ...active.yoga.executionWrappers, ...(options.plugins ?? []), useRequestBodyLimit(active.yoga.maxRequestBodySize)],
+    plugins: [useHealth(() => generation.built, () => shutdown !== undefined), ...active.yoga.plugins, ...useGraphqlErrors(), useJit({ logger: logger.child({ component: 'executor' }) }), ...active.yoga.executionWrappers, ...(options.plugins ?? []), useRequestBodyLimit(active.yoga.maxRequestBodySize)],
   });
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
@@ -178,12 +196,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     handle,
     async listen({ port, host } = {}) {
       const server = createServer(handle);
+      const tracked = trackServer(server);
       const s = generation.config.tributary.server;
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port ?? s.port, host ?? s.host, () => resolve());
       });
-      servers.add(server);
+      servers.push(tracked);
       const address = server.address() as AddressInfo;
       // Wildcard and loopback binds are shown as "localhost": that is what people type.
       const bound = host ?? s.host;
@@ -204,19 +223,26 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         return { ok: false, error: error as Error };
       }
     },
-    async close() {
-      await Promise.all(
-        [...servers].map(
-          (server) =>
-            new Promise<void>((resolve) => {
-              server.closeAllConnections?.();
-              server.close(() => resolve());
-            }),
-        ),
-      );
-      await generation.built.upstream.close();
-      await yoga.dispose?.();
-      await active.close();
+    close({ graceMs } = {}) {
+      if (shutdown) {
+        if (graceMs === 0) shutdown.drain.cutNow();
+        return shutdown.closed;
+      }
+      const grace = graceMs ?? generation.config.tributary.server.shutdownGraceMs;
+      const drain = shutDown(servers, grace);
+      const closed = (async () => {
+        const report = await drain.done;
+        // Pools close gracefully (their calls finish first), within what is left of the
+        // grace: calls still running then (after a cut, or for a client that left) belong
+        // to clients already gone, and the process need not wait for them.
+        const pools = generation.built.upstream.close().catch(() => undefined);
+        await Promise.race([pools, new Promise((resolve) => setTimeout(resolve, Math.max(0, grace - report.ms)).unref())]);
+        await yoga.dispose?.();
+        await active.close();
+        logger.info({ drained: report.drained, cut: report.cut, ms: report.ms, graceMs: grace }, `shutdown: ${report.drained} requests drained, ${report.cut} cut, in ${report.ms} ms (grace ${grace} ms)`);
+      })();
+      shutdown = { drain, closed };
+      return closed;
     },
   };
 }

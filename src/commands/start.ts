@@ -1,4 +1,7 @@
-// `tributary start`: build, listen, and shut down cleanly on SIGINT/SIGTERM.
+// `tributary start`: build, listen, and shut down cleanly on SIGINT/SIGTERM: the first
+// signal drains (server/shutdown.ts: /readyz 503, no new connections, requests in flight
+// finish within tributary.server.shutdownGraceMs), a second one cuts what is left. The
+// exit code is 0 once the shutdown has run, whether or not requests had to be cut.
 //
 // Which process or thread serves (and why):
 //   - by default (1 worker) one process, serving from a thread with a larger young
@@ -11,8 +14,10 @@
 // least memory; on a VM or bare metal, set `workers: 0`.
 import cluster from 'node:cluster';
 import { isMainThread, parentPort } from 'node:worker_threads';
-import { resolveWorkerCount, runPrimary, WORKER_SEMI_SPACE_MB } from '../server/workers.ts';
+import { perWorkerStateWarnings, resolveWorkerCount, runPrimary, WORKER_CUT, WORKER_SEMI_SPACE_MB, WORKER_STOP } from '../server/workers.ts';
 import { serveFromThread, type ThreadMessage } from '../server/serving-thread.ts';
+import type { Gateway } from '../gateway.ts';
+import type { Logger } from '../observability/log.ts';
 
 export interface StartOptions {
   config: string;
@@ -28,18 +33,24 @@ export async function start(opts: StartOptions): Promise<void> {
   if (isMainThread && process.stderr.isTTY) process.env.TRIBUTARY_STDERR_TTY ??= '1';
   if (cluster.isPrimary && isMainThread && WORKER_SEMI_SPACE_MB > 0) return serveFromThread(import.meta.url, { ...opts });
   if (cluster.isPrimary) {
-    // In the serving thread (or the main one): the config decides how many workers there are.
+    // In the serving thread (or the main one): the config decides how many workers there
+    // are, and how long a shutdown may take.
     const { loadConfig } = await import('../config/load.ts');
-    const count = resolveWorkerCount(opts.workers ?? (await loadConfig(opts.config)).tributary.server.workers);
+    const { server, policies } = (await loadConfig(opts.config)).tributary;
+    const count = resolveWorkerCount(opts.workers ?? server.workers);
+    const warnings = perWorkerStateWarnings(policies, count);
     if (count > 1 && parentPort) {
-      parentPort.postMessage({ type: 'cluster', count } satisfies ThreadMessage);
+      // The main thread becomes the primary and prints the warnings (this thread ends now).
+      parentPort.postMessage({ type: 'cluster', count, graceMs: server.shutdownGraceMs, warnings } satisfies ThreadMessage);
       return;
     }
+    parentPort?.postMessage({ type: 'grace', graceMs: server.shutdownGraceMs } satisfies ThreadMessage);
     if (count > 1) {
-      await runPrimary({ count, log: (message) => console.log(message) });
-      process.exit(0);
+      for (const warning of warnings) console.warn(`Tributary: warning: ${warning}`);
+      process.exit(await runPrimary({ count, graceMs: server.shutdownGraceMs, log: (message) => console.log(message) }));
     }
   }
+  const shutdown = stopOnSignals();
   const { createGateway } = await import('../gateway.ts');
   const { createLogger } = await import('../observability/log.ts');
   const { createProgress } = await import('../sources/progress.ts');
@@ -58,19 +69,61 @@ export async function start(opts: StartOptions): Promise<void> {
     live.on('failed', () => progress.done());
     console.log('Watching the config and the source documents; every change rebuilds and swaps the schema.');
   }
+  shutdown.serving(gateway, logger, () => live?.close());
+}
+
+/**
+ * Listens for the ways a stop reaches this process or thread: its own signals (first:
+ * drain, second: cut), the main thread's 'stop'/'cut' (serving thread: signals only reach
+ * the main thread) and the cluster primary's messages (a worker). Registered before the
+ * build, so that a stop during a long build ends the process at once: nothing is in
+ * flight yet.
+ */
+function stopOnSignals(): { serving(gateway: Gateway, logger: Logger, beforeClose: () => void): void } {
+  let current: { gateway: Gateway; logger: Logger; beforeClose: () => void } | undefined;
   let stopping = false;
+  let signals = 0;
   const stop = () => {
-    // Under a cluster a Ctrl-C reaches the workers twice (the terminal's SIGINT and the
-    // primary's SIGTERM): shut down once.
+    if (!current) process.exit(0);
     if (stopping) return;
     stopping = true;
-    live?.close();
-    gateway.close().then(() => process.exit(0), () => process.exit(1));
+    const { gateway, logger, beforeClose } = current;
+    beforeClose();
+    gateway.close().then(
+      // The summary line must reach the log before the process (or thread) is gone.
+      () => logger.flush(() => process.exit(0)),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        logger.flush(() => process.exit(1));
+      },
+    );
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  // In the serving thread, signals reach the main thread, which passes them on.
+  const cut = () => {
+    stop();
+    void current?.gateway.close({ graceMs: 0 });
+  };
+  // Under a cluster a Ctrl-C reaches a worker twice (the terminal's SIGINT to the process
+  // group and the primary's stop message); only this process's own signals are counted.
+  const onSignal = () => {
+    signals += 1;
+    if (signals === 1) stop();
+    else cut();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   parentPort?.on('message', (message) => {
     if (message === 'stop') stop();
+    else if (message === 'cut') cut();
   });
+  if (cluster.isWorker) {
+    process.on('message', (message) => {
+      if (message === WORKER_STOP) stop();
+      else if (message === WORKER_CUT) cut();
+    });
+  }
+  return {
+    serving(gateway, logger, beforeClose) {
+      current = { gateway, logger, beforeClose };
+    },
+  };
 }

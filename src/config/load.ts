@@ -12,6 +12,8 @@ import type { z } from 'zod';
 import { TributaryError } from '../errors.ts';
 import { TributarySettings } from './schema.ts';
 import { meshConfigValidator } from './mesh-validator.ts';
+import { contextReadsOf, type ContextRead } from '../policies/cache/context-templates.ts';
+import { templateProblems } from '../policies/cache/session-inputs.ts';
 
 /** The parts of a Mesh source Tributary reads; the rest is passed to Mesh as is. */
 export interface MeshSourceConfig {
@@ -35,6 +37,8 @@ export interface LoadedConfig {
   readonly dir: string;
   readonly mesh: Readonly<MeshConfig>;
   readonly tributary: Readonly<TributarySettings>;
+  /** Every `{context.…}` expression in the config's templates, parsed once (the response cache key is built from them). */
+  readonly contextReads: readonly ContextRead[];
 }
 
 export { DEFAULT_CONFIG_FILE } from './file-name.ts';
@@ -183,8 +187,20 @@ export function parseConfig(text: string, file: string): LoadedConfig {
       if (!known.has(name)) problems.push(configError(file, lineOf(doc, counter, ['tributary', 'sources', name]), ['tributary', 'sources', name], `no Mesh source is named "${name}"; known: ${[...known].join(', ')}`));
     }
   }
+  const contextReads = contextReadsOf(meshRaw, parsed.success ? parsed.data : undefined);
+  if (parsed.success && Array.isArray(sources)) {
+    // Templates that would let the client choose upstream values, or that the response
+    // cache key cannot account for (src/policies/cache/session-inputs.ts).
+    const settings = parsed.data;
+    const checks = templateProblems(contextReads, {
+      sourceNames: sources.flatMap((s) => (typeof (s as { name?: unknown })?.name === 'string' ? [(s as { name: string }).name] : [])),
+      allowsClientTemplates: (name) => settings.sources[name]?.allowClientTemplates === true,
+      cacheRules: settings.policies.cache?.rules ?? [],
+    });
+    for (const { keyPath, problem } of checks) problems.push(configError(file, lineOf(doc, counter, keyPath), keyPath, problem));
+  }
   if (problems.length) throw combined(problems);
-  return deepFreeze({ file, dir: path.dirname(file), mesh: meshRaw as MeshConfig, tributary: parsed.data! });
+  return deepFreeze({ file, dir: path.dirname(file), mesh: meshRaw as MeshConfig, tributary: parsed.data!, contextReads });
 }
 
 export async function loadConfig(file: string): Promise<LoadedConfig> {

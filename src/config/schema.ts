@@ -22,7 +22,10 @@ export const UpstreamSettings = z
     retryBaseDelayMs: nonNegativeInt.default(50),
     /** Upper bound for one backoff and for an upstream Retry-After we agree to wait. */
     retryMaxDelayMs: nonNegativeInt.default(2_000),
-    /** Consecutive failures (network errors, timeouts, 5xx) that open the circuit. */
+    /**
+     * Consecutive failed calls (after their retries) that open a circuit: connection
+     * failures open the source's, 5xx and timeouts one operation's (src/upstream/breaker.ts).
+     */
     breakerFailureThreshold: positiveInt.default(5),
     /** How long an open circuit rejects calls before one probe is let through. */
     breakerOpenMs: positiveInt.default(10_000),
@@ -34,16 +37,34 @@ export const UpstreamSettings = z
   .strict();
 export type UpstreamSettings = z.infer<typeof UpstreamSettings>;
 
+/**
+ * What the REST passthrough forwards: `declared` — only method + path pairs of the
+ * source's OpenAPI operations still in the served schema (filterSchema removes them),
+ * else 404 PASSTHROUGH_NOT_DECLARED; `any` — every path under the source's base URL.
+ */
+export const PassthroughMode = z.enum(['declared', 'any']);
+export type PassthroughMode = z.infer<typeof PassthroughMode>;
+
 /** Tributary's settings for one Mesh source, keyed by the source's `name`. */
 export const SourceSettings = z
   .object({
-    /** Serve this source under the REST passthrough prefix. */
-    passthrough: z.boolean().default(true),
+    /**
+     * Serve this source under the REST passthrough prefix: `true` with the global
+     * `passthrough.mode`, or `declared` / `any` to override the mode for this source.
+     */
+    passthrough: z.union([z.boolean(), PassthroughMode]).default(true),
     upstream: UpstreamSettings.default(UpstreamSettings.parse({})),
     /** Client request headers forwarded to this source (GraphQL calls and passthrough), case-insensitive. */
     forwardHeaders: z.array(z.string().min(1)).optional(),
     /** Headers the gateway sets on every call to this source, from the principal or env (docs/policies.md). */
     setHeaders: SetHeadersSettings.optional(),
+    /**
+     * Let this source's Mesh templates read `{context.params.…}` (the client's GraphQL
+     * query, variables, operationName and `extensions`) into upstream requests. Off by
+     * default: such a value is whatever the client chose. When on, the values read are
+     * part of the response cache key.
+     */
+    allowClientTemplates: z.boolean().optional(),
   })
   .strict();
 export type SourceSettings = z.infer<typeof SourceSettings>;
@@ -95,6 +116,11 @@ export const ServerSettings = z
     graphqlPath: z.string().regex(/^\/[^?#]*$/, 'expected a path starting with "/"').default('/graphql'),
     /** node:cluster workers; 0 means one per core. */
     workers: nonNegativeInt.default(1),
+    /**
+     * On SIGTERM/SIGINT, how long requests in flight get to finish before their
+     * connections are cut (0 cuts at once). At most an hour: timers past 2^31 ms fire at once.
+     */
+    shutdownGraceMs: nonNegativeInt.max(3_600_000).default(30_000),
   })
   .strict();
 export type ServerSettings = z.infer<typeof ServerSettings>;
@@ -111,6 +137,8 @@ export const PassthroughSettings = z
     methods: z.array(z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])).default(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']),
     /** Largest request body forwarded. */
     maxBodyBytes: positiveInt.default(1024 * 1024),
+    /** `declared`: only operations the served schema declares; `any`: every path (explicit opt-in). */
+    mode: PassthroughMode.default('declared'),
   })
   .strict();
 export type PassthroughSettings = z.infer<typeof PassthroughSettings>;

@@ -56,30 +56,67 @@ export interface ClientConnection {
   readonly proto: 'http' | 'https';
   /** The `Host` the client asked for. */
   readonly host: string | undefined;
+  /** The gateway's own view of the host it was reached at: the socket's local address and port. */
+  readonly localHost: string | undefined;
   /** `req.httpVersion`, e.g. `1.1`. */
   readonly httpVersion: string;
 }
 
+/** The X-Forwarded-* values for one call, decided once (forwardedFields). */
+export interface ForwardedFields {
+  readonly for: string | undefined;
+  readonly host: string | undefined;
+  readonly proto: 'http' | 'https';
+}
+
+/**
+ * What a client says about itself reaches a service only through a proxy the operator
+ * trusts. `trust` comes from the policies (client-address.ts): the X-Forwarded-For to
+ * send and whether the peer is a trusted proxy. Without it — a passthrough with no
+ * policies — `X-Forwarded-For` is the client's value with the peer appended, the
+ * de-facto chaining convention (a service then trusts only the rightmost entry).
+ *
+ * `X-Forwarded-Host` and `X-Forwarded-Proto` tell a service how to build links to
+ * itself; a forged one puts an attacker's host into password-reset mails and redirects.
+ * So they are the client's view (the `X-Forwarded-Host`/`-Proto` the proxy wrote — the last
+ * entry — else the `Host` it sent) only when the peer is a trusted proxy, and otherwise the gateway's own
+ * view: its local address and its socket's scheme.
+ */
+export function forwardedFields(
+  incoming: IncomingHttpHeaders,
+  client: ClientConnection,
+  trust?: { readonly forwardedFor: string | undefined; readonly peerTrusted: boolean },
+): ForwardedFields {
+  const chain = [joined(incoming['x-forwarded-for']), client.address].filter((v) => v !== undefined && v !== '');
+  const forwardedFor = trust ? trust.forwardedFor : chain.length > 0 ? chain.join(', ') : undefined;
+  if (!trust?.peerTrusted) return { for: forwardedFor, host: client.localHost, proto: client.proto };
+  const relayedHost = lastEntry(incoming['x-forwarded-host']);
+  const relayedProto = lastEntry(incoming['x-forwarded-proto'])?.toLowerCase();
+  return {
+    for: forwardedFor,
+    host: relayedHost ?? (client.host === '' ? undefined : client.host),
+    proto: relayedProto === 'http' || relayedProto === 'https' ? relayedProto : client.proto,
+  };
+}
+
 /**
  * Headers for the upstream request: the client's allow-listed fields, minus hop-by-hop
- * ones and those the client's `Connection` names, plus forwarding fields, then the
+ * ones and those the client's `Connection` names, plus the forwarding fields, then the
  * gateway's own `extra` fields, which win over the client's.
  *
- * Forwarding fields: `X-Forwarded-For` is the client's value (if any) with the peer
- * address appended, the de-facto chaining convention — a service should trust only the
- * entries added by proxies it knows, i.e. the rightmost. `X-Forwarded-Proto` and
- * `X-Forwarded-Host` are what this gateway saw, replacing any client value, since a
- * client could claim anything. `Via` is appended as RFC 9110 §7.6.3 requires of a
- * gateway for every inbound request, under a pseudonym. `Forwarded` (RFC 7239) is not
- * written: the services this fronts read the X-Forwarded-* family.
+ * Any client value of a forwarding field is replaced by `forwarded` (forwardedFields).
+ * `Via` is appended as RFC 9110 §7.6.3 requires of a gateway for every inbound request,
+ * under a pseudonym. `Forwarded` (RFC 7239) is not written: the services this fronts read
+ * the X-Forwarded-* family.
  */
 export function upstreamRequestHeaders(input: {
   readonly incoming: IncomingHttpHeaders;
   readonly allow: ReadonlySet<string>;
   readonly client: ClientConnection;
+  readonly forwarded: ForwardedFields;
   readonly extra?: Readonly<Record<string, string>>;
 }): Record<string, string> {
-  const { incoming, allow, client } = input;
+  const { incoming, allow, client, forwarded } = input;
   const dropped = connectionOptions(incoming.connection);
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(incoming)) {
@@ -87,10 +124,9 @@ export function upstreamRequestHeaders(input: {
     out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
 
-  const forwardedFor = [joined(incoming['x-forwarded-for']), client.address].filter((v) => v !== undefined && v !== '');
-  if (forwardedFor.length > 0) out['x-forwarded-for'] = forwardedFor.join(', ');
-  out['x-forwarded-proto'] = client.proto;
-  if (client.host !== undefined && client.host !== '') out['x-forwarded-host'] = client.host;
+  if (forwarded.for !== undefined && forwarded.for !== '') out['x-forwarded-for'] = forwarded.for;
+  out['x-forwarded-proto'] = forwarded.proto;
+  if (forwarded.host !== undefined && forwarded.host !== '') out['x-forwarded-host'] = forwarded.host;
   const via = joined(incoming.via);
   out.via = `${via === undefined || via === '' ? '' : `${via}, `}${client.httpVersion} ${VIA_PSEUDONYM}`;
 
@@ -130,4 +166,13 @@ function connectionOptions(value: string | string[] | undefined): Set<string> {
 
 function joined(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/**
+ * The last entry of a list field: the one the trusted peer wrote. A proxy that appends
+ * instead of replacing leaves the client's own claim on the left, where it is not believed.
+ */
+function lastEntry(value: string | string[] | undefined): string | undefined {
+  const last = joined(value)?.split(',').pop()?.trim();
+  return last === undefined || last === '' ? undefined : last;
 }

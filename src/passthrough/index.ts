@@ -3,6 +3,7 @@ export {
   createPassthrough,
   type Passthrough,
   type PassthroughDecision,
+  type PassthroughCall,
   type PassthroughExtra,
   type PassthroughHooks,
   type PassthroughOptions,
@@ -12,6 +13,11 @@ export { safeUpstreamPath, type SafePathResult } from './path.ts';
 export {
   createHeaderAllowList,
   downstreamResponseHeaders,
+  forwardedFields,
   upstreamRequestHeaders,
   type ClientConnection,
+  type ForwardedFields,
 } from './headers.ts';
+export { declaredOperations, type DeclaredOperation } from './declared.ts';
+export { compileDeclaredRoutes, type DeclaredRoutes, type RouteMatch } from './declared-routes.ts';
+export { createLocationRewriter, type LocationRewriter } from './location.ts';

@@ -61,13 +61,20 @@ function refuse(reason: string): SafePathResult {
   return { ok: false, reason };
 }
 
-/** Validates one path segment and writes it in the RFC 3986 §6.2.2 normal form. */
-function canonicalSegment(raw: string): SafePathResult {
+/**
+ * Text of a path segment (or part of one) in the RFC 3986 §6.2.2 normal form, without
+ * judging what it decodes to: declared path templates are written in this same form so
+ * that a request segment and a template literal compare byte for byte.
+ */
+export function canonicalPathText(raw: string): SafePathResult {
   const octets = parseOctets(raw);
   if (!octets.ok) return octets;
+  return normalForm(octets.octets);
+}
 
+function normalForm(octets: readonly Octet[]): SafePathResult {
   let out = '';
-  for (const { byte, encoded } of octets.octets) {
+  for (const { byte, encoded } of octets) {
     if (!encoded && (byte < 0x20 || byte === 0x7f)) return refuse('the path contains a control character');
     if (!encoded && byte === 0x5c) return refuse('the path contains a backslash');
     const char = String.fromCharCode(byte);
@@ -76,6 +83,15 @@ function canonicalSegment(raw: string): SafePathResult {
     if (UNRESERVED.test(char) || (!encoded && PATH_DELIMS.has(char))) out += char;
     else out += pct(byte);
   }
+  return { ok: true, path: out };
+}
+
+/** Validates one path segment and writes it in the RFC 3986 §6.2.2 normal form. */
+function canonicalSegment(raw: string): SafePathResult {
+  const octets = parseOctets(raw);
+  if (!octets.ok) return octets;
+  const normal = normalForm(octets.octets);
+  if (!normal.ok) return normal;
 
   const once = strictUtf8(Uint8Array.from(octets.octets, (o) => o.byte));
   if (once === undefined) return refuse('the path is not valid UTF-8 once percent-decoded');
@@ -90,7 +106,7 @@ function canonicalSegment(raw: string): SafePathResult {
       if (verdict !== undefined) return refuse(verdict);
     }
   }
-  return { ok: true, path: out };
+  return normal;
 }
 
 /** Why a decoded segment may not be sent, or undefined when it may. */

@@ -1,18 +1,22 @@
 // The REST passthrough: `<prefix>/<source>/<path>` is forwarded to `<source endpoint>/<path>`
 // and the answer streamed back. Everything that can refuse a request — unknown source,
-// method, path, declared body size — is decided before the upstream is called, so a
-// refused request never reaches a service. The upstream client owns connections,
+// method, path, an operation the served schema does not declare, declared body size — is
+// decided before the upstream is called, so a refused request never reaches a service. The upstream client owns connections,
 // timeouts and the circuit breaker; this module owns what may cross and in what form.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { performance } from 'node:perf_hooks';
-import type { PassthroughSettings } from '../config/schema.ts';
+import type { GraphQLSchema } from 'graphql';
+import type { PassthroughMode, PassthroughSettings } from '../config/schema.ts';
 import { ERRORS, isTributaryError, type ErrorCode } from '../errors.ts';
 import type { Logger } from '../observability/log.ts';
 import type { UpstreamClient } from '../upstream/types.ts';
-import { createHeaderAllowList, downstreamResponseHeaders, upstreamRequestHeaders } from './headers.ts';
+import { declaredOperations } from './declared.ts';
+import { compileDeclaredRoutes, type DeclaredRoutes, type RouteMatch } from './declared-routes.ts';
+import { createHeaderAllowList, downstreamResponseHeaders, forwardedFields, upstreamRequestHeaders, type ClientConnection } from './headers.ts';
+import { createLocationRewriter, type LocationRewriter } from './location.ts';
 import { safeUpstreamPath } from './path.ts';
 
 export interface PassthroughSource {
@@ -20,6 +24,10 @@ export interface PassthroughSource {
   readonly passthrough: boolean;
   /** Overrides `PassthroughSettings.forwardHeaders` for this source. */
   readonly forwardHeaders?: readonly string[];
+  /** Overrides `PassthroughSettings.mode` for this source. */
+  readonly mode?: PassthroughMode;
+  /** The source's base URL, for rewriting `Location` answers; without it they are removed. */
+  readonly endpoint?: string;
 }
 
 export interface PassthroughOptions {
@@ -27,6 +35,11 @@ export interface PassthroughOptions {
   readonly sources: readonly PassthroughSource[];
   readonly upstream: UpstreamClient;
   readonly logger: Logger;
+  /**
+   * The schema being served: its `@httpOperation` directives say which operations each
+   * source declares (declared.ts). Without it, no source declares any.
+   */
+  readonly schema?: GraphQLSchema;
   /** Gateway policies (src/policies): auth, rate limits, caching, forwarding fields. */
   readonly hooks?: PassthroughHooks;
 }
@@ -37,6 +50,12 @@ export type PassthroughDecision =
   /** Answered by the gateway itself (a cache hit); the upstream is not called. */
   | { readonly answer: { readonly status: number; readonly headers: Readonly<Record<string, string | string[]>>; readonly body: Buffer } }
   | {
+      /**
+       * Who the client is, as the policies' trusted-proxy rules tell: the X-Forwarded-For
+       * to send, and whether the peer is a trusted proxy (whose X-Forwarded-Host/-Proto
+       * and Host are then believed). Without it the route's defaults apply (headers.ts).
+       */
+      readonly forwarded?: { readonly forwardedFor: string | undefined; readonly peerTrusted: boolean };
       /** Upstream request fields set by the gateway; they replace the client's, and undefined removes one. */
       readonly headers?: Readonly<Record<string, string | undefined>>;
       /** Fields added to the answer (e.g. RateLimit-*). */
@@ -52,8 +71,28 @@ export type PassthroughDecision =
 export interface PassthroughHooks {
   before(
     req: IncomingMessage,
-    call: { readonly source: string; readonly method: string; readonly path: string; readonly allow: ReadonlySet<string> },
+    call: PassthroughCall,
   ): Promise<PassthroughDecision>;
+}
+
+export interface PassthroughCall {
+  readonly source: string;
+  readonly method: string;
+  /** Path and query as the upstream will see them. */
+  readonly path: string;
+  readonly allow: ReadonlySet<string>;
+  /**
+   * True when the route will refuse the call once the hook has run (mode `declared`, no
+   * declared operation): the hook should only authenticate and count it.
+   */
+  readonly undeclared?: boolean;
+  /**
+   * The declared operation the request reaches, when it reaches one: its label and the
+   * schema coordinates of the fields that call it, so that field rules (rate limits,
+   * cache TTLs) apply to it here too. Undefined for OPTIONS and, in `mode: any`, for
+   * undeclared paths.
+   */
+  readonly operation?: { readonly label: string; readonly fields: readonly string[] };
 }
 
 export interface PassthroughExtra {
@@ -71,6 +110,9 @@ export interface Passthrough {
 interface Route {
   readonly name: string;
   readonly allow: ReadonlySet<string>;
+  readonly mode: PassthroughMode;
+  readonly declared: DeclaredRoutes;
+  readonly locations: LocationRewriter;
 }
 
 export function createPassthrough(options: PassthroughOptions): Passthrough {
@@ -79,11 +121,16 @@ export function createPassthrough(options: PassthroughOptions): Passthrough {
   const methods: ReadonlySet<string> = new Set(settings.methods);
   const allowHeader = settings.methods.join(', ');
   const routes = new Map<string, Route>();
+  // Once per generation: the schema is fixed for the life of this passthrough.
+  const declared = options.schema ? declaredOperations(options.schema) : new Map();
   for (const source of options.sources) {
     if (!source.passthrough) continue;
     routes.set(source.name, {
       name: source.name,
       allow: createHeaderAllowList(source.forwardHeaders ?? settings.forwardHeaders),
+      mode: source.mode ?? settings.mode,
+      declared: compileDeclaredRoutes(declared.get(source.name) ?? [], logger),
+      locations: createLocationRewriter({ source: source.name, endpoint: source.endpoint, publicBase: `${prefix}/${source.name}`, logger }),
     });
   }
 
@@ -100,9 +147,10 @@ export function createPassthrough(options: PassthroughOptions): Passthrough {
     const method = req.method ?? '';
     const target = splitTarget(req.url ?? '', prefix);
     const route = target === undefined ? undefined : routes.get(target.source);
+    let operation: string | undefined;
     const done = (code?: ErrorCode): void => {
       logger.debug(
-        { source: route?.name ?? target?.source, method, status: res.statusCode, code, ms: Math.round(performance.now() - started) },
+        { source: route?.name ?? target?.source, method, operation, status: res.statusCode, code, ms: Math.round(performance.now() - started) },
         'passthrough call',
       );
     };
@@ -121,6 +169,17 @@ export function createPassthrough(options: PassthroughOptions): Passthrough {
       sendError(res, 'PASSTHROUGH_BAD_PATH', `The path cannot be forwarded: ${path.reason}.`);
       return done('PASSTHROUGH_BAD_PATH');
     }
+    // After the safety checks, so that a traversal attempt still answers 400 whatever is
+    // declared. The refusal itself waits for the policies (below).
+    const question = path.path.indexOf('?');
+    const match = route.declared.match({
+      method,
+      path: question === -1 ? path.path : path.path.slice(0, question),
+      query: question === -1 ? undefined : path.path.slice(question + 1),
+      header: (name) => joined(req.headers[name]),
+    });
+    if (match.kind === 'declared') operation = match.label;
+    const undeclared = route.mode === 'declared' && match.kind !== 'declared' ? notDeclared(route.name, method, match, methods) : undefined;
     const declared = declaredLength(req);
     if (declared !== undefined && declared > settings.maxBodyBytes) {
       // Refuse without reading the body, and close: draining it would let a client make
@@ -129,10 +188,25 @@ export function createPassthrough(options: PassthroughOptions): Passthrough {
       return done('PAYLOAD_TOO_LARGE');
     }
 
-    const decision = options.hooks ? await options.hooks.before(req, { source: route.name, method, path: path.path, allow: route.allow }) : undefined;
+    const call: PassthroughCall = {
+      source: route.name,
+      method,
+      path: path.path,
+      allow: route.allow,
+      operation: match.kind === 'declared' && match.operation ? { label: match.label, fields: match.operation.fields } : undefined,
+      undeclared: undeclared !== undefined,
+    };
+    // An undeclared call still meets the policies first: without credentials a client
+    // learns nothing about which operations exist (401, not 404), and probing counts
+    // against its rate limits. It never goes further than them.
+    const decision = options.hooks ? await options.hooks.before(req, call) : undefined;
     if (decision !== undefined && 'refuse' in decision) {
       sendError(res, decision.refuse.code, decision.refuse.message, decision.refuse.headers);
       return done(decision.refuse.code);
+    }
+    if (undeclared !== undefined) {
+      sendError(res, undeclared.code, undeclared.message, undeclared.headers);
+      return done(undeclared.code);
     }
     if (decision !== undefined && 'answer' in decision) {
       res.writeHead(decision.answer.status, decision.answer.headers);
@@ -152,7 +226,10 @@ export function createPassthrough(options: PassthroughOptions): Passthrough {
     // after it, only a cut connection can say the body is incomplete.
     let answerBody: Readable | undefined;
     try {
-      const headers = upstreamRequestHeaders({ incoming: req.headers, allow: route.allow, client: clientOf(req), extra: extra?.headers });
+      const client = clientOf(req);
+      // Decided once, from the policies' view of the peer when there is one.
+      const forwarded = forwardedFields(req.headers, client, forward?.forwarded);
+      const headers = upstreamRequestHeaders({ incoming: req.headers, allow: route.allow, client, forwarded, extra: extra?.headers });
       if (forward?.headers) applyGatewayHeaders(headers, forward.headers);
       const answer = await upstream.stream(route.name, {
         method,
@@ -160,10 +237,12 @@ export function createPassthrough(options: PassthroughOptions): Passthrough {
         headers,
         body: body?.stream ?? null,
         signal: abort.signal,
+        operation,
       });
       answerBody = answer.body;
       if (forward?.onAnswer) await forward.onAnswer(answer.status);
       const answerHeaders = downstreamResponseHeaders(answer.headers);
+      route.locations.rewrite(answerHeaders, path.path);
       res.writeHead(answer.status, forward?.responseHeaders ? { ...answerHeaders, ...forward.responseHeaders } : answerHeaders);
       const collected = forward?.onComplete ? collect(answer.body, forward.collectBytes ?? 0) : undefined;
       await pipeline(answer.body, res);
@@ -196,6 +275,21 @@ export function createPassthrough(options: PassthroughOptions): Passthrough {
   }
 
   return { matches, handle };
+}
+
+/** The refusal for a call no declared operation answers: 405 with Allow when the path declares other methods. */
+function notDeclared(
+  source: string,
+  method: string,
+  match: Exclude<RouteMatch, { kind: 'declared' }>,
+  methods: ReadonlySet<string>,
+): { code: ErrorCode; message: string; headers?: Record<string, string> } {
+  if (match.kind === 'method') {
+    // RFC 9110 §15.5.6: a 405 lists the methods the target supports.
+    const allow = match.allow.filter((m) => methods.has(m)).join(', ');
+    return { code: 'PASSTHROUGH_METHOD_NOT_ALLOWED', message: `Source "${source}" declares no ${method} operation on this path; it declares ${allow}.`, headers: { allow } };
+  }
+  return { code: 'PASSTHROUGH_NOT_DECLARED', message: `Source "${source}" declares no ${method} operation for this path in the schema being served.` };
 }
 
 /** `<prefix>/<source><remainder>` split on the raw target; undefined when no source is named. */
@@ -274,13 +368,20 @@ function collect(body: Readable, max: number): () => Buffer | undefined {
   return () => (size <= max ? Buffer.concat(chunks, size) : undefined);
 }
 
-function clientOf(req: IncomingMessage) {
+function clientOf(req: IncomingMessage): ClientConnection {
+  const local = req.socket.localAddress;
+  const bare = local?.startsWith('::ffff:') ? local.slice(7) : local;
   return {
     address: req.socket.remoteAddress,
-    proto: (req.socket as TLSSocket).encrypted === true ? ('https' as const) : ('http' as const),
+    proto: (req.socket as TLSSocket).encrypted === true ? 'https' : 'http',
     host: req.headers.host,
+    localHost: bare === undefined ? undefined : `${bare.includes(':') ? `[${bare}]` : bare}:${req.socket.localPort}`,
     httpVersion: req.httpVersion,
   };
+}
+
+function joined(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
 }
 
 function tooLargeMessage(max: number): string {

@@ -12,6 +12,8 @@ export interface ClientAddress {
   readonly address: string | undefined;
   /** X-Forwarded-For to send upstream: the believed entries, then the peer. */
   readonly forwardedFor: string | undefined;
+  /** Whether the socket peer is a trusted proxy, whose view of the request (Host, X-Forwarded-Host/-Proto) may be believed. */
+  readonly peerTrusted?: boolean;
 }
 
 export type ClientAddressResolver = (peer: string | undefined, forwardedFor: string | null | undefined) => ClientAddress;
@@ -47,6 +49,7 @@ export function createClientAddressResolver(trustedProxies: readonly string[], w
   }
   return (peer, header) => {
     if (peer === undefined) return { address: undefined, forwardedFor: undefined };
+    const peerTrusted = isTrusted(normalise(peer));
     let address = normalise(peer);
     const entries = header ? header.split(',').map(normalise).filter((e) => e !== '') : [];
     let believed = entries.length;
@@ -57,6 +60,6 @@ export function createClientAddressResolver(trustedProxies: readonly string[], w
       address = next;
     }
     const chain = [...entries.slice(believed), normalise(peer)];
-    return { address, forwardedFor: chain.join(', ') };
+    return { address, forwardedFor: chain.join(', '), peerTrusted };
   };
 }

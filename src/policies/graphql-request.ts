@@ -3,7 +3,11 @@
 // `onRequest`, before the body is read or parsed — and what the execution needs to know
 // (the principal on the context, and the upstream gate that applies per-source rules to
 // every upstream call a field makes). Field rate limits are charged in `onExecute`, after
-// validation, so a refused document costs nothing.
+// validation, so a refused document costs nothing. A batch (an array body) is N
+// operations: the global rules charged once in `onRequest` are charged N - 1 more times
+// once the body is parsed, and every operation is executed, and charged, on its own.
+// The response carries the RateLimit-* fields of the rule that refused the request, or
+// else of the tightest window (least remaining) of all the rules it was charged to.
 import { GraphQLError, getNamedType, getOperationAST, isObjectType, Kind, type DocumentNode, type GraphQLSchema, type SelectionSetNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { IncomingMessage } from 'node:http';
@@ -11,15 +15,20 @@ import { TributaryError } from '../errors.ts';
 import type { TributaryContext, UpstreamGateResult } from '../schema/context.ts';
 import type { Authenticator, Principal } from './auth/authenticator.ts';
 import type { ClientAddressResolver } from './client-address.ts';
-import type { Caller, CompiledRule, RateLimiter } from './rate-limit/limiter.ts';
+import type { Caller, CompiledRule, RateLimiter, RateVerdict } from './rate-limit/limiter.ts';
+import type { WindowCount } from './rate-limit/counters.ts';
 import type { HeaderRules } from './set-headers.ts';
 
 /** What the policies learned about one request, kept for its context and response. */
 export interface RequestState {
   readonly principal: Principal | undefined;
   readonly caller: Caller;
-  /** RateLimit-* fields for the response. */
+  /** RateLimit-* fields for the response (and Retry-After once refused). */
   rateHeaders: Record<string, string> | undefined;
+  /** The window `rateHeaders` describe. */
+  rateCount?: WindowCount;
+  /** A rule refused part of the request: its numbers stay. */
+  rateRefused?: boolean;
   /** Sources this request called (cache TTLs, passthrough cache invalidation). */
   readonly touched: Set<string>;
 }
@@ -42,6 +51,19 @@ export interface GraphqlRequestPolicyOptions {
   readonly headerRules: ReadonlyMap<string, HeaderRules>;
   /** Whether execution needs the per-request gate (some per-source rule exists). */
   readonly needsGate: boolean;
+}
+
+/** Keeps the numbers of the first refusal, else of the window with the least remaining. */
+function report(state: RequestState, verdict: RateVerdict): void {
+  if (state.rateRefused || verdict.count === undefined) return;
+  if (!verdict.ok) {
+    state.rateRefused = true;
+    state.rateCount = verdict.count;
+    state.rateHeaders = (verdict.error.extensions.http as { headers?: Record<string, string> } | undefined)?.headers;
+  } else if (state.rateCount === undefined || verdict.count.remaining < state.rateCount.remaining) {
+    state.rateCount = verdict.count;
+    state.rateHeaders = verdict.headers;
+  }
 }
 
 function refusal(error: TributaryError, fetchAPI: { Response: typeof Response }): Response {
@@ -73,12 +95,30 @@ export function useGraphqlRequestPolicies(options: GraphqlRequestPolicyOptions):
     if (limiter && limiter.global.length > 0) {
       const verdict = await limiter.charge(limiter.global, state.caller);
       if (!verdict.ok) return endResponse(refusal(verdict.error, fetchAPI));
-      state.rateHeaders = verdict.headers;
+      report(state, verdict);
     }
+  };
+
+  // The rest of a batch's operations, once the body says how many there are. A refusal
+  // thrown here answers the whole request (429, as for a single operation).
+  const onRequestParse: NonNullable<Plugin['onRequestParse']> = ({ request }) => {
+    const state = states.get(request);
+    if (!state || !limiter || limiter.global.length === 0) return;
+    return {
+      async onRequestParseDone({ requestParserResult }) {
+        if (!Array.isArray(requestParserResult) || requestParserResult.length < 2) return;
+        const rules: CompiledRule[] = [];
+        for (let i = 1; i < requestParserResult.length; i += 1) rules.push(...limiter.global);
+        const verdict = await limiter.charge(rules, state.caller);
+        report(state, verdict);
+        if (!verdict.ok) throw verdict.error;
+      },
+    };
   };
 
   const plugin: Plugin = {
     onRequest,
+    onRequestParse,
     onContextBuilding({ context, extendContext }) {
       const request = (context as TributaryContext).request;
       const state = request ? states.get(request) : undefined;
@@ -105,6 +145,7 @@ export function useGraphqlRequestPolicies(options: GraphqlRequestPolicyOptions):
       let charged = charges.get(source);
       if (!charged) {
         charged = limiter!.charge(rules, state.caller).then((verdict) => {
+          report(state, verdict);
           if (!verdict.ok) throw verdict.error;
         });
         charges.set(source, charged);
@@ -130,13 +171,13 @@ export function useGraphqlRequestPolicies(options: GraphqlRequestPolicyOptions):
         for (const [coordinate, times] of selected) for (const rule of fieldRules.get(coordinate)!) for (let i = 0; i < times; i += 1) rules.push(rule);
         if (rules.length === 0) return;
         const verdict = await limiter!.charge(rules, state.caller);
+        report(state, verdict);
         if (!verdict.ok) {
           const error = verdict.error;
           const { http, ...extensions } = error.extensions;
           setResultAndStopExecution({ errors: [new GraphQLError(error.message, { extensions: { ...extensions, code: error.code, http: http as never } })] });
           return;
         }
-        if (verdict.headers) state.rateHeaders = verdict.headers;
       },
     },
   ];

@@ -11,6 +11,7 @@ import { createAuthenticator, type Authenticator } from './auth/authenticator.ts
 import { createPassthroughCache, type PassthroughCache } from './cache/passthrough-cache.ts';
 import { memoryKv, redisKv } from './cache/kv.ts';
 import { memoryResponseStore, redisResponseStore, resilientResponseStore } from './cache/stores.ts';
+import { sessionInputsOf } from './cache/session-inputs.ts';
 import { useGraphqlCache } from './cache/use-graphql-cache.ts';
 import { createClientAddressResolver } from './client-address.ts';
 import { useCsrf } from './csrf.ts';
@@ -57,7 +58,9 @@ const WHERE = 'tributary.policies';
 /** The parts of the config the policies are built from. */
 export function policyFingerprint(config: LoadedConfig): string {
   const sources = Object.fromEntries(Object.entries(config.tributary.sources).map(([name, s]) => [name, [s.setHeaders, s.forwardHeaders]]));
-  return JSON.stringify([config.tributary.policies, sources, config.tributary.server.graphqlPath]);
+  // The response cache key is built from what the templates read: a reload that reads other inputs needs a restart too.
+  const reads = [...new Set((config.contextReads ?? []).map((r) => JSON.stringify(r.path)))].sort();
+  return JSON.stringify([config.tributary.policies, sources, config.tributary.server.graphqlPath, reads]);
 }
 
 export async function createPolicies(options: PolicyOptions): Promise<Policies> {
@@ -98,17 +101,21 @@ export async function createPolicies(options: PolicyOptions): Promise<Policies> 
       });
       const client = cacheSettings.store === 'redis' ? redis.get(cacheSettings.redisUrl, `${WHERE}.cache`) : undefined;
       const sourceTtl = new Map(cacheSettings.rules.flatMap((r) => (r.source !== undefined ? [[r.source, r.ttlMs] as const] : [])));
-      if (cacheSettings.passthrough.enabled && sourceTtl.size > 0) {
+      // `Type.field` rules also cover the passthrough GETs of the operation behind the field.
+      const fieldTtl = new Map<string, number>();
+      for (const r of cacheSettings.rules) if (r.coordinate?.includes('.')) fieldTtl.set(r.coordinate, Math.min(r.ttlMs, fieldTtl.get(r.coordinate) ?? Infinity));
+      if (cacheSettings.passthrough.enabled && (sourceTtl.size > 0 || fieldTtl.size > 0)) {
         passthroughCache = createPassthroughCache({
           kv: client ? redisKv(client) : memoryKv(cacheSettings.maxEntries),
           prefix: cacheSettings.keyPrefix,
           ttlBySource: sourceTtl,
+          ttlByField: fieldTtl,
           maxEntryBytes: cacheSettings.passthrough.maxEntryBytes,
           logger,
         });
       }
       const store = resilientResponseStore(client ? redisResponseStore(client, cacheSettings.keyPrefix) : memoryResponseStore(cacheSettings.maxEntries), logger);
-      cachePlugins.push(...useGraphqlCache({ store, rules: cacheSettings.rules, sessionHeaders: sessionHeaders(config), headerRules, passthroughCache }));
+      cachePlugins.push(...useGraphqlCache({ store, rules: cacheSettings.rules, session: sessionInputsOf(config.contextReads ?? [], forwardedHeaders(config)), headerRules, passthroughCache }));
     }
 
     const needsGate =
@@ -158,15 +165,7 @@ export async function createPolicies(options: PolicyOptions): Promise<Policies> 
   }
 }
 
-/**
- * Request headers whose values can reach a service from /graphql, so two requests
- * differing in them must not share a cache entry: every source's forwarded headers and
- * any header Mesh config reads as `{context.headers.<name>}`.
- */
-function sessionHeaders(config: LoadedConfig): string[] {
-  const names = new Set<string>();
-  for (const source of Object.values(config.tributary.sources)) for (const h of source.forwardHeaders ?? []) names.add(h.toLowerCase());
-  const text = JSON.stringify(config.mesh);
-  for (const m of text.matchAll(/context\.headers(?:\.([A-Za-z0-9_-]+)|\[\\?['"]([^'"\\]+)\\?['"]\])/g)) names.add((m[1] ?? m[2]!).toLowerCase());
-  return [...names].sort();
+/** Client request headers some source copies onto its GraphQL calls (`tributary.sources.<name>.forwardHeaders`). */
+function forwardedHeaders(config: LoadedConfig): string[] {
+  return Object.values(config.tributary.sources).flatMap((source) => source.forwardHeaders ?? []);
 }

@@ -3,7 +3,8 @@
 // otherwise answer 200 to an application/json client, GraphQL-over-HTTP §6.4.1) and
 // tidies what Yoga itself puts in front of clients: its code for an oversized body
 // becomes the catalogue's PAYLOAD_TOO_LARGE (the passthrough's code for the same thing),
-// and `extensions.originalError` — the JSON parser's message — is not sent.
+// its OPERATION_RESOLUTION_FAILURE becomes BAD_REQUEST, and `extensions.originalError` —
+// the JSON parser's message — is not sent.
 import type { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { ERRORS, type ErrorCode } from '../errors.ts';
@@ -27,6 +28,9 @@ function tidy(error: SerializableError): void {
   if (!extensions) return;
   if ('originalError' in extensions) delete extensions.originalError;
   if (extensions.code === 'REQUEST_ENTITY_TOO_LARGE') extensions.code = 'PAYLOAD_TOO_LARGE';
+  // Yoga's code for an operationName that names no operation (or none given for several):
+  // not in the catalogue; the request cannot be run as sent, as for BAD_REQUEST's other cases.
+  if (extensions.code === 'OPERATION_RESOLUTION_FAILURE') extensions.code = 'BAD_REQUEST';
   // A body that is not JSON, or a batch when batching is off, is not a well-formed
   // GraphQL-over-HTTP request at all: 400 whatever the client accepts (§6.4.1 covers only well-formed ones).
   if (extensions.code === 'BAD_REQUEST' && typeof extensions.http === 'object' && extensions.http !== null) extensions.http = { ...extensions.http, spec: false };

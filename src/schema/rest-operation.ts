@@ -22,8 +22,9 @@ import qs from 'qs';
 import { TributaryError } from '../errors.ts';
 import type { Logger } from '../observability/log.ts';
 import type { UpstreamClient, UpstreamResponse } from '../upstream/types.ts';
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../upstream/json-depth.ts';
 import { compilePathTemplate } from './url-template.ts';
-import { compileParamEncoder } from './query-string.ts';
+import { compileParamEncoder, compileQueryValueCheck } from './query-string.ts';
 import { requestHeadersOf, type TributaryContext } from './context.ts';
 
 /** The arguments Mesh's OpenAPI loader writes into `@httpOperation`. */
@@ -70,6 +71,68 @@ function compileInterpolation(template: string): Interpolated {
     if (readsHeaders && context) requestHeadersOf(context as TributaryContext);
     return stringInterpolator.parse(template, { args, context, env: process.env });
   };
+}
+
+/**
+ * What a header field value may hold (RFC 9110 §5.5): visible ASCII, SP, HTAB and
+ * obs-text (0x80–0xFF, sent as Latin-1 bytes). Anything else — CR, LF, NUL, other
+ * controls, any code point above U+00FF, a lone surrogate — is what undici refuses to
+ * send, or worse, what would split the header; it is refused here first.
+ */
+const INVALID_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+
+/** `{args.a.b}` or `{args.a:default}` in a template: the argument it reads. */
+const ARG_REFERENCE = /\{\s*args\.([^}:\s]+)/g;
+
+interface HeaderTemplate {
+  readonly name: string;
+  readonly value: Interpolated;
+  /** Arguments the template reads, to name the one at fault. */
+  readonly args: readonly (readonly string[])[];
+}
+
+function compileHeaderTemplate(name: string, template: string): HeaderTemplate {
+  const args = [...template.matchAll(ARG_REFERENCE)].map((m) => m[1]!.split('.'));
+  return { name, value: compileInterpolation(template), args };
+}
+
+function readArg(args: Record<string, unknown>, path: readonly string[]): unknown {
+  let value: unknown = args;
+  for (const key of path) {
+    if (value == null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
+
+/**
+ * A header value as the service will read it. A template that is one `{args.x}` hands
+ * back the argument itself; a list is OpenAPI's `simple` style (OpenAPI 3.1 §4.8.12.4),
+ * elements joined by commas — which is also how a service splits a list header
+ * (RFC 9110 §5.3) — so an element holding a comma would be read as two.
+ */
+function headerText(header: HeaderTemplate, raw: unknown, args: Record<string, unknown>): string {
+  if (!Array.isArray(raw)) return typeof raw === 'string' ? raw : typeof raw === 'object' ? JSON.stringify(raw) : String(raw);
+  const items = raw.map((item: unknown) => (typeof item === 'string' ? item : String(item)));
+  const split = items.find((item) => item.includes(','));
+  if (split !== undefined) throw headerRefused(header, args, `may not hold "${split}": its elements are sent joined with ",", and an element may not contain it.`);
+  return items.join(',');
+}
+
+/** The argument whose value the header cannot carry, or a plain (internal) error if none is. */
+function headerRefused(header: HeaderTemplate, args: Record<string, unknown>, why: string): Error {
+  const culprit = header.args.find((path) => {
+    const value = readArg(args, path);
+    if (value == null) return false;
+    return Array.isArray(value) ? value.some((item: unknown) => INVALID_HEADER_VALUE.test(String(item)) || String(item).includes(',')) : INVALID_HEADER_VALUE.test(String(value));
+  }) ?? (header.args.length === 1 ? header.args[0] : undefined);
+  // Context and env values are the operator's (or were checked by Node's HTTP parser):
+  // one that cannot be sent is a gateway fault, masked and logged as unexpected.
+  if (!culprit) return new Error(`The "${header.name}" header value built from its template cannot be sent: ${why}`);
+  const argName = culprit.join('.');
+  return new TributaryError('BAD_USER_INPUT', `Argument "${argName}" cannot be sent in the "${header.name}" header: it ${why}`, {
+    extensions: { argumentName: argName },
+  });
 }
 
 function unwrap(type: GraphQLInputType): GraphQLInputType {
@@ -184,20 +247,31 @@ export function compileRestOperation(options: CompileOptions): RestOperation {
 
   const queryArgs = Object.entries(directive.queryParamArgMap ?? {}).map(([param, argName]) => {
     const options = { ...qsBase, ...directive.queryStringOptionsByParam?.[param] } as qs.IStringifyOptions & { destructObject?: boolean; jsonStringify?: boolean };
-    return { param, argName, options, encode: compileParamEncoder(param, options), serialize: serializers.get(argName) };
+    return {
+      param,
+      argName,
+      options,
+      encode: compileParamEncoder(param, options),
+      check: compileQueryValueCheck(argName, options),
+      serialize: serializers.get(argName),
+    };
   });
   const fixedQuery = Object.entries(transport.queryParams ?? {}).map(([param, value]) => ({
     param,
     overriddenBy: directive.queryParamArgMap?.[param],
     value: compileInterpolation(String(value)),
+    check: compileQueryValueCheck(param, qsBase),
   }));
 
-  const headerTemplates = Object.entries({ ...transport.operationHeaders, ...directive.operationSpecificHeaders }).map(
-    ([name, value]) => [name.toLowerCase(), compileInterpolation(String(value))] as const,
+  const headerTemplates = Object.entries({ ...transport.operationHeaders, ...directive.operationSpecificHeaders }).map(([name, value]) =>
+    compileHeaderTemplate(name.toLowerCase(), String(value)),
   );
-  const contentType = headerTemplates.find(([n]) => n === 'content-type')?.[1]({}, undefined) ?? '';
+  const contentType = String(headerTemplates.find((h) => h.name === 'content-type')?.value({}, undefined) ?? '');
   const forward = transport.forwardHeaders.map((h) => h.toLowerCase());
   const sendsBody = method !== 'GET' && method !== 'HEAD';
+  // The circuit key (see src/upstream/breaker.ts): the template, never the filled-in path,
+  // so every value of `{id}` shares one circuit and no client can mint new ones.
+  const operation = `${method} ${(directive.path ?? '/').split('?')[0]!.replace(/\{\s*args\.([^}]+?)\s*\}/g, '{$1}')}`;
 
   function queryString(args: Record<string, unknown>, context: unknown): string {
     let out = '';
@@ -206,13 +280,16 @@ export function compileRestOperation(options: CompileOptions): RestOperation {
     };
     for (const q of fixedQuery) {
       if (q.overriddenBy !== undefined && args[q.overriddenBy] != null) continue;
-      add(qs.stringify({ [q.param]: q.value(args, context) }, qsBase));
+      const value = q.value(args, context);
+      q.check(value);
+      add(qs.stringify({ [q.param]: value }, qsBase));
     }
     for (const q of queryArgs) {
       let value = args[q.argName];
       if (value == null) continue;
       if (q.serialize) value = q.serialize(value);
       if (value instanceof URL) value = value.toString();
+      q.check(value);
       const whole = Array.isArray(value) || typeof value !== 'object' || !q.options.destructObject;
       if (whole && !q.options.jsonStringify) {
         add(q.encode(value));
@@ -286,6 +363,12 @@ export function compileRestOperation(options: CompileOptions): RestOperation {
     } else if (returnsScalar && !JSON_OBJECT_START.test(text)) {
       return text;
     } else {
+      if (exceedsJsonDepth(response.body)) {
+        logger.warn({ source: transport.name, field: coordinate, path, status: response.status, maxDepth: MAX_JSON_DEPTH }, 'upstream answered with JSON nested too deep');
+        throw new TributaryError('UPSTREAM_BAD_RESPONSE', `Source "${transport.name}" answered ${coordinate} with JSON nested deeper than ${MAX_JSON_DEPTH} levels.`, {
+          extensions: { source: transport.name },
+        });
+      }
       try {
         data = JSON.parse(text);
       } catch {
@@ -332,9 +415,14 @@ export function compileRestOperation(options: CompileOptions): RestOperation {
       if (query) path += (path.includes('?') ? '&' : '?') + query;
       if (!path.startsWith('/')) path = '/' + path;
       const headers: Record<string, string> = {};
-      for (const [name, value] of headerTemplates) {
-        const v = value(args, context);
-        if (v != null && v !== '') headers[name] = v;
+      for (const header of headerTemplates) {
+        const raw: unknown = header.value(args, context);
+        if (raw == null || raw === '') continue;
+        const v = headerText(header, raw, args);
+        if (INVALID_HEADER_VALUE.test(v)) {
+          throw headerRefused(header, args, 'may hold only visible ASCII, space, tab and Latin-1 text: no CR, LF, NUL or other control character, nothing above U+00FF (RFC 9110 §5.5).');
+        }
+        if (v !== '') headers[header.name] = v;
       }
       if (forward.length && context) {
         const incoming = requestHeadersOf(context);
@@ -355,7 +443,7 @@ export function compileRestOperation(options: CompileOptions): RestOperation {
         }
       }
       const body = sendsBody ? await encodeBody(args, context, headers) : undefined;
-      const response = await upstream.request(transport.name, { method, path, headers, body, signal: context?.request?.signal });
+      const response = await upstream.request(transport.name, { method, path, operation, headers, body, signal: context?.request?.signal });
       return decode(response, path, args);
     },
   };

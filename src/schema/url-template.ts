@@ -1,25 +1,30 @@
 // Compiles the `path` of an `@httpOperation` (e.g. `/users/{args.id}/posts`) once per
 // schema into a function of the field's arguments. Mesh's own transport interpolates
 // argument values into the path as they are, so `id: "../admin"` reaches another
-// resource; here every value is one percent-encoded segment (RFC 3986 §3.3) and a value
-// that would still be a dot-segment after decoding is refused before any call.
+// resource; here every value is one percent-encoded segment (RFC 3986 §3.3), and a value
+// that a server could still read as holding a dot-segment is refused before any call.
 import { stringInterpolator } from '@graphql-mesh/string-interpolation';
 import { TributaryError } from '../errors.ts';
 
 export type PathPart = string | ((args: Record<string, unknown>, context: unknown) => string);
 
+function badInput(where: string, message: string): TributaryError {
+  return new TributaryError('BAD_USER_INPUT', `Argument "${where}" ${message}`, { extensions: { argumentName: where } });
+}
+
 /** The value placed in one path segment, refused if it could still mean "here" or "up". */
 export function encodePathSegment(value: unknown, where: string): string {
-  const text = value instanceof Date ? value.toISOString() : String(value);
-  if (isDotSegment(text) || isDotSegment(percentDecoded(text))) {
-    throw new TributaryError('BAD_USER_INPUT', `Argument "${where}" may not be "${text}": a path segment cannot be a dot-segment.`, {
-      extensions: { argumentName: where },
-    });
+  const text = segmentText(value, where);
+  const decoded = percentDecoded(text);
+  const dots = dotSegmentIn(text) ?? (decoded === undefined ? undefined : dotSegmentIn(decoded));
+  if (dots !== undefined) {
+    throw badInput(where, `may not be "${text}": it holds the dot-segment "${dots}" once split on "/", "\\" or ";".`);
   }
   // Encoded, CR and LF would be harmless on the wire, but a service that decodes the path
-  // into a log line or a header would be open to injection; no identifier needs them.
-  if (CONTROL.test(text)) {
-    throw new TributaryError('BAD_USER_INPUT', `Argument "${where}" may not contain control characters (such as CR or LF).`, { extensions: { argumentName: where } });
+  // (once, or twice) into a log line or a header would be open to injection; no
+  // identifier needs them.
+  if (CONTROL.test(text) || (decoded !== undefined && CONTROL.test(decoded))) {
+    throw badInput(where, 'may not contain control characters (such as CR or LF).');
   }
   // encodeURIComponent leaves only unreserved characters and !*'() literal, so `/`, `?`,
   // `#`, `%`, CR, LF and NUL are data in one segment, never structure. A lone surrogate
@@ -27,21 +32,48 @@ export function encodePathSegment(value: unknown, where: string): string {
   try {
     return encodeURIComponent(text);
   } catch {
-    throw new TributaryError('BAD_USER_INPUT', `Argument "${where}" is not valid Unicode text.`, { extensions: { argumentName: where } });
+    throw badInput(where, 'is not valid Unicode text.');
   }
+}
+
+/**
+ * A list is written as OpenAPI's `simple` style, the default for path parameters
+ * (OpenAPI 3.1 §4.8.12.4): elements joined by commas, so an element holding a comma
+ * would reach the service as two. Scalars are written as they are.
+ */
+function segmentText(value: unknown, where: string): string {
+  if (!Array.isArray(value)) return value instanceof Date ? value.toISOString() : String(value);
+  const items = value.map((item: unknown) => (item instanceof Date ? item.toISOString() : String(item)));
+  for (const item of items) {
+    if (item.includes(',')) throw badInput(where, `may not hold "${item}": its elements are joined with "," and one may not contain it.`);
+  }
+  return items.join(',');
 }
 
 const CONTROL = /\p{Cc}/u;
 
 /**
- * Whether a server could read `text` as `.` or `..`: as written, NFKC-folded (`．．`,
- * U+FF0E, is what a normalising server sees as `..`) or trimmed. A value such as
- * `../admin` is not one: its `/` is sent as `%2F`, data inside one segment.
+ * Separators some server reads inside one segment: `/` once the path is decoded, `\` on
+ * servers that treat it as `/` (IIS, many Windows stacks), `;` where path parameters are
+ * cut off before routing (`..;x` is `..` to Tomcat and Jetty). NFKC folding first, so
+ * the fullwidth forms (U+FF0F, U+FF3C, U+FF1B) split too.
  */
-function isDotSegment(text: string | undefined): boolean {
-  if (text === undefined) return false;
-  const folded = text.normalize('NFKC').trim();
-  return folded === '.' || folded === '..';
+const SEPARATORS = /[/\\;]/;
+
+/**
+ * The dot-segment a server could read in `text`, or undefined: any piece between
+ * separators that is `.` or `..` as written, NFKC-folded (`．．`, U+FF0E, and `‥`,
+ * U+2025, are what a normalising server sees as `..`) or trimmed. So `..`, `a/../../admin`,
+ * `..;`, `..\\x` and `x/./y` are refused; `a/b` and `1.2.3` are one harmless segment.
+ */
+function dotSegmentIn(text: string): string | undefined {
+  if (!text.includes('.') && !/[^\x00-\x7f]/.test(text)) return undefined;
+  const folded = text.normalize('NFKC');
+  for (const piece of folded.split(SEPARATORS)) {
+    const trimmed = piece.trim();
+    if (trimmed === '.' || trimmed === '..') return trimmed;
+  }
+  return undefined;
 }
 
 /** `%2e%2e` is sent as `%252e%252e`, which a server that decodes twice reads as `..`. */
@@ -86,7 +118,7 @@ export function compilePathTemplate(template: string, fieldCoordinate: string): 
           });
         }
         // An empty segment changes the resource (`/users//posts`, or `/users/` — the list).
-        if (value === '') {
+        if (value === '' || (Array.isArray(value) && value.length === 0)) {
           throw new TributaryError('BAD_USER_INPUT', `Argument "${argName}" of ${fieldCoordinate} may not be empty: it is a path segment.`, {
             extensions: { argumentName: argName },
           });

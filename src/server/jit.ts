@@ -1,41 +1,121 @@
-// GraphQL execution through graphql-jit: each distinct operation is compiled once into
-// a function specialised to its selection set, which then runs on every request with
-// that operation instead of graphql-js's generic interpreter (no per-request walk of
-// the AST, no per-field lookups). Compiled on the first request of each operation.
+// GraphQL execution: graphql-jit where it is safe, graphql-js's `execute` where it is not.
 //
-// envelop's plugin caches compiled queries by document only. Yoga's parse cache hands
-// out the same document object for the same query text across a schema reload, so one
-// plugin instance would keep running queries compiled against the old schema — old
-// resolvers, old upstream pools. Hence one plugin instance (and one cache) per schema
-// object: a reload starts with an empty cache and the old one goes with its schema.
-import { useGraphQlJit } from '@envelop/graphql-jit';
-import type { GraphQLSchema } from 'graphql';
+// graphql-jit compiles each distinct operation once into a function specialised to its
+// selection set, which then runs on every request with that operation instead of
+// graphql-js's generic interpreter (no per-request walk of the AST, no per-field
+// lookups). But its compile step expands recursive input types forever and other shapes
+// exponentially (executor-budget.ts says which and why): one 87-byte document with a
+// `Filter { and: [Filter] }` variable used to fill the heap and kill the process. So each
+// operation is planned once — executor chosen by a static budget, compiled if jit, and a
+// compile that fails falls back to graphql-js, which reports a real problem as well —
+// and the plan is cached; a request with a known document costs two map lookups.
+//
+// Plans are cached per schema object: a reload starts with an empty cache and the old one
+// goes with its schema (Yoga's parse cache hands out the same document object for the
+// same query text across a reload, so a cache by document alone would run operations
+// compiled against the old resolvers and upstream pools). Within a schema they are keyed
+// by document object — Yoga's parse cache (an LRU) keeps one per query text and bounds
+// how many live — and by operation name, since one document may hold several operations.
+import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import { execute, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { LRUCache } from 'lru-cache';
+import type { Logger } from '../observability/log.ts';
+import { chooseExecutor } from './executor-budget.ts';
+import { tooDeepVariable, variableTooDeepResult } from './executor-variable-depth.ts';
 
-/** Compiled operations kept per schema; a client sending endless distinct queries cannot grow it further. */
-const MAX_COMPILED_OPERATIONS = 1_000;
+type Result = ExecutionResult | AsyncIterable<ExecutionResult>;
+type Run = (args: ExecutionArgs) => Result | Promise<Result>;
 
-type JitPlugin = ReturnType<typeof useGraphQlJit>;
+interface Plan {
+  readonly executor: 'jit' | 'graphql-js';
+  readonly execute: Run;
+  /** graphql-jit's subscribe, when the operation is a compiled subscription; else graphql-js's runs. */
+  readonly subscribe?: Run;
+}
 
-export function useJit(): Plugin {
-  const bySchema = new WeakMap<GraphQLSchema, JitPlugin>();
-  const forSchema = (schema: GraphQLSchema): JitPlugin => {
-    let plugin = bySchema.get(schema);
-    if (!plugin) {
-      // Stack traces of resolver errors are never shown to clients (see mask-errors.ts),
-      // so graphql-jit need not capture them.
-      plugin = useGraphQlJit({ disablingCapturingStackErrors: true }, { cache: new LRUCache({ max: MAX_COMPILED_OPERATIONS }) as never });
-      bySchema.set(schema, plugin);
-    }
-    return plugin;
+const UNKNOWN_OPERATION = '\0unknown';
+
+export interface JitOptions {
+  /** Told once per planned operation which executor runs it, and why when not jit. */
+  logger?: Logger;
+}
+
+export function useJit({ logger }: JitOptions = {}): Plugin {
+  const plans = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, Plan>>>();
+  const planFor = (args: ExecutionArgs): Plan => {
+    let byDocument = plans.get(args.schema);
+    if (!byDocument) plans.set(args.schema, (byDocument = new WeakMap()));
+    let byName = byDocument.get(args.document);
+    if (!byName) byDocument.set(args.document, (byName = new Map()));
+    const name = args.operationName ?? '';
+    let plan = byName.get(name);
+    if (plan) return plan;
+    // A name the document does not define shares one entry (graphql-js reports it), so
+    // that endless made-up operation names cannot grow the map.
+    const key = name === '' || definesOperation(args.document, name) ? name : UNKNOWN_OPERATION;
+    plan = byName.get(key);
+    if (!plan) byName.set(key, (plan = createPlan(args, logger)));
+    return plan;
   };
   return {
-    onExecute(payload) {
-      return forSchema(payload.args.schema).onExecute?.(payload as never);
+    onExecute({ setExecuteFn }) {
+      setExecuteFn(((args: ExecutionArgs) => planFor(args).execute(args)) as never);
     },
-    onSubscribe(payload) {
-      return forSchema(payload.args.schema).onSubscribe?.(payload as never);
+    onSubscribe({ args, setSubscribeFn }) {
+      const subscribe = planFor(args as ExecutionArgs).subscribe;
+      if (subscribe) setSubscribeFn(subscribe as never);
     },
+  };
+}
+
+function createPlan(args: ExecutionArgs, logger: Logger | undefined): Plan {
+  const choice = chooseExecutor(args.schema, args.document, args.operationName);
+  const guard = choice.unboundedVariables;
+  const operationName = args.operationName ?? undefined;
+  const shown = { operationName: operationName ?? soleOperationName(args.document) };
+  if (choice.executor === 'graphql-js') {
+    logger?.info({ ...shown, reason: choice.reason }, 'operation runs on graphql-js: graphql-jit cannot compile it safely');
+    return { executor: 'graphql-js', execute: guarded(guard, execute) };
+  }
+  let compiled: CompiledQuery | ExecutionResult;
+  try {
+    // Stack traces of resolver errors are never shown to clients (see mask-errors.ts),
+    // so graphql-jit need not capture them.
+    compiled = compileQuery(args.schema, args.document, operationName, { disablingCapturingStackErrors: true });
+  } catch (error) {
+    compiled = { errors: [error as never] };
+  }
+  if (!isCompiledQuery(compiled as never)) {
+    // graphql-js runs it and reports whatever is wrong with it the way it always does.
+    logger?.warn({ ...shown, err: (compiled as ExecutionResult).errors?.[0] }, 'graphql-jit failed to compile an operation; it runs on graphql-js');
+    return { executor: 'graphql-js', execute: guarded(guard, execute) };
+  }
+  logger?.debug({ ...shown, cost: choice.cost }, 'operation compiled by graphql-jit');
+  const query = (compiled as CompiledQuery).query.bind(compiled);
+  const subscribe = (compiled as CompiledQuery).subscribe?.bind(compiled);
+  const jitRun = (run: typeof query): Run => (a) => run(a.rootValue, a.contextValue, a.variableValues) as Result | Promise<Result>;
+  return {
+    executor: 'jit',
+    execute: guarded(guard, jitRun(query)),
+    subscribe: subscribe ? guarded(guard, jitRun(subscribe as typeof query)) : undefined,
+  };
+}
+
+function definesOperation(document: DocumentNode, name: string): boolean {
+  return document.definitions.some((d) => d.kind === 'OperationDefinition' && d.name?.value === name);
+}
+
+/** For the log: the name of a document's only operation, when the request named none. */
+function soleOperationName(document: DocumentNode): string | undefined {
+  const operations = document.definitions.filter((d) => d.kind === 'OperationDefinition');
+  return operations.length === 1 ? operations[0]!.name?.value : undefined;
+}
+
+/** Checks variable depth first when the operation's variables can nest without bound. */
+function guarded(check: boolean, run: Run): Run {
+  if (!check) return run;
+  return (args) => {
+    const name = tooDeepVariable(args.variableValues);
+    return name === undefined ? run(args) : variableTooDeepResult(name);
   };
 }

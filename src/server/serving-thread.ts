@@ -8,20 +8,21 @@
 // supervising process, and this main thread loads nothing but the command line.
 //
 // The main thread passes SIGINT/SIGTERM on as a 'stop' message (signals only reach the
-// main thread) and exits with the thread's exit code. When the config asks for several
+// main thread), a second signal as 'cut', and exits with the thread's exit code. When the config asks for several
 // workers, the thread says so instead of serving and this thread becomes the cluster
 // primary (workers.ts), whose workers get the same young generation by a Node flag.
 import { Worker } from 'node:worker_threads';
 import { moduleUrl, threadImport } from '../module-runtime.ts';
-import { runPrimary, WORKER_SEMI_SPACE_MB } from './workers.ts';
+import { KILL_MARGIN_MS, runPrimary, WORKER_SEMI_SPACE_MB } from './workers.ts';
 
 /** V8's young generation is two semi-spaces and a new large-object space of the same size. */
 const YOUNG_GENERATION_MB = 3 * WORKER_SEMI_SPACE_MB;
 
-/** How long the thread gets to finish in-flight requests after a signal. */
-const STOP_GRACE_MS = 30_000;
-
-export type ThreadMessage = { type: 'cluster'; count: number };
+/**
+ * What the thread tells this one: its drain grace (tributary.server.shutdownGraceMs)
+ * once the config is read, or that the config asks for a cluster.
+ */
+export type ThreadMessage = { type: 'grace'; graceMs: number } | { type: 'cluster'; count: number; graceMs: number; warnings: string[] };
 
 /** The thread's code: import the start module (through tsx from sources), then `start(workerData)`. */
 function threadSource(startModule: string): string {
@@ -45,22 +46,29 @@ export function serveFromThread(startModule: string, options: unknown): Promise<
       workerData: options,
       resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
     });
-    let stopping = false;
+    let signals = 0;
     let becomingPrimary = false;
+    // Until the thread has read its config it serves nothing, and a 'stop' ends it at
+    // once: the margin alone is then enough.
+    let graceMs = 0;
     const stop = () => {
-      if (stopping) return;
-      stopping = true;
+      signals += 1;
+      if (signals > 1) return worker.postMessage('cut');
       worker.postMessage('stop');
-      setTimeout(() => void worker.terminate(), STOP_GRACE_MS).unref();
+      // The thread drains for its grace, then closes pools and logs (start.ts); this is
+      // only for a thread that does not manage that.
+      setTimeout(() => void worker.terminate(), graceMs + KILL_MARGIN_MS).unref();
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
     worker.on('message', (message: ThreadMessage) => {
+      if (message?.type === 'grace') graceMs = message.graceMs;
       if (message?.type !== 'cluster') return;
       becomingPrimary = true;
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      void worker.terminate().then(() => runPrimary({ count: message.count, log: (m) => console.log(m) }).then(() => process.exit(0)));
+      for (const warning of message.warnings) console.warn(`Tributary: warning: ${warning}`);
+      void worker.terminate().then(() => runPrimary({ count: message.count, graceMs: message.graceMs, log: (m) => console.log(m) }).then((code) => process.exit(code)));
     });
     worker.on('error', (error) => {
       console.error(error);

@@ -1,7 +1,7 @@
 // Serving on several cores with node:cluster. The primary process only supervises: it
 // forks the workers, restarts one that dies (after a pause, so a worker that crashes at
 // start-up does not spin), and on SIGINT/SIGTERM asks each worker to finish its requests
-// and exit. Each worker is a whole gateway — it builds its own schema and opens its own
+// and exit (a second signal asks them to cut what is left). Each worker is a whole gateway — it builds its own schema and opens its own
 // upstream pools — listening on the shared port; the cluster module hands incoming
 // connections to the workers in turn.
 //
@@ -15,6 +15,7 @@
 // (release-memory.ts).
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
+import type { TributarySettings } from '../config/schema.ts';
 
 /**
  * Young-generation semi-space for the serving thread or workers, in MB (V8's default
@@ -33,8 +34,15 @@ function semiSpaceMb(value: string | undefined): number {
 /** A dead worker is replaced after this pause; a crash loop then costs little. */
 const RESTART_DELAY_MS = 1_000;
 
-/** How long workers get to finish in-flight requests on shutdown before they are killed. */
-const SHUTDOWN_GRACE_MS = 30_000;
+/**
+ * A worker drains for the configured grace (tributary.server.shutdownGraceMs), then
+ * closes its pools and logs; it is killed only if it is still there this long after.
+ */
+export const KILL_MARGIN_MS = 5_000;
+
+/** What the primary tells a worker; a worker that is not listening yet gets SIGTERM instead. */
+export const WORKER_STOP = 'tributary:stop';
+export const WORKER_CUT = 'tributary:cut';
 
 /** `0` means one worker per core the process may use. */
 export function resolveWorkerCount(requested: number): number {
@@ -47,17 +55,37 @@ export function workerExecArgv(parent: readonly string[], nodeOptions = process.
   return set || WORKER_SEMI_SPACE_MB === 0 ? [...parent] : [...parent, `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`];
 }
 
+/**
+ * Start-up warnings for settings that do not hold across workers: a memory store lives
+ * in one process, so with N workers each counts (rate limit) or caches on its own.
+ */
+export function perWorkerStateWarnings(policies: TributarySettings['policies'], count: number): string[] {
+  if (count <= 1) return [];
+  const warnings: string[] = [];
+  if (policies.rateLimit?.store === 'memory') {
+    warnings.push(`tributary.policies.rateLimit.store is "memory" with ${count} workers: each worker counts alone, so a client may get up to ${count} times each limit; use store: redis to share the counts`);
+  }
+  const cache = policies.cache;
+  if (cache?.store === 'memory' && (cache.rules.length > 0 || cache.passthrough.enabled)) {
+    warnings.push(`tributary.policies.cache.store is "memory" with ${count} workers: each worker caches alone (up to ${count} upstream calls per entry, ${count} copies in memory); use store: redis to share the cache`);
+  }
+  return warnings;
+}
+
 export interface PrimaryOptions {
   count: number;
+  /** tributary.server.shutdownGraceMs: how long each worker drains on a signal. */
+  graceMs: number;
   log: (message: string) => void;
 }
 
 /**
  * Runs the cluster primary: forks `count` workers (which re-run the same command line
  * and see `cluster.isWorker`), keeps that many alive, and shuts them down on a signal.
- * Resolves once the last worker has exited after a shutdown.
+ * Resolves once the last worker has exited after a shutdown, with the exit code the
+ * primary should have: 0 when every worker exited 0.
  */
-export function runPrimary({ count, log }: PrimaryOptions): Promise<void> {
+export function runPrimary({ count, graceMs, log }: PrimaryOptions): Promise<number> {
   cluster.setupPrimary({ execArgv: workerExecArgv(process.execArgv) });
   let stopping = false;
   const fork = (): Worker => cluster.fork();
@@ -72,26 +100,48 @@ export function runPrimary({ count, log }: PrimaryOptions): Promise<void> {
     }, RESTART_DELAY_MS).unref();
   });
 
+  // A worker that listens has a gateway to drain; one still building has nothing in
+  // flight, and SIGTERM ends it at once (start.ts).
+  const listening = new Set<number>();
+  cluster.on('listening', (worker) => listening.add(worker.id));
+  cluster.on('exit', (worker) => listening.delete(worker.id));
+
   return new Promise((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      if (stopping) return;
+    let signals = 0;
+    let workers: Worker[] = [];
+    const tell = (worker: Worker, message: string) => {
+      if (worker.isDead()) return;
+      if (listening.has(worker.id) && worker.isConnected()) worker.send(message);
+      else worker.process.kill('SIGTERM');
+    };
+    // Messages rather than signals: a Ctrl-C (SIGINT to the whole process group) or a
+    // service manager that signals every process of the unit already reaches the
+    // workers, and a worker counts its own signals, so a second forwarded signal would
+    // be taken for "cut now". Messages say which one is meant.
+    const onSignal = () => {
+      signals += 1;
+      if (signals > 1) {
+        for (const worker of workers) tell(worker, WORKER_CUT);
+        return;
+      }
       stopping = true;
-      const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => Boolean(w));
-      if (workers.length === 0) return resolve();
+      workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => Boolean(w));
+      if (workers.length === 0) return resolve(0);
       let left = workers.length;
+      let code = 0;
       for (const worker of workers) {
-        worker.once('exit', () => {
-          if (--left === 0) resolve();
+        worker.once('exit', (exitCode, signal) => {
+          if (exitCode !== 0 || signal) code = 1;
+          if (--left === 0) resolve(code);
         });
-        // Each worker handles the signal like a single process does (start.ts): it
-        // stops accepting, finishes what is in flight and exits.
-        worker.process.kill(signal);
+        // Each worker drains like a single process does (start.ts).
+        tell(worker, WORKER_STOP);
       }
       setTimeout(() => {
         for (const worker of workers) if (!worker.isDead()) worker.process.kill('SIGKILL');
-      }, SHUTDOWN_GRACE_MS).unref();
+      }, graceMs + KILL_MARGIN_MS).unref();
     };
-    process.once('SIGINT', () => stop('SIGTERM'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
   });
 }

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import type { Dispatcher, Pool } from 'undici';
-import { fromNetworkError, upstreamTimeout, type CallDetail } from './errors.ts';
+import { fromNetworkError, operationTimeout, type CallDetail } from './errors.ts';
 
 export interface AttemptOptions {
   readonly source: string;
@@ -35,8 +35,9 @@ export interface Attempt {
 
 /**
  * Sends the request and resolves once the response headers are in. Rejects with a
- * TributaryError (UPSTREAM_TIMEOUT or UPSTREAM_UNAVAILABLE), or with the caller
- * signal's reason when the caller aborted.
+ * TributaryError (UPSTREAM_TIMEOUT or UPSTREAM_UNAVAILABLE; INTERNAL_SERVER_ERROR when
+ * undici refused the request as invalid), or with the caller signal's reason when the
+ * caller aborted.
  */
 export async function startAttempt(options: AttemptOptions): Promise<Attempt> {
   const { signal } = options;
@@ -65,11 +66,13 @@ export async function startAttempt(options: AttemptOptions): Promise<Attempt> {
     clearTimeout(deadline);
     signal?.removeEventListener('abort', onCallerAbort);
   };
-  const fail = (err: unknown): unknown => {
+  // `beforeAnswer`: no status line yet, so a failure to connect is the host's (errors.ts).
+  const failAt = (err: unknown, beforeAnswer: boolean): unknown => {
     if (signal?.aborted) return signal.reason;
-    if (timedOut) return upstreamTimeout(options.source, options.timeoutMs, options.detail, err);
-    return fromNetworkError(options.source, err, options, options.detail);
+    if (timedOut) return operationTimeout(options.source, options.timeoutMs, options.detail, err);
+    return fromNetworkError(options.source, err, options, options.detail, beforeAnswer);
   };
+  const fail = (err: unknown): unknown => failAt(err, false);
 
   try {
     const response = await options.pool.request({
@@ -91,6 +94,6 @@ export async function startAttempt(options: AttemptOptions): Promise<Attempt> {
     };
   } catch (err) {
     finish();
-    throw fail(err);
+    throw failAt(err, true);
   }
 }

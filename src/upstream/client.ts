@@ -1,6 +1,6 @@
 // The UpstreamClient: every call to a REST service goes through here (see types.ts).
-// This file wires the pieces together — one keep-alive pool per origin, the per-source
-// breaker, the retry loop — while each policy lives in its own small module.
+// This file wires the pieces together — one keep-alive pool per origin, the source and
+// operation circuits, the retry loop — while each policy lives in its own small module.
 import { Readable } from 'node:stream';
 import { Pool } from 'undici';
 import { isTributaryError, type TributaryError } from '../errors.ts';
@@ -8,8 +8,9 @@ import { silentLogger, type Logger } from '../observability/log.ts';
 import type { UpstreamSettings } from '../config/schema.ts';
 import { startAttempt, type Attempt } from './attempt.ts';
 import { cappedStream, declaredLength, discard, readCapped } from './body.ts';
-import { CircuitBreaker, type BreakerState } from './breaker.ts';
-import { upstreamCircuitOpen, upstreamTooLarge, type CallDetail } from './errors.ts';
+import type { BreakerState } from './breaker.ts';
+import { SourceCircuits, type Admission, type Verdict } from './circuits.ts';
+import { failureScope, upstreamTooLarge, type CallDetail } from './errors.ts';
 import { outgoingHeaders } from './headers.ts';
 import { joinPath, parseEndpoint, type Endpoint } from './path.ts';
 import { parseRetryAfter } from './retry-after.ts';
@@ -35,7 +36,7 @@ interface Source {
   readonly settings: UpstreamSettings;
   readonly endpoint: Endpoint;
   readonly pool: Pool;
-  readonly breaker: CircuitBreaker;
+  readonly circuits: SourceCircuits;
 }
 
 /** What one attempt of `request()` came to. */
@@ -56,17 +57,14 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   for (const { name, endpoint, settings } of options.sources) {
     if (sources.has(name)) throw new Error(`Upstream source "${name}" is declared twice`);
     const parsed = parseEndpoint(name, endpoint);
-    const breaker = new CircuitBreaker({
+    const circuits = new SourceCircuits({
+      source: name,
       failureThreshold: settings.breakerFailureThreshold,
       openMs: settings.breakerOpenMs,
       now,
-      onChange: (from, to) => {
-        const log = { source: name, from, to };
-        if (to === 'open') logger.warn(log, `circuit for source "${name}" opened`);
-        else logger.info(log, `circuit for source "${name}" is ${to}`);
-      },
+      logger,
     });
-    sources.set(name, { name, settings, endpoint: parsed, pool: poolFor(parsed.origin, settings), breaker });
+    sources.set(name, { name, settings, endpoint: parsed, pool: poolFor(parsed.origin, settings), circuits });
   }
 
   /**
@@ -98,8 +96,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     return source;
   }
 
-  function describeCall(source: Source, method: string, target: string): CallDetail {
-    return { method, url: source.endpoint.origin + target };
+  function describeCall(source: Source, method: string, target: string, operation?: string): CallDetail {
+    return operation === undefined ? { method, url: source.endpoint.origin + target } : { method, url: source.endpoint.origin + target, operation };
   }
 
   function send(source: Source, request: UpstreamRequest, target: string, detail: CallDetail): Promise<Attempt> {
@@ -117,7 +115,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     });
   }
 
-  /** One buffered attempt, its outcome recorded with the breaker. */
+  /** One buffered attempt. The breaker hears of the logical call only, once it settles. */
   async function attemptOnce(source: Source, request: UpstreamRequest, target: string, detail: CallDetail): Promise<Outcome> {
     const { maxResponseBytes } = source.settings;
     const tooLarge = (): TributaryError => upstreamTooLarge(source.name, maxResponseBytes, detail);
@@ -125,26 +123,19 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     try {
       attempt = await send(source, request, target, detail);
     } catch (error) {
-      // A caller abort says nothing about the service's health.
-      if (isTributaryError(error)) source.breaker.record(false);
       return { kind: 'error', error };
     }
-    // Any status is an answer from a live service; only 5xx counts against it.
-    const healthy = attempt.status < 500;
     try {
       // A HEAD answer's Content-Length describes the GET representation (RFC 9110 §8.6), not a body.
       const length = request.method === 'HEAD' ? undefined : declaredLength(attempt.headers['content-length']);
       if (length !== undefined && length > maxResponseBytes) {
         discard(attempt.body);
-        source.breaker.record(healthy);
         return { kind: 'error', error: tooLarge() };
       }
       const body = await readCapped(attempt.body, maxResponseBytes, tooLarge);
-      source.breaker.record(healthy);
       return { kind: 'answer', status: attempt.status, headers: attempt.headers, body };
     } catch (raw) {
       const error = isTributaryError(raw) && raw.code === 'UPSTREAM_RESPONSE_TOO_LARGE' ? raw : attempt.fail(raw);
-      if (isTributaryError(error)) source.breaker.record(error.code === 'UPSTREAM_RESPONSE_TOO_LARGE' ? healthy : false);
       return { kind: 'error', error };
     } finally {
       attempt.finish();
@@ -179,52 +170,65 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   async function request(name: string, request: UpstreamRequest): Promise<UpstreamResponse> {
     const source = lookup(name);
     const target = joinPath(source.endpoint.basePath, request.path);
-    const detail = describeCall(source, request.method, target);
+    const operation = operationOf(request);
+    const detail = describeCall(source, request.method, target, request.operation);
     // A streamed request body is used up by the first attempt, so it cannot be resent.
     const maxAttempts =
       isRetryableMethod(request.method) && !(request.body instanceof Readable) ? 1 + source.settings.retries : 1;
 
-    if (!source.breaker.allow()) throw upstreamCircuitOpen(source.name);
-    for (let attempts = 1; ; attempts++) {
-      const outcome = await attemptOnce(source, request, target, detail);
-      // Each attempt counted with the breaker; once it opens, the retries stop too.
-      if (attempts >= maxAttempts || source.breaker.state === 'open') return settle(outcome, attempts);
-      const delay = retryDelay(source, outcome, attempts - 1);
-      if (delay === undefined) return settle(outcome, attempts);
-      logger.warn(
-        {
-          source: source.name,
-          ...detail,
-          attempt: attempts,
-          delayMs: delay,
-          ...(outcome.kind === 'answer' ? { status: outcome.status } : { error: errorSummary(outcome.error) }),
-        },
-        `retrying call to source "${source.name}"`,
-      );
-      await waitUnlessAborted(sleep(delay), request.signal);
-      // Another call may have opened the circuit while this one waited.
-      if (!source.breaker.allow()) return settle(outcome, attempts);
+    const admission = source.circuits.admit(operation);
+    let outcome: Outcome;
+    let attempts = 1;
+    try {
+      for (; ; attempts++) {
+        outcome = await attemptOnce(source, request, target, detail);
+        // Another call may have opened a circuit meanwhile (or while this one waited,
+        // below): then the retries stop too.
+        if (attempts >= maxAttempts || source.circuits.suspended(operation)) break;
+        const delay = retryDelay(source, outcome, attempts - 1);
+        if (delay === undefined) break;
+        logger.warn(
+          {
+            source: source.name,
+            ...detail,
+            operation,
+            attempt: attempts,
+            delayMs: delay,
+            ...(outcome.kind === 'answer' ? { status: outcome.status } : { error: errorSummary(outcome.error) }),
+          },
+          `retrying call to source "${source.name}" (${operation})`,
+        );
+        await waitUnlessAborted(sleep(delay), request.signal);
+        if (source.circuits.suspended(operation)) break;
+      }
+    } catch (abort) {
+      // The caller went away between attempts: no verdict on the service.
+      source.circuits.settle(admission, {});
+      throw abort;
     }
+    // Once per logical call, on its last attempt: retries do not multiply one failure.
+    source.circuits.settle(admission, verdictOf(outcome));
+    return settle(outcome, attempts);
   }
 
   async function stream(name: string, request: UpstreamRequest): Promise<UpstreamStreamResponse> {
     const source = lookup(name);
     const target = joinPath(source.endpoint.basePath, request.path);
-    const detail = describeCall(source, request.method, target);
+    const detail = describeCall(source, request.method, target, request.operation);
     const { maxResponseBytes } = source.settings;
     const tooLarge = (): TributaryError => upstreamTooLarge(source.name, maxResponseBytes, detail);
 
-    if (!source.breaker.allow()) throw upstreamCircuitOpen(source.name);
+    const admission: Admission = source.circuits.admit(operationOf(request));
     let attempt: Attempt;
     try {
       attempt = await send(source, request, target, detail);
     } catch (error) {
-      if (isTributaryError(error)) source.breaker.record(false);
+      source.circuits.settle(admission, verdictOf({ kind: 'error', error }));
       throw error;
     }
     // The outcome is judged on the status: once the body is handed over, the consumer
     // sets the pace, and a slow client must not count against the service.
-    source.breaker.record(attempt.status < 500);
+    source.circuits.settle(admission, verdictOf({ kind: 'answer', status: attempt.status, headers: attempt.headers, body: EMPTY }));
     const length = request.method === 'HEAD' ? undefined : declaredLength(attempt.headers['content-length']);
     if (length !== undefined && length > maxResponseBytes) {
       // Refused before any byte is passed on, so the caller can still answer with an error status.
@@ -268,10 +272,18 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     return { reachable: true, status: attempt.status };
   }
 
-  function breakerState(name: string): BreakerState {
+  function known(name: string): Source {
     const source = sources.get(name);
     if (!source) throw new Error(`Unknown upstream source "${name}"`);
-    return source.breaker.state;
+    return source;
+  }
+
+  function breakerState(name: string): BreakerState {
+    return known(name).circuits.state;
+  }
+
+  function openOperations(name: string): ReturnType<UpstreamClient['openOperations']> {
+    return known(name).circuits.openOperations();
   }
 
   async function close(): Promise<void> {
@@ -280,7 +292,30 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     await Promise.all([...pools.values()].map((pool) => pool.close()));
   }
 
-  return { request, stream, probe, breakerState, close };
+  return { request, stream, probe, breakerState, openOperations, close };
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** The circuit key of a call: its declared operation, else one circuit per method. */
+function operationOf(request: UpstreamRequest): string {
+  return request.operation ?? `${request.method} *`;
+}
+
+/**
+ * What a logical call's last outcome says, and about whom (breaker.ts has the why). Any
+ * answer shows the host is reachable; only a 5xx speaks against the operation. An error
+ * counts where fromNetworkError placed it; a caller abort, a refused request and an
+ * answer over the size cap count for nothing against the operation.
+ */
+function verdictOf(outcome: Outcome): Verdict {
+  if (outcome.kind === 'answer') return { source: true, operation: outcome.status < 500 };
+  const { error } = outcome;
+  if (isTributaryError(error) && error.code === 'UPSTREAM_RESPONSE_TOO_LARGE') return { source: true };
+  const scope = failureScope(error);
+  if (scope === 'source') return { source: false };
+  if (scope === 'operation') return { operation: false };
+  return {};
 }
 
 /** Resolves when `wait` does, rejects with the signal's reason if the caller aborts first. */

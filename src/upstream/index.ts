@@ -9,6 +9,7 @@ export type {
 } from './types.ts';
 export { createUpstreamClient, type UpstreamClientOptions } from './client.ts';
 export { CircuitBreaker, type BreakerOptions, type BreakerState } from './breaker.ts';
+export { exceedsJsonDepth, MAX_JSON_DEPTH } from './json-depth.ts';
 export { joinPath } from './path.ts';
 export { outgoingHeaders } from './headers.ts';
 export { parseRetryAfter } from './retry-after.ts';

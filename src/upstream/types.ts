@@ -23,6 +23,12 @@ export interface UpstreamRequest {
   readonly path: string;
   readonly headers?: Record<string, string>;
   readonly body?: string | Uint8Array | Readable | null;
+  /**
+   * The operation this call belongs to, as method and path template (`GET /users/{id}`),
+   * never the filled-in path: 5xx answers and timeouts count against this operation's
+   * circuit only (see breaker.ts). Default: the method and `*`, one circuit per method.
+   */
+  readonly operation?: string;
   /** Aborts the call (e.g. the client went away). */
   readonly signal?: AbortSignal;
 }
@@ -48,14 +54,17 @@ export interface UpstreamClient {
   /**
    * Sends a request and buffers the answer. Non-2xx statuses are answers, not errors:
    * the caller decides what they mean. Throws TributaryError with UPSTREAM_TIMEOUT,
-   * UPSTREAM_UNAVAILABLE, UPSTREAM_CIRCUIT_OPEN or UPSTREAM_RESPONSE_TOO_LARGE.
+   * UPSTREAM_UNAVAILABLE, UPSTREAM_CIRCUIT_OPEN or UPSTREAM_RESPONSE_TOO_LARGE, or with
+   * INTERNAL_SERVER_ERROR when undici refuses to send the request as built.
    */
   request(source: string, request: UpstreamRequest): Promise<UpstreamResponse>;
   /** Like request, but the body is streamed back (REST passthrough). Never retried. */
   stream(source: string, request: UpstreamRequest): Promise<UpstreamStreamResponse>;
   /** Whether the source's endpoint answers at all (any HTTP status counts), for /readyz. */
   probe(source: string): Promise<{ reachable: boolean; status?: number; error?: string }>;
-  /** State of the source's circuit breaker, for /readyz and metrics. */
+  /** State of the source-level circuit (connection failures), for /readyz and metrics. */
   breakerState(source: string): 'closed' | 'open' | 'half-open';
+  /** The source's operations whose own circuit is open or half-open, for /readyz. */
+  openOperations(source: string): readonly { readonly operation: string; readonly state: 'open' | 'half-open' }[];
   close(): Promise<void>;
 }

@@ -42,6 +42,9 @@ beforeAll(async () => {
   const defaults = PassthroughSettings.parse({});
   const passthrough = createPassthrough({
     settings: PassthroughSettings.parse({
+      // This suite is about path safety and streaming, on paths no schema declares;
+      // declared.e2e.test.ts covers what `declared` (the default) refuses.
+      mode: 'any',
       maxBodyBytes: MAX_BODY,
       methods: [...METHODS],
       // `te` is allow-listed on purpose: hop-by-hop must win over the allow-list.

@@ -168,6 +168,54 @@ describe('API keys and per-source requirements', () => {
   });
 });
 
+/**
+ * One challenge per RFC 9110 §11.6.1 (`scheme 1*SP auth-param *( OWS "," OWS auth-param )`),
+ * every value a token or a quoted-string (§5.6.4); returns the unescaped parameters, or
+ * undefined when the header does not parse.
+ */
+function parseChallenge(header: string): { scheme: string; params: Record<string, string> } | undefined {
+  const token = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
+  const quoted = '"(?:[\\t \\x21\\x23-\\x5b\\x5d-\\x7e]|\\\\[\\t \\x21-\\x7e])*"';
+  const param = `(${token})[ \\t]*=[ \\t]*(${token}|${quoted})`;
+  const whole = new RegExp(`^(${token}) +${param}(?:[ \\t]*,[ \\t]*${param})*$`);
+  if (!whole.test(header)) return undefined;
+  const params: Record<string, string> = {};
+  for (const m of header.slice(header.indexOf(' ')).matchAll(new RegExp(param, 'g'))) {
+    params[m[1]!.toLowerCase()] = m[2]!.startsWith('"') ? m[2]!.slice(1, -1).replace(/\\(.)/g, '$1') : m[2]!;
+  }
+  return { scheme: header.slice(0, header.indexOf(' ')), params };
+}
+
+describe('WWW-Authenticate error_description', () => {
+  // A required claim whose name holds a quote, a backslash, CR/LF, a control character and non-ASCII.
+  const hostileClaim = 'te"n\\ant\r\nX-Evil: 1\u0000ü😀';
+  let g: RunningGateway;
+  beforeAll(async () => {
+    g = await gatewayWith(`  policies:\n    auth:\n      jwt:\n        secret: ${SECRET}\n        algorithms: [HS256]\n        requiredClaims: [exp, ${JSON.stringify(hostileClaim)}]\n`);
+  });
+
+  it.each([
+    ['/graphql', (t: string) => g.graphql(listQuery, auth(t)).then((r) => ({ status: r.status, header: r.headers.get('www-authenticate') }))],
+    ['the passthrough', (t: string) => fetch(`${g.base}/rest/Catalog/products`, { headers: auth(t) }).then((r) => ({ status: r.status, header: r.headers.get('www-authenticate') }))],
+  ])('is a valid quoted-string whatever the reason holds, on %s', async (_name, call) => {
+    const answer = await call(await token());
+    expect(answer.status).toBe(401);
+    const parsed = parseChallenge(answer.header ?? '');
+    expect(parsed).toEqual({
+      scheme: 'Bearer',
+      params: { realm: 'tributary', error: 'invalid_token', error_description: 'the token\'s "te"n\\ant??X-Evil: 1???" claim is not accepted' },
+    });
+    expect(world.calls()).toBe(0);
+  });
+
+  it('keeps the other challenges well-formed too', async () => {
+    const malformed = await g.graphql(listQuery, { authorization: 'Bearer not a token' });
+    expect(parseChallenge(malformed.headers.get('www-authenticate') ?? '')?.params).toEqual({ realm: 'tributary', error: 'invalid_token', error_description: 'malformed token' });
+    const missing = await g.graphql(listQuery);
+    expect(parseChallenge(missing.headers.get('www-authenticate') ?? '')).toEqual({ scheme: 'Bearer', params: { realm: 'tributary' } });
+  });
+});
+
 describe('X-Forwarded-For', () => {
   it('is rebuilt by the passthrough: a client-written entry is dropped unless a trusted proxy added it', async () => {
     const untrusted = await gatewayWith('');

@@ -134,9 +134,9 @@ describe('hostile requests are refused before any upstream call', () => {
 
 describe('what is not refused is sent safely', () => {
   it('encodes "?", "#", "/" and "%" inside a path argument as data of one segment', async () => {
-    const r = await plain.graphql({ query: '{ a: productById(id: "a?b#c/d%e") { id } b: productById(id: "../admin") { id } }' });
+    const r = await plain.graphql({ query: '{ a: productById(id: "a?b#c/d%e") { id } b: productById(id: "v1/2.0/x") { id } }' });
     expect(r.status).toBe(200);
-    expect(world.catalog.calls.map((c) => c.url).sort()).toEqual(['/products/..%2Fadmin', '/products/a%3Fb%23c%2Fd%25e']);
+    expect(world.catalog.calls.map((c) => c.url).sort()).toEqual(['/products/a%3Fb%23c%2Fd%25e', '/products/v1%2F2.0%2Fx']);
   });
 
   it('never forwards hop-by-hop fields, Host or Content-Length, even when allow-listed', async () => {

@@ -1,6 +1,8 @@
 // Rate limiting on /graphql and the passthrough: global, per source and per field rules;
 // 429 with Retry-After and RateLimit-* fields; identities counted apart; X-Forwarded-For
-// believed only from trusted proxies; and the documented behaviour when Redis is down.
+// believed only from trusted proxies; batches counted per operation; the RateLimit-*
+// numbers of the rule that refused (else the tightest); and the documented behaviour
+// when Redis is down.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { codes, startGateway, type RunningGateway } from './fixtures/gateway.ts';
 import { redisServerBinary, startRedis, type RedisServer } from './fixtures/redis.ts';
@@ -108,6 +110,93 @@ describe('per source and per field', () => {
     await expect(gatewayWith('  policies:\n    rateLimit:\n      rules:\n        - { limit: 1, source: Nope }\n')).rejects.toThrow(
       'tributary.policies.rateLimit.rules[0].source: no Mesh source is named "Nope"; known: Catalog, People.',
     );
+  });
+});
+
+describe('batches', () => {
+  const batch = async (g: RunningGateway, n: number, query = list.query) => {
+    const r = await fetch(`${g.base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(Array.from({ length: n }, () => ({ query }))),
+    });
+    return { status: r.status, headers: r.headers, json: (await r.json()) as unknown };
+  };
+
+  it('a batch of N operations counts N times against a global rule, and is refused whole past the limit', async () => {
+    const g = await gatewayWith('  policies:\n    limits: { maxBatch: 10 }\n    rateLimit:\n      rules:\n        - { limit: 5, windowSec: 60 }\n');
+    const first = await batch(g, 3);
+    expect({ status: first.status, remaining: first.headers.get('ratelimit-remaining') }).toEqual({ status: 200, remaining: '2' });
+    expect(world.catalog.calls).toHaveLength(3);
+    const refused = await batch(g, 3);
+    expect({ status: refused.status, codes: ((refused.json as { errors?: Array<{ extensions?: { code?: string } }> }).errors ?? []).map((e) => e.extensions?.code) }).toEqual({
+      status: 429,
+      codes: ['RATE_LIMITED'],
+    });
+    expect(refused.headers.get('ratelimit-remaining')).toBe('0');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(world.catalog.calls).toHaveLength(3);
+    expect((await g.graphql(list)).status).toBe(429);
+  });
+
+  it('a batch counts each operation against a field rule: the operation past the limit is refused, the others answer', async () => {
+    const g = await gatewayWith("  policies:\n    limits: { maxBatch: 10 }\n    rateLimit:\n      rules:\n        - { limit: 3, windowSec: 60, field: 'Query.listProducts' }\n");
+    const answer = await batch(g, 4);
+    const results = answer.json as Array<{ data?: unknown; errors?: Array<{ extensions?: { code?: string } }> }>;
+    expect(results.map((r) => (r.errors ? r.errors.map((e) => e.extensions?.code).join() : 'ok')).sort()).toEqual(['RATE_LIMITED', 'ok', 'ok', 'ok']);
+    expect(world.catalog.calls).toHaveLength(3);
+    expect((await g.graphql(list)).status).toBe(429);
+  });
+});
+
+describe('RateLimit-* fields', () => {
+  const numbers = (h: Headers) => ({ limit: h.get('ratelimit-limit'), remaining: h.get('ratelimit-remaining'), retryAfter: h.get('retry-after') });
+
+  it.each([
+    {
+      name: 'a global rule refuses while another global rule, listed first, is just as used up',
+      yaml: '        - { limit: 2, windowSec: 3600 }\n        - { limit: 1, windowSec: 60 }\n',
+      query: list,
+      windowSec: 60,
+      expected: { status: 429, limit: '1', remaining: '0' },
+    },
+    {
+      name: 'a field rule refuses while a global rule has room',
+      yaml: "        - { limit: 100, windowSec: 60 }\n        - { limit: 1, windowSec: 30, field: 'Query.listProducts' }\n",
+      query: list,
+      windowSec: 30,
+      expected: { status: 429, limit: '1', remaining: '0' },
+    },
+    {
+      name: 'a source rule refuses while a global rule has room',
+      yaml: '        - { limit: 100, windowSec: 60 }\n        - { limit: 1, windowSec: 30, source: People }\n',
+      query: { query: '{ userById(id: "1") { name } }' },
+      windowSec: 30,
+      expected: { status: 429, limit: '1', remaining: '0' },
+    },
+  ])('a 429 carries the numbers of the rule that refused it: $name', async ({ yaml, query, windowSec, expected }) => {
+    const g = await gatewayWith(`  policies:\n    rateLimit:\n      rules:\n${yaml}`);
+    expect((await g.graphql(query)).status).toBe(200);
+    const refused = await g.graphql(query);
+    const got = numbers(refused.headers);
+    expect({ status: refused.status, limit: got.limit, remaining: got.remaining }).toEqual(expected);
+    const retryAfter = Number(got.retryAfter);
+    const reset = Number(refused.headers.get('ratelimit-reset'));
+    // Retry-After and RateLimit-Reset describe the same window: the refusing rule's (at most its length).
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(windowSec);
+    expect(Math.abs(retryAfter - reset)).toBeLessThanOrEqual(1);
+  });
+
+  it.each([
+    ['a global rule tighter than a field rule', "        - { limit: 3, windowSec: 60 }\n        - { limit: 10, windowSec: 60, field: 'Query.listProducts' }\n", { limit: '3', remaining: '2' }],
+    ['a field rule tighter than a global rule', "        - { limit: 10, windowSec: 60 }\n        - { limit: 3, windowSec: 60, field: 'Query.listProducts' }\n", { limit: '3', remaining: '2' }],
+    ['a source rule tighter than a global rule', '        - { limit: 10, windowSec: 60 }\n        - { limit: 3, windowSec: 60, source: Catalog }\n', { limit: '3', remaining: '2' }],
+  ])('with no refusal, the tightest window is reported: %s', async (_name, yaml, expected) => {
+    const g = await gatewayWith(`  policies:\n    rateLimit:\n      rules:\n${yaml}`);
+    const r = await g.graphql(list);
+    expect(r.status).toBe(200);
+    expect({ limit: r.headers.get('ratelimit-limit'), remaining: r.headers.get('ratelimit-remaining') }).toEqual(expected);
   });
 });
 

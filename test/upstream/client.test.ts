@@ -293,7 +293,7 @@ describe('failures', () => {
     expect(s.received).toHaveLength(1);
   });
 
-  it('retries a timed-out GET and counts every attempt', async () => {
+  it('retries a timed-out GET', async () => {
     const s = await server(() => {});
     const { client: c, delays } = client(s.origin, { timeoutMs: 200, retries: 1 });
     const err = await tributaryRejection(c.request('Orders', { method: 'GET', path: '/slow' }));
@@ -355,6 +355,44 @@ describe('failures', () => {
     const source = { name: 'Orders', endpoint: 'http://127.0.0.1:1', settings: settings() };
     expect(() => createUpstreamClient({ sources: [source, source] })).toThrow(/declared twice/);
   });
+});
+
+describe('requests undici refuses to send', () => {
+  // Found by an outside probe: a header value with CR/LF or a code point above U+00FF
+  // was refused by undici, reported as UPSTREAM_UNAVAILABLE, retried twice and counted
+  // three times by the breaker. Nothing was ever sent; none of that may happen.
+  const CASES: { name: string; request: { method: string; path: string; headers?: Record<string, string> } }[] = [
+    { name: 'a header value with CR/LF', request: { method: 'GET', path: '/x', headers: { 'x-note': 'a\r\nx-injected: 1' } } },
+    { name: 'a header value with U+0100', request: { method: 'GET', path: '/x', headers: { 'x-note': '\u0100' } } },
+    { name: 'a header value with a lone surrogate', request: { method: 'GET', path: '/x', headers: { 'x-note': '\ud800' } } },
+    { name: 'a header value with NUL', request: { method: 'GET', path: '/x', headers: { 'x-note': 'a\u0000' } } },
+    { name: 'a header name that is not a token', request: { method: 'GET', path: '/x', headers: { 'x note': '1' } } },
+    { name: 'a path with a space', request: { method: 'GET', path: '/a b' } },
+    { name: 'a path with U+0100', request: { method: 'GET', path: '/\u0100' } },
+    { name: 'a method that is not a token', request: { method: 'GE T', path: '/x' } },
+  ];
+
+  for (const c of CASES) {
+    for (const call of ['request', 'stream'] as const) {
+      it(`${c.name} (${call}): an internal error, never sent, never retried, never counted`, async () => {
+        const s = await server(ok);
+        const { client: cl, delays } = client(s.origin, { retries: 2, breakerFailureThreshold: 1 });
+        for (let i = 0; i < 3; i++) {
+          const err = await tributaryRejection(cl[call]('Orders', { ...c.request, operation: 'GET /x' }));
+          expect(err.code).toBe('INTERNAL_SERVER_ERROR');
+          expect(err.message).toBe('Unexpected error.');
+          expect(err.extensions).toEqual({});
+          expect(err.detail).toMatchObject({ source: 'Orders', reason: 'the request could not be sent as built' });
+        }
+        expect(s.received).toHaveLength(0);
+        expect(delays).toEqual([]);
+        expect(cl.breakerState('Orders')).toBe('closed');
+        expect(cl.openOperations('Orders')).toEqual([]);
+        // The source is still there for a request that can be sent.
+        expect((await cl.request('Orders', { method: 'GET', path: '/x', operation: 'GET /x' })).status).toBe(200);
+      });
+    }
+  }
 });
 
 describe('the response size cap', () => {

@@ -18,6 +18,11 @@ export interface TestServer {
   readonly received: Received[];
   /** Resolves once `count` requests have arrived (at once if they already have). */
   waitForRequests(count: number): Promise<void>;
+  /**
+   * Stops (true) or resumes (false) accepting connections on the same port, so new
+   * connections are refused while requests already in flight keep their sockets.
+   */
+  refuse(on: boolean): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -44,8 +49,21 @@ export async function startServer(handler: Handler): Promise<TestServer> {
     received,
     waitForRequests: (count) =>
       received.length >= count ? Promise.resolve() : new Promise((resolve) => waiters.push({ count, resolve })),
+    refuse: async (on) => {
+      if (on === !server.listening) return;
+      if (on) {
+        // close() stops listening at once (and drops idle keep-alive sockets); its
+        // 'close' event waits for busy sockets, which stay usable.
+        server.close();
+        server.closeIdleConnections();
+        return;
+      }
+      server.listen(port, '127.0.0.1');
+      await once(server, 'listening');
+    },
     close: async () => {
       server.closeAllConnections();
+      if (!server.listening) return;
       server.close();
       await once(server, 'close');
     },

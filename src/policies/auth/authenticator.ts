@@ -7,6 +7,7 @@ import { TributaryError } from '../../errors.ts';
 import type { TributaryContext } from '../../schema/context.ts';
 import type { AuthMode, AuthSettings } from '../config.ts';
 import { createApiKeyVerifier, type ApiKeyVerifier } from './api-keys.ts';
+import { challenge } from './challenge.ts';
 import { createJwtVerifier, InvalidToken, type JwtVerifier } from './jwt.ts';
 
 export type Principal = NonNullable<TributaryContext['principal']>;
@@ -53,9 +54,11 @@ export function createAuthenticator(settings: AuthSettings, knownSources: readon
   const graphqlMode: AuthMode =
     explicitGraphql === 'none' && knownSources.some((s) => sourceModes.get(s) !== 'none') ? 'optional' : explicitGraphql;
 
-  const challenges = [jwt ? `Bearer realm="${REALM}"` : undefined, apiKey ? `ApiKey realm="${REALM}", header="${apiKeyHeader}"` : undefined].filter(Boolean).join(', ');
-  const unauthenticated = (message: string, challenge: string): TributaryError =>
-    new TributaryError('UNAUTHENTICATED', message, { extensions: { http: { status: 401, headers: { 'www-authenticate': challenge } } } });
+  const challenges = [jwt ? challenge('Bearer', { realm: REALM }) : undefined, apiKey ? challenge('ApiKey', { realm: REALM, header: apiKeyHeader! }) : undefined].filter(Boolean).join(', ');
+  // RFC 6750 §3: the reason goes in `error_description`, always a well-formed quoted-string.
+  const invalidToken = (description: string) => challenge('Bearer', { realm: REALM, error: 'invalid_token', error_description: description });
+  const unauthenticated = (message: string, wwwAuthenticate: string): TributaryError =>
+    new TributaryError('UNAUTHENTICATED', message, { extensions: { http: { status: 401, headers: { 'www-authenticate': wwwAuthenticate } } } });
   const missing = (): TributaryError => unauthenticated('Credentials are required for this request.', challenges);
 
   async function authenticate(header: (name: string) => string | null | undefined, mode: AuthMode): Promise<AuthOutcome> {
@@ -63,13 +66,13 @@ export function createAuthenticator(settings: AuthSettings, knownSources: readon
     const authorization = jwt ? header('authorization') : undefined;
     const bearer = authorization ? /^Bearer[ \t]+([A-Za-z0-9\-._~+/]+=*)[ \t]*$/i.exec(authorization) : null;
     if (jwt && authorization && /^Bearer\b/i.test(authorization)) {
-      if (!bearer) return { error: unauthenticated('The bearer token is malformed.', `Bearer realm="${REALM}", error="invalid_token", error_description="malformed token"`) };
+      if (!bearer) return { error: unauthenticated('The bearer token is malformed.', invalidToken('malformed token')) };
       try {
         const verified = await jwt(bearer[1]!);
         return { principal: { kind: 'jwt', subject: verified.subject, claims: verified.claims } };
       } catch (error) {
         const reason = error instanceof InvalidToken ? error.message : 'the token cannot be verified';
-        return { error: unauthenticated(`The bearer token is not accepted: ${reason}.`, `Bearer realm="${REALM}", error="invalid_token", error_description="${reason}"`) };
+        return { error: unauthenticated(`The bearer token is not accepted: ${reason}.`, invalidToken(reason)) };
       }
     }
     const key = apiKey ? header(apiKeyHeader!) : undefined;

@@ -1,6 +1,7 @@
-// The passthrough's HTTP cache for GETs, for sources with a `source` cache rule, as the
-// upstream's Cache-Control allows (http-freshness.ts) and never longer than the rule's
-// TTL. Entries are keyed by source, path and session — the principal plus every request
+// The passthrough's HTTP cache for GETs, for sources with a `source` cache rule and for
+// declared operations whose field has a `Type.field` rule (the same upstream operation
+// as the field, so the same rule), as the upstream's Cache-Control allows
+// (http-freshness.ts) and never longer than the smallest applicable rule's TTL. Entries are keyed by source, path and session — the principal plus every request
 // field the upstream would see — so one user's answer is never served to another.
 // Any unsafe request to a source that succeeds (a passthrough POST, a GraphQL mutation)
 // invalidates that source's entries (RFC 9111 §4.4, widened from the URI to the source)
@@ -18,12 +19,19 @@ export interface StoredAnswer {
 }
 
 export interface PassthroughCache {
-  /** Whether GETs of this source are cached at all. */
+  /** Whether entries of this source may exist (its unsafe requests must then invalidate). */
   covers(source: string): boolean;
+  /**
+   * The rule TTL for a GET of this source reaching the operation behind `fields`
+   * (schema coordinates): the smallest of its source rule and its fields' rules;
+   * undefined when no rule applies and the GET is not cached.
+   */
+  ruleTtlMs(source: string, fields: readonly string[]): number | undefined;
   /** The key for a request, or undefined when this request must bypass the cache. */
   keyFor(source: string, path: string, session: string, headers: Readonly<Record<string, string | string[] | undefined>>): string | undefined;
   lookup(source: string, key: string): Promise<{ hit: StoredAnswer; generation: number } | { generation: number } | undefined>;
-  store(source: string, key: string, generation: number, answer: StoredAnswer, requestHadAuthorization: boolean): void;
+  /** `ruleTtlMs`: from ruleTtlMs(); the upstream's Cache-Control may only shorten it. */
+  store(source: string, key: string, generation: number, answer: StoredAnswer, requestHadAuthorization: boolean, ruleTtlMs: number): void;
   /** Resolves once later lookups will miss; never rejects. */
   invalidate(source: string): Promise<void>;
 }
@@ -40,11 +48,17 @@ export function createPassthroughCache(options: {
   kv: KvStore;
   prefix: string;
   ttlBySource: ReadonlyMap<string, number>;
+  /** `Type.field` cache rules, by coordinate. */
+  ttlByField?: ReadonlyMap<string, number>;
   maxEntryBytes: number;
   logger: Logger;
   now?: () => number;
 }): PassthroughCache {
   const { kv, prefix, ttlBySource, maxEntryBytes, logger } = options;
+  const ttlByField = options.ttlByField ?? new Map<string, number>();
+  // Which source a field belongs to is the schema's business and changes on reload, so
+  // with field rules any source may hold entries.
+  const covers = (source: string) => ttlBySource.has(source) || ttlByField.size > 0;
   const now = options.now ?? Date.now;
   const generationKey = (source: string) => `${prefix}pt:${source}:gen`;
   const failed = (operation: string) => (error: unknown) => {
@@ -54,7 +68,15 @@ export function createPassthroughCache(options: {
   };
 
   return {
-    covers: (source) => ttlBySource.has(source),
+    covers,
+    ruleTtlMs(source, fields) {
+      let ttl = ttlBySource.get(source);
+      for (const field of fields) {
+        const own = ttlByField.get(field);
+        if (own !== undefined) ttl = ttl === undefined ? own : Math.min(ttl, own);
+      }
+      return ttl;
+    },
     keyFor(source, path, session, headers) {
       // Conditional and range requests are the client's own cache talking to the service.
       if (clientRefusesStored(headers) || headers.range !== undefined || headers['if-none-match'] !== undefined || headers['if-modified-since'] !== undefined) return undefined;
@@ -74,15 +96,15 @@ export function createPassthroughCache(options: {
       const age = Math.max(0, Math.floor((now() - entry.at) / 1000));
       return { generation, hit: { status: entry.s, headers: { ...entry.h, age: String(age) }, body: Buffer.from(entry.b, 'base64') } };
     },
-    store(source, key, generation, answer, requestHadAuthorization) {
-      const ttl = Math.min(sharedFreshnessMs(answer.status, answer.headers, requestHadAuthorization), ttlBySource.get(source) ?? 0);
+    store(_source, key, generation, answer, requestHadAuthorization, ruleTtlMs) {
+      const ttl = Math.min(sharedFreshnessMs(answer.status, answer.headers, requestHadAuthorization), ruleTtlMs);
       if (ttl <= 0 || answer.body.length > maxEntryBytes) return;
       const { age: _age, date: _date, ...headers } = answer.headers;
       const entry: Entry = { g: generation, s: answer.status, h: headers, b: answer.body.toString('base64'), at: now() };
       void kv.set(key, JSON.stringify(entry), ttl).catch(failed('set'));
     },
     async invalidate(source) {
-      if (ttlBySource.has(source)) await kv.incr(generationKey(source)).catch(failed('invalidate'));
+      if (covers(source)) await kv.incr(generationKey(source)).catch(failed('invalidate'));
     },
   };
 }

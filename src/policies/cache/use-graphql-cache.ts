@@ -4,9 +4,10 @@
 //    `source` rule. The TTL is the smallest of the rules that apply. Nothing else is
 //    cached, so adding one rule cannot start caching an unrelated field.
 //  - Per session: the key includes a digest of the principal and of every request value
-//    an upstream could see (forwarded client headers, `{context.headers.*}` in Mesh
-//    config, gateway-set headers), so two callers share an entry only when the services
-//    would have answered them identically.
+//    an upstream could see (forwarded client headers, whatever the config's
+//    `{context.…}` templates read — see session-inputs.ts —, gateway-set headers), so
+//    two callers share an entry only when the services would have answered them
+//    identically.
 //  - Never with errors (the library's default), never introspection.
 //  - Mutations invalidate: the library drops entries holding an entity (`Type:id`) the
 //    mutation returned; on top of that every entry holding the mutation's return type is
@@ -21,12 +22,13 @@ import type { CacheRule } from '../config.ts';
 import { principalKey, requestStateOf } from '../graphql-request.ts';
 import type { HeaderRules } from '../set-headers.ts';
 import type { PassthroughCache } from './passthrough-cache.ts';
+import type { SessionInputs } from './session-inputs.ts';
 
 export interface GraphqlCacheOptions {
   readonly store: Cache;
   readonly rules: readonly CacheRule[];
-  /** Request header names an upstream may see, lower-case; part of the session. */
-  readonly sessionHeaders: readonly string[];
+  /** Request data an upstream may see (session-inputs.ts); part of the session. */
+  readonly session: SessionInputs;
   readonly headerRules: ReadonlyMap<string, HeaderRules>;
   readonly passthroughCache?: PassthroughCache;
 }
@@ -54,9 +56,20 @@ export function useGraphqlCache(options: GraphqlCacheOptions): Plugin[] {
   function session(ctx: TributaryContext): string {
     const state = requestStateOf(ctx);
     const hash = createHash('sha256').update(principalKey(state?.principal) ?? 'anonymous');
+    // Every part is JSON, one per line, so that no value can pass for another part.
+    const add = (part: unknown) => hash.update(`\n${JSON.stringify(part) ?? 'undefined'}`);
     const headers = ctx.request?.headers;
-    for (const name of options.sessionHeaders) hash.update(`\n${name}:${headers?.get(name) ?? ''}`);
-    for (const [source, rules] of options.headerRules) hash.update(`\n${source}:${JSON.stringify(rules(state?.principal))}`);
+    const inputs = options.session;
+    if (inputs.allHeaders) {
+      const all: Array<[string, string]> = [];
+      headers?.forEach((value, name) => all.push([name, value]));
+      add(['*', all.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
+    } else {
+      for (const name of inputs.headers) add(['h', name, headers?.get(name) ?? null]);
+    }
+    for (const path of inputs.principal) add(['p', path, valueAt(state?.principal, path) ?? null]);
+    for (const path of inputs.params) add(['q', path, valueAt(ctx.params, path) ?? null]);
+    for (const [source, rules] of options.headerRules) add(['s', source, rules(state?.principal)]);
     return hash.digest('base64url');
   }
 
@@ -108,6 +121,15 @@ export function useGraphqlCache(options: GraphqlCacheOptions): Plugin[] {
     },
   });
   return [planner, cache as Plugin];
+}
+
+function valueAt(value: unknown, path: readonly string[]): unknown {
+  let current = value;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
 }
 
 function planFor(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined, ttls: Record<string, number>): Plan {

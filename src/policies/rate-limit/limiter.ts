@@ -23,9 +23,10 @@ export interface Caller {
   readonly address: string | undefined;
 }
 
+/** `count`: the window the RateLimit-* fields describe (the refusing rule's, else the tightest). */
 export type RateVerdict =
-  | { readonly ok: true; readonly headers: Record<string, string> | undefined }
-  | { readonly ok: false; readonly error: TributaryError };
+  | { readonly ok: true; readonly headers: Record<string, string> | undefined; readonly count?: WindowCount }
+  | { readonly ok: false; readonly error: TributaryError; readonly count?: WindowCount };
 
 export interface RateLimiter {
   readonly global: readonly CompiledRule[];
@@ -81,6 +82,7 @@ export function createRateLimiter(
     let tightest: WindowCount | undefined;
     let retryMs = 0;
     let refusedBy: CompiledRule | undefined;
+    let refusedCount: WindowCount | undefined;
     let storeDown = false;
     counts.forEach((count, i) => {
       if (count === 'store-down') {
@@ -90,6 +92,7 @@ export function createRateLimiter(
       if (!count.allowed && count.resetMs >= retryMs) {
         retryMs = count.resetMs;
         refusedBy = rules[i];
+        refusedCount = count;
       }
       if (tightest === undefined || count.remaining < tightest.remaining) tightest = count;
     });
@@ -99,8 +102,9 @@ export function createRateLimiter(
         error: new TributaryError('RATE_LIMIT_UNAVAILABLE', 'Rate limiting is unavailable; retry later.', { extensions: { http: { status: 503, headers: { 'retry-after': '1' } } } }),
       };
     }
-    const headers = tightest && rateLimitHeaders(tightest);
-    if (refusedBy === undefined) return { ok: true, headers };
+    if (refusedBy === undefined) return { ok: true, headers: tightest && rateLimitHeaders(tightest), count: tightest };
+    // A 429 describes the window that refused it (its limit and reset), not another rule's.
+    const headers = rateLimitHeaders(refusedCount!);
     rateLimited.inc({ rule: refusedBy.id });
     const retryAfter = String(Math.max(1, Math.ceil(retryMs / 1000)));
     return {
@@ -108,6 +112,7 @@ export function createRateLimiter(
       error: new TributaryError('RATE_LIMITED', `Too many requests: at most ${refusedBy.rule.limit} per ${refusedBy.rule.windowSec} s; retry after ${retryAfter} s.`, {
         extensions: { rule: refusedBy.id, http: { status: 429, headers: { ...headers, 'retry-after': retryAfter } } },
       }),
+      count: refusedCount,
     };
   }
 
