@@ -2,7 +2,7 @@
 // Entry point of the `tributary` command. It runs dist/ — the sources compiled by
 // `npm run build` — when that is up to date (entry.js); otherwise the TypeScript sources
 // through tsx's loader, which needs no build step but starts about twice as slowly
-// (src/module-runtime.ts says why).
+// (src/runtime/module-runtime.ts says why).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chooseEntry } from './entry.js';

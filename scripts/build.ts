@@ -1,5 +1,5 @@
 // `npm run build` (also run by `npm ci` / `npm install`, as `prepare`): compiles src/
-// to dist/ so that `tributary` starts without tsx's loader (src/module-runtime.ts says
+// to dist/ so that `tributary` starts without tsx's loader (src/runtime/module-runtime.ts says
 // why that matters), and writes the standalone validator of Mesh's config schema
 // (src/config/mesh-validator.ts). Types are not checked here (`npm run typecheck` does
 // that); this only emits. The stamp written last is what bin/tributary.js compares with

@@ -12,7 +12,7 @@
 //                                   probes work without credentials
 //                     ─▶ policies   (src/policies, in this order)
 //                          body size      413 before parsing: Yoga's maxRequestBodySize
-//                                         check, done by server/body-limit.ts (last
+//                                         check, done by http/body-limit.ts (last
 //                                         plugin, where Yoga puts its own) without a
 //                                         per-request stream when Content-Length is valid
 //                          error tidying  codes/statuses of refusals (onResultProcess)
@@ -28,7 +28,7 @@
 //                     ─▶ execute    the current schema, swapped atomically on reload;
 //                                   Yoga's built-in parse and validation caches (on by
 //                                   default) skip both for a query text seen before, and
-//                                   graphql-jit (server/jit.ts) runs each operation
+//                                   graphql-jit (http/jit.ts) runs each operation
 //                                   compiled once per schema. It replaces the execute
 //                                   function, so plugins that wrap execution (the
 //                                   response cache) come after it: in envelop a later
@@ -40,19 +40,19 @@ import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { GraphQLSchema } from 'graphql';
 import { loadConfig, type LoadedConfig } from './config/load.ts';
 import { buildSchema, type BuildOptions, type BuiltSchema } from './schema/build.ts';
-import type { TributaryContext } from './schema/context.ts';
+import type { TributaryContext } from './context.ts';
 import { createUpstreamClient } from './upstream/client.ts';
-import { closeIdleLoaderThreads } from './sources/loader-thread.ts';
-import { holdYoungGeneration, releaseBuildMemory } from './server/release-memory.ts';
+import { closeIdleLoaderThreads } from './openapi/loader-thread.ts';
+import { holdYoungGeneration, releaseBuildMemory } from './runtime/release-memory.ts';
 import { createPassthrough } from './passthrough/route.ts';
 import { createLogger, type Logger } from './observability/log.ts';
-import { tributaryMaskedErrors } from './server/mask-errors.ts';
-import { useGraphqlErrors } from './server/graphql-errors.ts';
-import { useHealth } from './server/health.ts';
-import { shutDown, trackServer, type Shutdown, type TrackedServer } from './server/shutdown.ts';
-import { useJit } from './server/jit.ts';
-import { useRequestBodyLimit } from './server/body-limit.ts';
-import { defaultQuery } from './server/default-query.ts';
+import { tributaryMaskedErrors } from './http/mask-errors.ts';
+import { useGraphqlErrors } from './http/graphql-errors.ts';
+import { useHealth } from './http/health.ts';
+import { shutDown, trackServer, type Shutdown, type TrackedServer } from './runtime/shutdown.ts';
+import { useJit } from './http/jit.ts';
+import { useRequestBodyLimit } from './http/body-limit.ts';
+import { defaultQuery } from './http/default-query.ts';
 import { createPolicies, policyFingerprint, type Policies } from './policies/index.ts';
 
 export interface GatewayOptions {

@@ -2,7 +2,7 @@
 //   bff        the hand-written BFF (bff-main.ts) — the yardstick;
 //   tributary  `node bin/tributary.js start` on a config written for the scenario;
 //   tributary-v8gc  the same with V8's default young generation (TRIBUTARY_SEMI_SPACE_MB=0,
-//              see src/server/serving-thread.ts): less memory, more GC;
+//              see src/runtime/serving-thread.ts): less memory, more GC;
 //   stock-mesh `mesh build` then `mesh start` (GraphQL Mesh v0 CLI) in a temp dir, on
 //              the same OpenAPI documents, links written as `@resolveTo`.
 // Each writes its config into its own folder of the run's work dir, with the backend's
@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import type { AnyScenario, SourceSpec } from '../scenarios/types.ts';
 import { spawnPinned, type Started } from './processes.ts';
-import { workerExecArgv } from '../../src/server/workers.ts';
+import { workerExecArgv } from '../../src/runtime/workers.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MESH_BIN = path.join(ROOT, 'node_modules', '.bin', 'mesh');
@@ -63,7 +63,7 @@ function writeSources(dir: string, sources: readonly SourceSpec[], urls: Record<
   });
 }
 
-/** The Node flags a cluster worker gets (src/server/workers.ts), for profiling in the same setting. */
+/** The Node flags a cluster worker gets (src/runtime/workers.ts), for profiling in the same setting. */
 export const WORKER_NODE_FLAGS = workerExecArgv([], '');
 
 export function writeTributaryConfig(dir: string, scenario: AnyScenario, urls: Record<string, string>, extraSettings: Record<string, unknown> = {}): string {

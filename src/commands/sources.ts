@@ -1,10 +1,10 @@
 // `tributary sources add` and `tributary sources check`.
 import path from 'node:path';
 import { createLogger } from '../observability/log.ts';
-import type { CheckReport } from '../sources/check.ts';
-import { createProgress } from '../sources/progress.ts';
-import { closeIdleLoaderThreads, prewarmLoaderThread } from '../sources/loader-thread.ts';
-import { formatWarning } from '../sources/spec-warning.ts';
+import type { CheckReport } from './sources-check.ts';
+import { createProgress } from './progress.ts';
+import { closeIdleLoaderThreads, prewarmLoaderThread } from '../openapi/loader-thread.ts';
+import { formatWarning } from '../openapi/spec-warning.ts';
 
 // The loader thread starts first and boots while the modules below are imported.
 prewarmLoaderThread();
@@ -30,7 +30,7 @@ function printReport(report: CheckReport): void {
 
 export async function sourcesCheck(spec: string, opts: { json?: boolean; endpoint?: string; timeout?: number; plain?: boolean }): Promise<void> {
   const progress = createProgress();
-  const { checkSpec } = await import('../sources/check.ts');
+  const { checkSpec } = await import('./sources-check.ts');
   const report = await checkSpec(spec, {
     logger: stderrLogger(),
     endpoint: opts.endpoint,
@@ -51,7 +51,7 @@ export async function sourcesCheck(spec: string, opts: { json?: boolean; endpoin
 
 export async function sourcesAdd(name: string, spec: string, opts: { config: string; endpoint?: string; prefix?: string }): Promise<void> {
   const progress = createProgress();
-  const { addSource } = await import('../sources/add.ts');
+  const { addSource } = await import('./sources-add.ts');
   try {
     const result = await addSource({
       name,

@@ -1,21 +1,21 @@
 // `tributary start`: build, listen, and shut down cleanly on SIGINT/SIGTERM: the first
-// signal drains (server/shutdown.ts: /readyz 503, no new connections, requests in flight
+// signal drains (runtime/shutdown.ts: /readyz 503, no new connections, requests in flight
 // finish within tributary.server.shutdownGraceMs), a second one cuts what is left. The
 // exit code is 0 once the shutdown has run, whether or not requests had to be cut.
 //
 // Which process or thread serves (and why):
 //   - by default (1 worker) one process, serving from a thread with a larger young
-//     generation (server/serving-thread.ts); this main thread only runs the command
+//     generation (runtime/serving-thread.ts); this main thread only runs the command
 //     line, so the modules below are imported where the serving happens;
 //   - with more workers (`--workers N`, or `tributary.server.workers`; 0 = one per
-//     core) the main thread becomes the node:cluster primary (server/workers.ts) and
+//     core) the main thread becomes the node:cluster primary (runtime/workers.ts) and
 //     each worker process runs this same command and serves here, in process.
 // One process is the default: the shape containers scaled by replicas expect, and the
 // least memory; on a VM or bare metal, set `workers: 0`.
 import cluster from 'node:cluster';
 import { isMainThread, parentPort } from 'node:worker_threads';
-import { perWorkerStateWarnings, resolveWorkerCount, runPrimary, WORKER_CUT, WORKER_SEMI_SPACE_MB, WORKER_STOP } from '../server/workers.ts';
-import { serveFromThread, type ThreadMessage } from '../server/serving-thread.ts';
+import { perWorkerStateWarnings, resolveWorkerCount, runPrimary, WORKER_CUT, WORKER_SEMI_SPACE_MB, WORKER_STOP } from '../runtime/workers.ts';
+import { serveFromThread, type ThreadMessage } from '../runtime/serving-thread.ts';
 import type { Gateway } from '../gateway.ts';
 import type { Logger } from '../observability/log.ts';
 
@@ -29,7 +29,7 @@ export interface StartOptions {
 
 export async function start(opts: StartOptions): Promise<void> {
   // The serving thread's stderr is not a TTY even when the terminal's is; it inherits
-  // this, so that the load progress still draws one line in place (sources/progress.ts).
+  // this, so that the load progress still draws one line in place (commands/progress.ts).
   if (isMainThread && process.stderr.isTTY) process.env.TRIBUTARY_STDERR_TTY ??= '1';
   if (cluster.isPrimary && isMainThread && WORKER_SEMI_SPACE_MB > 0) return serveFromThread(import.meta.url, { ...opts });
   if (cluster.isPrimary) {
@@ -53,7 +53,7 @@ export async function start(opts: StartOptions): Promise<void> {
   const shutdown = stopOnSignals();
   const { createGateway } = await import('../gateway.ts');
   const { createLogger } = await import('../observability/log.ts');
-  const { createProgress } = await import('../sources/progress.ts');
+  const { createProgress } = await import('./progress.ts');
   const logger = createLogger();
   // Long loads (a 20 MB spec) show what is happening: a progress line on a terminal.
   const progress = createProgress(process.stderr);

@@ -4,7 +4,7 @@
 // misspelt key is an error rather than a silently ignored setting. Defaults are written
 // with their units in the key name (Ms, Bytes) so that the schema is the documentation.
 import { z } from 'zod';
-import { PoliciesSettings, SetHeadersSettings } from '../policies/config.ts';
+import { PoliciesSettings, SetHeadersSettings } from './policies.ts';
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();

@@ -12,7 +12,7 @@ import { GraphQLError, getNamedType, getOperationAST, isObjectType, Kind, type D
 import type { Plugin } from 'graphql-yoga';
 import type { IncomingMessage } from 'node:http';
 import { TributaryError } from '../errors.ts';
-import type { TributaryContext, UpstreamGateResult } from '../schema/context.ts';
+import type { TributaryContext, UpstreamGateResult } from '../context.ts';
 import type { Authenticator, Principal } from './auth/authenticator.ts';
 import type { ClientAddressResolver } from './client-address.ts';
 import type { Caller, CompiledRule, RateLimiter, RateVerdict } from './rate-limit/limiter.ts';

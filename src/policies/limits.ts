@@ -15,7 +15,7 @@
 import { EnvelopArmor } from '@escape.tech/graphql-armor';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
-import type { LimitsSettings } from './config.ts';
+import type { LimitsSettings } from '../config/policies.ts';
 import { markRefusal } from './policy-errors.ts';
 
 export function useOperationLimits(limits: LimitsSettings, options: { hideFieldSuggestions: boolean }): Plugin[] {

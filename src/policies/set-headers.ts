@@ -6,7 +6,7 @@
 // claim must not inject headers) is removed rather than sent empty.
 import { TributaryError } from '../errors.ts';
 import type { Principal } from './auth/authenticator.ts';
-import type { SetHeadersSettings } from './config.ts';
+import type { SetHeadersSettings } from '../config/policies.ts';
 import { resolveEnv } from './env-template.ts';
 
 /** Field name → value, or undefined for "remove this field". */

@@ -12,8 +12,8 @@ import { buildSchema } from '../schema/build.ts';
 import { interpolateEnv } from '../schema/source.ts';
 import { createUpstreamClient } from '../upstream/client.ts';
 import type { Logger } from '../observability/log.ts';
-import { locateSpec } from '../sources/locate.ts';
-import { specFiles } from '../sources/spec-files.ts';
+import { locateSpec } from '../openapi/locate.ts';
+import { specFiles } from '../openapi/spec-files.ts';
 import { diffSchemas, formatDiff, type SchemaDiff } from './diff.ts';
 import { watchTargets, type FileWatcher, type WatchTargets } from './watch.ts';
 

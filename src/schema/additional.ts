@@ -1,7 +1,7 @@
 // Mesh's `additionalTypeDefs` and `additionalResolvers`, read the way Mesh reads them:
 // SDL strings or files (globs allowed, relative to the config file), resolver modules
 // (`./resolvers.js` or `./resolvers.js#name`) and `@resolveTo` declarations, which become
-// Tributary link plans (links.ts). Resolver modules get Mesh's in-context SDK,
+// Tributary link plans (links/declare.ts). Resolver modules get Mesh's in-context SDK,
 // `context.<Source>.Query.<field>({ root, args, context, info, key, argsFromKeys })`,
 // backed by the same per-request DataLoaders.
 import path from 'node:path';
@@ -11,8 +11,8 @@ import { loadTypedefs } from '@graphql-tools/load';
 import { GraphQLFileLoader } from '@graphql-tools/graphql-file-loader';
 import DataLoader from 'dataloader';
 import { TributaryError } from '../errors.ts';
-import { loaderFor, type TributaryContext } from './context.ts';
-import type { ResolveToConfig, RootFieldNames } from './links.ts';
+import { loaderFor, type TributaryContext } from '../context.ts';
+import type { ResolveToConfig, RootFieldNames } from '../links/declare.ts';
 
 export const RESOLVE_TO_DIRECTIVE = /* GraphQL */ `
   scalar ResolveToSourceArgs

@@ -17,10 +17,10 @@ import type { UpstreamClient, UpstreamSource } from '../upstream/types.ts';
 import { UpstreamSettings } from '../config/schema.ts';
 import { loadAnnotatedSource, makeExecutableSource, type AnnotatedSource, type OpenApiHandlerConfig } from './source.ts';
 import { applyTransforms } from './transforms.ts';
-import { formatWarning } from '../sources/spec-warning.ts';
+import { formatWarning } from '../openapi/spec-warning.ts';
 import { mergeSourceSchemas } from './merge.ts';
 import { RESOLVE_TO_DIRECTIVE, buildInContextSdk, loadAdditionalResolvers, loadAdditionalTypeDefs, resolveToFromTypeDefs } from './additional.ts';
-import { linkTypeDefs, wireResolveTo, wireTributaryLinks } from './links.ts';
+import { linkTypeDefs, wireResolveTo, wireTributaryLinks } from '../links/declare.ts';
 
 export interface SourceStatus {
   name: string;

@@ -12,10 +12,10 @@ import { TributaryError } from '../errors.ts';
 import type { Logger } from '../observability/log.ts';
 import type { UpstreamClient } from '../upstream/types.ts';
 import { meshLogger } from './mesh-logger.ts';
-import { loadSpecRobustly, type RobustLoadResult } from '../sources/robust-load.ts';
-import type { LoaderPhase } from '../sources/loader-protocol.ts';
-import type { SpecWarning } from '../sources/spec-warning.ts';
-import { compileRestOperation, type HttpOperationDirective, type RestOperation, type SourceTransport } from './rest-operation.ts';
+import { loadSpecRobustly, type RobustLoadResult } from '../openapi/robust-load.ts';
+import type { LoaderPhase } from '../openapi/loader-protocol.ts';
+import type { SpecWarning } from '../openapi/spec-warning.ts';
+import { compileRestOperation, type HttpOperationDirective, type RestOperation, type SourceTransport } from './operation/compile.ts';
 
 /** The part of a Mesh source's `handler.openapi` config Tributary reads itself. */
 export interface OpenApiHandlerConfig {
@@ -47,7 +47,7 @@ export function interpolateEnv(value: string): string {
 }
 
 /**
- * Runs Mesh's OpenAPI loader on one source, robustly (src/sources/robust-load.ts): in a
+ * Runs Mesh's OpenAPI loader on one source, robustly (src/openapi/robust-load.ts): in a
  * worker thread with time and memory limits, after repairing known bad patterns, and
  * skipping (with a warning) the operations the loader cannot map.
  */

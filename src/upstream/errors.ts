@@ -45,7 +45,7 @@ export function upstreamCircuitOpen(source: string, operation?: string): Tributa
  * undici refused to send the request at all (a header value with CR/LF or a code point
  * above U+00FF, an invalid header name, method or path): nothing reached the service, so
  * this says nothing about its health and repeating it cannot help. Argument values are
- * checked before they get here (src/schema/rest-operation.ts), so what is left is the
+ * checked before they get here (src/schema/operation/compile.ts), so what is left is the
  * gateway's own doing: an internal error, masked for the client and logged in full.
  */
 export function upstreamRequestInvalid(source: string, detail: CallDetail, cause: unknown): TributaryError {

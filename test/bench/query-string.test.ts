@@ -1,9 +1,9 @@
-// The precompiled query-string encoders (src/schema/query-string.ts) are a shortcut
+// The precompiled query-string encoders (src/schema/operation/query-string.ts) are a shortcut
 // past qs on the hot path; they must write exactly what qs writes, for every option
 // set Mesh's loader produces and every value shape, or fall back to qs.
 import { describe, expect, it } from 'vitest';
 import qs from 'qs';
-import { compileParamEncoder } from '../../src/schema/query-string.ts';
+import { compileParamEncoder } from '../../src/schema/operation/query-string.ts';
 
 const OPTION_SETS: qs.IStringifyOptions[] = [
   { indices: false },

@@ -1,7 +1,7 @@
-// How many workers `--workers N` means, and the Node options workers get (src/server/workers.ts).
+// How many workers `--workers N` means, and the Node options workers get (src/runtime/workers.ts).
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { resolveWorkerCount, workerExecArgv, WORKER_SEMI_SPACE_MB } from '../../src/server/workers.ts';
+import { resolveWorkerCount, workerExecArgv, WORKER_SEMI_SPACE_MB } from '../../src/runtime/workers.ts';
 
 describe('workers', () => {
   it('0 means one per core; any other count is taken as it is', () => {

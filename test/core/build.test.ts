@@ -12,8 +12,8 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { parseConfig } from '../../src/config/load.ts';
-import { threadImport } from '../../src/module-runtime.ts';
-import { releaseBuildMemory } from '../../src/server/release-memory.ts';
+import { threadImport } from '../../src/runtime/module-runtime.ts';
+import { releaseBuildMemory } from '../../src/runtime/release-memory.ts';
 import { chooseEntry } from '../../bin/entry.js';
 import { CONFIG_CASES, MINIMAL_CONFIG } from './config-cases.ts';
 import { AGENTS, SOURCES, TICKETS, startWorld, writeConfig, type World } from './fixtures.ts';
@@ -59,10 +59,10 @@ describe('choosing dist/ or the sources', () => {
   });
 
   it('a thread started from dist imports its entry directly; from the sources it registers tsx first', () => {
-    expect(threadImport('file:///app/dist/sources/loader-worker.js')).toBe('import("file:///app/dist/sources/loader-worker.js")');
-    const fromSource = threadImport('file:///app/src/sources/loader-worker.ts');
+    expect(threadImport('file:///app/dist/openapi/loader-worker.js')).toBe('import("file:///app/dist/openapi/loader-worker.js")');
+    const fromSource = threadImport('file:///app/src/openapi/loader-worker.ts');
     expect(fromSource).toContain('tsx.register()');
-    expect(fromSource).toContain('import("file:///app/src/sources/loader-worker.ts")');
+    expect(fromSource).toContain('import("file:///app/src/openapi/loader-worker.ts")');
   });
 });
 

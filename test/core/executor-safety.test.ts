@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { getIntrospectionQuery, parse } from 'graphql';
 import { createYoga } from 'graphql-yoga';
-import { chooseExecutor, JIT_COMPILE_BUDGET } from '../../src/server/executor-budget.ts';
-import { MAX_VARIABLE_DEPTH, tooDeepVariable } from '../../src/server/executor-variable-depth.ts';
-import { useJit } from '../../src/server/jit.ts';
+import { chooseExecutor, JIT_COMPILE_BUDGET } from '../../src/http/executor-budget.ts';
+import { MAX_VARIABLE_DEPTH, tooDeepVariable } from '../../src/http/executor-variable-depth.ts';
+import { useJit } from '../../src/http/jit.ts';
 import { createLogger } from '../../src/observability/log.ts';
 import { Writable } from 'node:stream';
 import { startExecutorWorld, type ExecutorWorld } from './fixtures-executor/world.ts';
@@ -183,7 +183,7 @@ describe('graphql-jit and graphql-js answer normal documents the same', () => {
     expect(chooseExecutor(schema, parse(query)).executor).toBe('jit');
     const [jit, js] = await Promise.all([ask(withJit, query, variables), ask(withoutJit, query, variables)]);
     // Not the HTTP status: bare Yoga answers the two executors' variable errors with
-    // different statuses, which the gateway evens out (server/graphql-variable-errors.ts).
+    // different statuses, which the gateway evens out (http/graphql-variable-errors.ts).
     expect(jit.body.data).toEqual(js.body.data);
     // graphql-jit words a few coercion messages differently; the errors' number and paths are the contract.
     expect(jit.body.errors?.map((e) => e.path)).toEqual(js.body.errors?.map((e) => e.path));

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { removeTempDir, startBackend, writeTempDir, type Backend } from '../helpers/backend.ts';
 import { createGateway, type Gateway } from '../../src/gateway.ts';
 import { silentLogger } from '../../src/observability/log.ts';
-import { createReadiness, PROBE_TTL_MS } from '../../src/server/health.ts';
+import { createReadiness, PROBE_TTL_MS } from '../../src/http/health.ts';
 
 const spec = (title: string) => `
 openapi: 3.0.3

@@ -21,8 +21,8 @@ import { removeTempDir, startBackend, writeTempDir, type Backend } from '../help
 import { freePort } from '../helpers/free-port.ts';
 import { createGateway, type Gateway } from '../../src/gateway.ts';
 import { createLogger } from '../../src/observability/log.ts';
-import { PoliciesSettings } from '../../src/policies/config.ts';
-import { perWorkerStateWarnings } from '../../src/server/workers.ts';
+import { PoliciesSettings } from '../../src/config/policies.ts';
+import { perWorkerStateWarnings } from '../../src/runtime/workers.ts';
 
 const BIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'tributary.js');
 

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { TributaryError } from '../../errors.ts';
 import type { z } from 'zod';
-import type { ApiKeysSettings } from '../config.ts';
+import type { ApiKeysSettings } from '../../config/policies.ts';
 import { resolveEnv } from '../env-template.ts';
 
 export type ApiKeyVerifier = (presented: string) => string | undefined;

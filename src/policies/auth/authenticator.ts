@@ -4,8 +4,8 @@
 // they are required, and bad credentials anywhere they are looked at, are refused with
 // 401 and a `WWW-Authenticate` challenge (RFC 9110 §11.6.1, RFC 6750 §3).
 import { TributaryError } from '../../errors.ts';
-import type { TributaryContext } from '../../schema/context.ts';
-import type { AuthMode, AuthSettings } from '../config.ts';
+import type { TributaryContext } from '../../context.ts';
+import type { AuthMode, AuthSettings } from '../../config/policies.ts';
 import { createApiKeyVerifier, type ApiKeyVerifier } from './api-keys.ts';
 import { challenge } from './challenge.ts';
 import { createJwtVerifier, InvalidToken, type JwtVerifier } from './jwt.ts';

@@ -6,7 +6,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { TributaryError } from '../../errors.ts';
-import type { JwtSettings } from '../config.ts';
+import type { JwtSettings } from '../../config/policies.ts';
 import { resolveEnv } from '../env-template.ts';
 
 export interface VerifiedJwt {

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { TributaryError } from '../../errors.ts';
 import type { Logger } from '../../observability/log.ts';
-import type { RateLimitRule, RateLimitSettings } from '../config.ts';
+import type { RateLimitRule, RateLimitSettings } from '../../config/policies.ts';
 import { rateLimited, storeErrors } from '../metrics.ts';
 import type { Counter, CounterFactory, WindowCount } from './counters.ts';
 

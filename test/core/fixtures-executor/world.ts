@@ -1,5 +1,5 @@
 // One OpenAPI source whose request bodies have the input shapes that break graphql-jit's
-// compile step (see src/server/executor-budget.ts): a recursive filter tree, two types
+// compile step (see src/http/executor-budget.ts): a recursive filter tree, two types
 // that contain each other, a 12-level nested array, types that share types (2^14 paths
 // without recursion), and free-form JSON. The backend answers every POST with the size
 // and nesting depth of the body it received, so a test can see the value went through

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeTempDir, startBackend, writeTempDir, type Backend } from '../helpers/backend.ts';
 import { createGateway, type Gateway } from '../../src/gateway.ts';
 import { silentLogger } from '../../src/observability/log.ts';
-import { closeIdleLoaderThreads } from '../../src/sources/loader-thread.ts';
+import { closeIdleLoaderThreads } from '../../src/openapi/loader-thread.ts';
 
 const SPEC = `openapi: 3.0.3
 info: { title: t, version: '1' }

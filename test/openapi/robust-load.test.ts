@@ -6,8 +6,8 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeTempDir, writeTempDir } from '../helpers/backend.ts';
-import { loadSpecRobustly } from '../../src/sources/robust-load.ts';
-import { closeIdleLoaderThreads } from '../../src/sources/loader-thread.ts';
+import { loadSpecRobustly } from '../../src/openapi/robust-load.ts';
+import { closeIdleLoaderThreads } from '../../src/openapi/loader-thread.ts';
 
 type Json = Record<string, unknown>;
 

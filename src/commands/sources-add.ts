@@ -1,7 +1,7 @@
 // `sources add`: one command instead of a hand edit. Loads the new spec on its own,
 // checks it against what the gateway serves now, and only then writes the config —
 // through the yaml Document API, so the user's comments, key order and quoting stay as
-// they were. At serve time merge.ts would rename clashing names with a warning; here a
+// they were. At serve time schema/merge.ts would rename clashing names with a warning; here a
 // clash is refused instead, with the flag that resolves it, because a source just being
 // added is the cheapest moment to choose its names.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
@@ -17,10 +17,10 @@ import { applyTransforms } from '../schema/transforms.ts';
 import { createUpstreamClient } from '../upstream/client.ts';
 import { UpstreamSettings } from '../config/schema.ts';
 import type { Logger } from '../observability/log.ts';
-import { loadSpecRobustly } from './robust-load.ts';
-import { countTypes } from './check.ts';
-import type { SpecWarning } from './spec-warning.ts';
-import type { LoaderPhase } from './loader-protocol.ts';
+import { loadSpecRobustly } from '../openapi/robust-load.ts';
+import { countTypes } from './sources-check.ts';
+import type { SpecWarning } from '../openapi/spec-warning.ts';
+import type { LoaderPhase } from '../openapi/loader-protocol.ts';
 
 export interface AddSourceOptions {
   name: string;

@@ -6,7 +6,7 @@ import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { printSchema } from 'graphql';
 import { writeTempDir } from '../helpers/backend.ts';
-import { diskCacheKey, readDiskCache, writeDiskCache } from '../../src/sources/disk-cache.ts';
+import { diskCacheKey, readDiskCache, writeDiskCache } from '../../src/openapi/disk-cache.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { buildSchema } from '../../src/schema/build.ts';
 import { createUpstreamClient } from '../../src/upstream/client.ts';

@@ -6,7 +6,7 @@
 // it. Anything else — and any value of an unexpected shape — goes through qs. Values
 // are checked first (compileQueryValueCheck): what a query may not carry is refused.
 import qs from 'qs';
-import { TributaryError } from '../errors.ts';
+import { TributaryError } from '../../errors.ts';
 
 export type ParamEncoder = (value: unknown) => string;
 

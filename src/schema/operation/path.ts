@@ -4,7 +4,7 @@
 // resource; here every value is one percent-encoded segment (RFC 3986 §3.3), and a value
 // that a server could still read as holding a dot-segment is refused before any call.
 import { stringInterpolator } from '@graphql-mesh/string-interpolation';
-import { TributaryError } from '../errors.ts';
+import { TributaryError } from '../../errors.ts';
 
 export type PathPart = string | ((args: Record<string, unknown>, context: unknown) => string);
 

@@ -5,7 +5,7 @@
 //      subsets), map those with their schemas replaced by the JSON scalar, and skip the
 //      ones that fail even so;
 // reporting every repair, JSON-typed operation and skipped operation as a SpecWarning.
-// The result is the annotated (non-executable) schema that source.ts makes executable.
+// The result is the annotated (non-executable) schema that schema/source.ts makes executable.
 import { buildASTSchema, parse, validateSchema, type GraphQLSchema } from 'graphql';
 import { TributaryError } from '../errors.ts';
 import { LoaderThread, LoaderThreadError } from './loader-thread.ts';

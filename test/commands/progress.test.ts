@@ -1,7 +1,7 @@
 // Progress output: one rewritten line on a terminal, plain lines elsewhere.
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createProgress } from '../../src/sources/progress.ts';
+import { createProgress } from '../../src/commands/progress.ts';
 
 function stream(isTTY: boolean): { stream: NodeJS.WriteStream; text: () => string } {
   const s = new PassThrough();

@@ -1,11 +1,11 @@
 // The one DataLoader layer behind every link (Tributary's own `links:` and Mesh's
-// `@resolveTo`). A loader lives for one request (see schema/context.ts): within it,
+// `@resolveTo`). A loader lives for one request (see src/context.ts): within it,
 // the same key is fetched once, and all keys asked for in one tick of the event loop
 // go out together — one bulk call per batch, or one call per distinct key.
 import DataLoader from 'dataloader';
 import type { GraphQLResolveInfo } from 'graphql';
 import { TributaryError } from '../errors.ts';
-import type { TributaryContext } from '../schema/context.ts';
+import type { TributaryContext } from '../context.ts';
 
 /** Calls the target root field with the given arguments and returns its decoded result. */
 export type TargetCall = (args: Record<string, unknown>, context: TributaryContext, info: GraphQLResolveInfo) => Promise<unknown>;

@@ -19,13 +19,13 @@ import {
 import { getDirective } from '@graphql-tools/utils';
 import { stringInterpolator } from '@graphql-mesh/string-interpolation';
 import qs from 'qs';
-import { TributaryError } from '../errors.ts';
-import type { Logger } from '../observability/log.ts';
-import type { UpstreamClient, UpstreamResponse } from '../upstream/types.ts';
-import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../upstream/json-depth.ts';
-import { compilePathTemplate } from './url-template.ts';
+import { TributaryError } from '../../errors.ts';
+import type { Logger } from '../../observability/log.ts';
+import type { UpstreamClient, UpstreamResponse } from '../../upstream/types.ts';
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../../upstream/json-depth.ts';
+import { compilePathTemplate } from './path.ts';
 import { compileParamEncoder, compileQueryValueCheck } from './query-string.ts';
-import { requestHeadersOf, type TributaryContext } from './context.ts';
+import { requestHeadersOf, type TributaryContext } from '../../context.ts';
 
 /** The arguments Mesh's OpenAPI loader writes into `@httpOperation`. */
 export interface HttpOperationDirective {

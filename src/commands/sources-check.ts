@@ -6,10 +6,10 @@ import { getDirectiveExtensions } from '@graphql-tools/utils';
 import { interpolateEnv, makeExecutableSource } from '../schema/source.ts';
 import { createUpstreamClient } from '../upstream/client.ts';
 import { UpstreamSettings } from '../config/schema.ts';
-import { loadSpecRobustly } from './robust-load.ts';
+import { loadSpecRobustly } from '../openapi/robust-load.ts';
 import type { Logger } from '../observability/log.ts';
-import type { LoaderPhase } from './loader-protocol.ts';
-import type { SpecWarning } from './spec-warning.ts';
+import type { LoaderPhase } from '../openapi/loader-protocol.ts';
+import type { SpecWarning } from '../openapi/spec-warning.ts';
 
 export interface CheckReport {
   ok: boolean;

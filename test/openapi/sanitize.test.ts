@@ -1,7 +1,7 @@
 // sanitize.ts, one case per bad pattern found in real specs: the warning names the spec
 // element (JSON pointer), what was wrong and what was done, and the document is repaired.
 import { describe, expect, it } from 'vitest';
-import { sanitizeDocument } from '../../src/sources/sanitize.ts';
+import { sanitizeDocument } from '../../src/openapi/sanitize.ts';
 
 type Json = Record<string, any>;
 

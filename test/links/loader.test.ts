@@ -4,7 +4,7 @@
 // failure stays a failure for every later load without another call.
 import { describe, expect, it } from 'vitest';
 import DataLoader from 'dataloader';
-import { LinkLoader } from '../../src/batching/link-loader.ts';
+import { LinkLoader } from '../../src/links/loader.ts';
 
 function counted(answer: (key: string) => unknown = (key) => ({ id: key })) {
   const batches: string[][] = [];

@@ -1,0 +1,142 @@
+// Links join a field of one source to a root field of another. Two ways to declare one
+// are checked against the schema here and compile to the same plan (plan.ts), which runs
+// on the same DataLoader layer (loader.ts):
+//   - Tributary's short form in `tributary.links` (the field is added for you), and
+//   - GraphQL Mesh's `@resolveTo` in `additionalTypeDefs` / object `additionalResolvers`.
+// Plans are compiled once per schema; a request only runs them.
+import { getNamedType, getNullableType, isListType, isObjectType, type GraphQLField, type GraphQLFieldResolver, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
+import type { BatchingSettings, LinkSettings } from '../config/schema.ts';
+import { readPath, setPath } from './loader.ts';
+import { compileArgs, compileLink, linkInvalid, pathOf, type CompiledLink } from './plan.ts';
+
+/** A `@resolveTo` as Mesh defines it (directive arguments or an object in additionalResolvers). */
+export interface ResolveToConfig {
+  targetTypeName: string;
+  targetFieldName: string;
+  sourceName: string;
+  sourceTypeName: string;
+  sourceFieldName: string;
+  keyField?: string;
+  keysArg?: string;
+  valueKeyField?: string;
+  sourceArgs?: Record<string, unknown>;
+  additionalArgs?: Record<string, unknown>;
+  requiredSelectionSet?: string;
+  result?: string;
+  resultType?: string;
+}
+
+/** Where a source's own root fields ended up in the merged schema (merge may rename clashes). */
+export type RootFieldNames = Map<string, Map<string, string>>; // source -> "Query.field" -> final field name
+
+function rootField(schema: GraphQLSchema, typeName: string, fieldName: string, where: string): GraphQLField<unknown, unknown> {
+  const type = schema.getType(typeName);
+  if (!isObjectType(type)) linkInvalid(`${where}: type "${typeName}" does not exist in the schema.`);
+  const field = type.getFields()[fieldName];
+  if (!field) linkInvalid(`${where}: ${typeName} has no field "${fieldName}". Known fields: ${Object.keys(type.getFields()).slice(0, 20).join(', ')}.`);
+  return field;
+}
+
+function parentType(schema: GraphQLSchema, typeName: string, where: string): GraphQLObjectType {
+  const type = schema.getType(typeName);
+  if (!isObjectType(type)) linkInvalid(`${where}: type "${typeName}" does not exist in the schema (or is not an object type).`);
+  return type;
+}
+
+/** Attaches the compiled link resolvers to the schema's fields (mutating it, once, at build time). */
+function attach(links: CompiledLink[]): void {
+  for (const link of links) {
+    const field = link.parent.getFields()[link.fieldName];
+    if (!field) linkInvalid(`${link.id}: field is missing from the schema.`);
+    field.resolve = link.resolve as GraphQLFieldResolver<unknown, unknown>;
+  }
+}
+
+/** The target's arguments for one parent: `{ [arg]: key }`, the argument path split once here. */
+function perKeyArgsOf(arg: string, keyPath: readonly string[]): (root: unknown) => Record<string, unknown> {
+  if (!arg.includes('.')) return (root) => ({ [arg]: readPath(root, keyPath) });
+  return (root) => {
+    const out: Record<string, unknown> = {};
+    setPath(out, arg, readPath(root, keyPath));
+    return out;
+  };
+}
+
+/** Compiles and attaches Tributary's own `links:` declarations. The fields must already exist (see linkTypeDefs). */
+export function wireTributaryLinks(schema: GraphQLSchema, links: readonly LinkSettings[], batching: BatchingSettings): void {
+  const compiled = links.map((link, index) => {
+    const where = `tributary.links[${index}] (${link.field})`;
+    const [typeName, fieldName] = link.field.split('.');
+    const [targetType, targetField] = link.target.includes('.') ? link.target.split('.') : ['Query', link.target];
+    const target = rootField(schema, targetType, targetField, where);
+    const argNames = new Set(target.args.map((a) => a.name));
+    const argName = link.keysArg ?? link.arg!;
+    if (!argNames.has(argName.split('.')[0])) linkInvalid(`${where}: ${targetType}.${targetField} has no argument "${argName}". Its arguments: ${[...argNames].join(', ') || '(none)'}.`);
+    const parent = parentType(schema, typeName, where);
+    const keyPath = pathOf(link.key);
+    return compileLink(
+      {
+        id: link.field,
+        parent,
+        fieldName,
+        target,
+        keyField: link.key,
+        keysArg: link.keysArg,
+        valueKey: link.valueKey,
+        fixedArgs: compileArgs(link.args),
+        perKeyArgs: link.arg ? perKeyArgsOf(link.arg, keyPath) : undefined,
+        perKeyValue: link.arg ? { read: (root: unknown) => readPath(root, keyPath), toArgs: perKeyArgsOf(link.arg, []) } : undefined,
+      },
+      batching,
+    );
+  });
+  attach(compiled);
+}
+
+/** SDL that adds Tributary links' fields to their parent types, with the target's type. */
+export function linkTypeDefs(schema: GraphQLSchema, links: readonly LinkSettings[]): string {
+  return links
+    .map((link, index) => {
+      const where = `tributary.links[${index}] (${link.field})`;
+      const [typeName, fieldName] = link.field.split('.');
+      const parent = parentType(schema, typeName, where);
+      if (parent.getFields()[fieldName]) linkInvalid(`${where}: ${typeName} already has a field "${fieldName}"; pick another name.`);
+      if (!parent.getFields()[pathOf(link.key)[0]]) linkInvalid(`${where}: ${typeName} has no field "${link.key}" to read the key from.`);
+      const [targetType, targetField] = link.target.includes('.') ? link.target.split('.') : ['Query', link.target];
+      const target = rootField(schema, targetType, targetField, where);
+      const keyIsList = isListType(getNullableType(parent.getFields()[pathOf(link.key)[0]].type));
+      const item = getNamedType(target.type).name;
+      const targetIsList = isListType(getNullableType(target.type));
+      const type = keyIsList ? `[${item}]` : link.keysArg ? item : targetIsList ? `[${item}]` : item;
+      const description = link.description ?? `Resolved by ${targetType}.${targetField} (${link.keysArg ? 'batched' : 'one call per distinct key'}).`;
+      return `extend type ${typeName} {\n  ${JSON.stringify(description)}\n  ${fieldName}: ${type}\n}`;
+    })
+    .join('\n');
+}
+
+/** Compiles and attaches Mesh `@resolveTo` links. */
+export function wireResolveTo(schema: GraphQLSchema, configs: readonly ResolveToConfig[], rootNames: RootFieldNames, batching: BatchingSettings): void {
+  const compiled = configs.map((c) => {
+    const where = `@resolveTo on ${c.targetTypeName}.${c.targetFieldName}`;
+    const perSource = rootNames.get(c.sourceName) ?? linkInvalid(`${where}: no source named "${c.sourceName}". Sources: ${[...rootNames.keys()].join(', ')}.`);
+    const finalName = perSource.get(`${c.sourceTypeName}.${c.sourceFieldName}`) ?? linkInvalid(`${where}: source "${c.sourceName}" has no root field ${c.sourceTypeName}.${c.sourceFieldName}.`);
+    const target = rootField(schema, c.sourceTypeName, finalName, where);
+    const parent = parentType(schema, c.targetTypeName, where);
+    return compileLink(
+      {
+        id: `${c.targetTypeName}.${c.targetFieldName}`,
+        parent,
+        fieldName: c.targetFieldName,
+        target,
+        keyField: c.keyField,
+        keysArg: c.keysArg,
+        valueKey: c.valueKeyField,
+        fixedArgs: compileArgs(c.keysArg ? c.additionalArgs : undefined),
+        perKeyArgs: c.keysArg ? undefined : compileArgs(c.sourceArgs),
+        result: c.result ? pathOf(c.result) : undefined,
+      },
+      batching,
+    );
+  });
+  attach(compiled);
+}
