@@ -24,6 +24,7 @@ import type { Logger } from '../../observability/log.ts';
 import type { UpstreamClient, UpstreamResponse } from '../../upstream/types.ts';
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../../upstream/json-depth.ts';
 import { compilePathTemplate } from './path.ts';
+import { reachesOpaqueScalar } from './opaque-values.ts';
 import { compileParamEncoder, compileQueryValueCheck } from './query-string.ts';
 import { requestHeadersOf, type TributaryContext } from '../../context.ts';
 
@@ -234,6 +235,8 @@ export function compileRestOperation(options: CompileOptions): RestOperation {
   const namedReturn = getNamedType(field.type);
   const returnsScalar = isScalarType(namedReturn);
   const returnsFile = namedReturn.name === 'File';
+  // Scanned for depth only when something below would recurse into all of it.
+  const checkDepth = reachesOpaqueScalar(schema, namedReturn);
   const statusCodes = statusMappedCodes(schema, field);
   const qsBase: qs.IStringifyOptions = { indices: false, ...transport.queryStringOptions, ...directive.queryStringOptions };
 
@@ -363,7 +366,7 @@ export function compileRestOperation(options: CompileOptions): RestOperation {
     } else if (returnsScalar && !JSON_OBJECT_START.test(text)) {
       return text;
     } else {
-      if (exceedsJsonDepth(response.body)) {
+      if (checkDepth && exceedsJsonDepth(response.body)) {
         logger.warn({ source: transport.name, field: coordinate, path, status: response.status, maxDepth: MAX_JSON_DEPTH }, 'upstream answered with JSON nested too deep');
         throw new TributaryError('UPSTREAM_BAD_RESPONSE', `Source "${transport.name}" answered ${coordinate} with JSON nested deeper than ${MAX_JSON_DEPTH} levels.`, {
           extensions: { source: transport.name },
