@@ -36,6 +36,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import type { InjectOptions, Response as InjectResponse } from 'light-my-request';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { GraphQLSchema } from 'graphql';
 import { loadConfig, type LoadedConfig } from './config/load.ts';
@@ -78,6 +79,12 @@ export interface Gateway {
   /** node:http request listener: passthrough first, Yoga for the rest. */
   handle(req: IncomingMessage, res: ServerResponse): void;
   listen(options?: { port?: number; host?: string }): Promise<{ server: Server; url: string; port: number }>;
+  /**
+   * One request through the whole gateway — passthrough, policies, GraphQL — without a
+   * socket (light-my-request drives `handle` with in-memory req/res). For tests and
+   * embedding; the client address is 127.0.0.1 unless `remoteAddress` says otherwise.
+   */
+  inject(request: InjectOptions): Promise<InjectResponse>;
   /** Re-reads the config and sources; on success swaps atomically, on failure keeps serving the old schema. */
   reload(): Promise<{ ok: true; previous: GraphQLSchema; next: GraphQLSchema } | { ok: false; error: Error }>;
   /**
@@ -208,6 +215,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       const bound = host ?? s.host;
       const shownHost = ['0.0.0.0', '::', '127.0.0.1', '::1'].includes(bound) ? 'localhost' : bound;
       return { server, port: address.port, url: `http://${shownHost}:${address.port}${s.graphqlPath}` };
+    },
+    async inject(request) {
+      // Loaded on first use: a served gateway never needs it.
+      const { inject } = await import('light-my-request');
+      return inject(handle, request);
     },
     async reload() {
       const previous = generation;
