@@ -55,6 +55,16 @@ import { useJit } from './http/jit.ts';
 import { useRequestBodyLimit } from './http/body-limit.ts';
 import { defaultQuery } from './http/default-query.ts';
 import { createPolicies, policyFingerprint, type Policies } from './policies/index.ts';
+import type { PassthroughHooks } from './passthrough/index.ts';
+import { getDirectiveExtensions } from '@graphql-tools/utils';
+import { TributaryError } from './errors.ts';
+import { UpstreamSettings } from './config/schema.ts';
+import { interpolateEnv } from './config/env.ts';
+import type { LoaderPhase } from './openapi/loader-protocol.ts';
+import { loadSpecRobustly, type RobustLoadOptions, type RobustLoadResult } from './openapi/robust-load.ts';
+import { makeExecutableSource } from './schema/source.ts';
+import { applyTransforms } from './schema/transforms.ts';
+import type { UpstreamClient } from './upstream/types.ts';
 
 export interface GatewayOptions {
   configFile: string;
@@ -65,11 +75,20 @@ export interface GatewayOptions {
 }
 
 /** Everything that belongs to one schema version; swapped as a whole on reload. */
-interface Generation {
-  config: LoadedConfig;
-  built: BuiltSchema;
-  passthrough: ReturnType<typeof createPassthrough>;
-  graphiqlQuery: string;
+export interface Generation {
+  readonly config: LoadedConfig;
+  readonly built: BuiltSchema;
+  readonly passthrough: ReturnType<typeof createPassthrough>;
+  readonly graphiqlQuery: string;
+  /** Closes the generation's upstream pools (their calls finish first). */
+  close(): Promise<void>;
+}
+
+export interface GenerationOptions {
+  readonly logger: Logger;
+  readonly onProgress?: BuildOptions['onProgress'];
+  /** The policies' passthrough hooks; without them the passthrough applies none (commands that never serve). */
+  readonly passthroughHooks?: PassthroughHooks;
 }
 
 export interface Gateway {
@@ -85,7 +104,10 @@ export interface Gateway {
    * embedding; the client address is 127.0.0.1 unless `remoteAddress` says otherwise.
    */
   inject(request: InjectOptions): Promise<InjectResponse>;
-  /** Re-reads the config and sources; on success swaps atomically, on failure keeps serving the old schema. */
+  /**
+   * Re-reads the config and sources; on success swaps atomically. On failure — a bad config,
+   * or a source served now that no longer loads — keeps serving the old generation.
+   */
   reload(): Promise<{ ok: true; previous: GraphQLSchema; next: GraphQLSchema } | { ok: false; error: Error }>;
   /**
    * Graceful: /readyz answers 503, no new connections, requests in flight finish within
@@ -96,18 +118,16 @@ export interface Gateway {
   close(options?: { graceMs?: number }): Promise<void>;
 }
 
-async function buildGeneration(
-  configFile: string,
-  logger: Logger,
-  onProgress: BuildOptions['onProgress'],
-  policiesFor: (config: LoadedConfig) => Promise<Policies>,
-): Promise<Generation> {
-  const config = await loadConfig(configFile);
-  // Before the schema build: a policy config error fails fast.
-  const policies = await policiesFor(config);
+/**
+ * Builds one generation from a loaded config: sources → upstream client → schema →
+ * passthrough. The one place this wiring exists: the gateway, every command that builds
+ * a schema without serving it (check, schema, sources add) and tests call it.
+ */
+export async function buildGeneration(config: LoadedConfig, options: GenerationOptions): Promise<Generation> {
+  const { logger } = options;
   const built = await buildSchema(config, {
     logger,
-    onProgress,
+    onProgress: options.onProgress,
     createUpstream: (sources) => createUpstreamClient({ sources, logger: logger.child({ component: 'upstream' }) }),
   });
   const passthrough = createPassthrough({
@@ -127,11 +147,83 @@ async function buildGeneration(
       }),
     upstream: built.upstream,
     logger: logger.child({ component: 'passthrough' }),
-    hooks: policies.passthrough,
+    hooks: options.passthroughHooks,
     // The served schema says which operations each source declares (passthrough/declared.ts).
     schema: built.schema,
   });
-  return { config, built, passthrough, graphiqlQuery: defaultQuery(built.schema) };
+  return { config, built, passthrough, graphiqlQuery: defaultQuery(built.schema), close: () => built.upstream.close() };
+}
+
+/** Builds a config's generation once, for a command that never serves it, and closes its pools. */
+export async function buildOnce(config: LoadedConfig | string, options: GenerationOptions): Promise<Generation> {
+  const generation = await buildGeneration(typeof config === 'string' ? await loadConfig(config) : config, options);
+  await generation.close();
+  return generation;
+}
+
+export interface LoneSourceOptions extends Omit<RobustLoadOptions, 'handler' | 'onProgress'> {
+  readonly onProgress?: (phase: LoaderPhase | 'generate') => void;
+  /** The handler as written; `{env.X}` in its source and endpoint is resolved here. */
+  readonly handler: { source: string; endpoint?: string };
+  readonly logger: Logger;
+  readonly transforms?: ReadonlyArray<Record<string, unknown>>;
+  /** How errors name the document (the path as the user typed it). */
+  readonly shownAs?: string;
+  /** Used when neither the handler nor the document names a usable server (the result says so). */
+  readonly fallbackEndpoint?: string;
+}
+
+export interface LoneSource {
+  readonly loaded: RobustLoadResult;
+  /** The source's executable schema, transforms applied. */
+  readonly schema: GraphQLSchema;
+  readonly endpoint: string;
+  /** Why the fallback endpoint was used: the document names no server, or one that is not a usable URL. */
+  readonly endpointProblem?: 'none' | { unusable: string; reason: string };
+}
+
+/**
+ * One source on its own, through the gateway's own path (robust load, then every
+ * operation compiled through a throwaway upstream client that sends nothing): what
+ * `sources check` reports on and `sources add` checks before it writes the config.
+ */
+export async function buildLoneSource(options: LoneSourceOptions): Promise<LoneSource> {
+  const { name, logger } = options;
+  const handler = { source: interpolateEnv(options.handler.source), ...(options.handler.endpoint ? { endpoint: interpolateEnv(options.handler.endpoint) } : {}) };
+  const loaded = await loadSpecRobustly({ ...options, handler, onProgress: options.onProgress });
+  const transport = getDirectiveExtensions(loaded.schema)?.transport?.[0] as { location?: string } | undefined;
+  let endpoint = handler.endpoint ?? transport?.location;
+  let endpointProblem: LoneSource['endpointProblem'];
+  const fallback = (problem: NonNullable<LoneSource['endpointProblem']>, reason: string): string => {
+    if (options.fallbackEndpoint === undefined) throw new TributaryError('SOURCE_LOAD_FAILED', `${options.shownAs ?? options.handler.source} ${reason}; pass --endpoint <base URL of the service>.`);
+    endpointProblem = problem;
+    return options.fallbackEndpoint;
+  };
+  if (!endpoint) endpoint = fallback('none', 'names no server (OAS 3.0 "servers", Swagger 2.0 "host")');
+  options.onProgress?.('generate');
+  const settings = UpstreamSettings.parse({});
+  let upstream: UpstreamClient;
+  try {
+    upstream = createUpstreamClient({ sources: [{ name, endpoint, settings }], logger });
+  } catch (error) {
+    const unusable = endpoint;
+    endpoint = fallback({ unusable, reason: (error as Error).message }, `its server URL "${unusable}" is not usable as is (${(error as Error).message})`);
+    upstream = createUpstreamClient({ sources: [{ name, endpoint, settings }], logger });
+  }
+  try {
+    const own = makeExecutableSource({ name, annotated: loaded.schema, endpoint, ms: loaded.ms }, loaded.schema, { upstream, logger, handler, forwardHeaders: [] });
+    const schema = applyTransforms(own.schema, options.transforms, { apiName: name, baseDir: options.baseDir, where: '--prefix' });
+    return { loaded, schema, endpoint, endpointProblem };
+  } finally {
+    await upstream.close();
+  }
+}
+
+/** Why a reload is refused: a source served now no longer loads (the running one keeps serving it). */
+function lostSources(current: Generation, next: Generation): Error | undefined {
+  const servedNow = new Set(current.built.sources.filter((s) => s.loaded).map((s) => s.name));
+  const broken = next.built.sources.filter((s) => !s.loaded && servedNow.has(s.name));
+  return broken.length ? new Error(broken.map((s) => `source "${s.name}" no longer loads: ${s.error}`).join('\n')) : undefined;
 }
 
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
@@ -144,8 +236,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     else if (policies.fingerprint !== policyFingerprint(config)) logger.warn('tributary.policies or a source\'s setHeaders/forwardHeaders changed: restart the gateway to apply policy changes');
     return policies;
   };
+  const generationOf = async (): Promise<Generation> => {
+    const config = await loadConfig(options.configFile);
+    // Before the schema build: a policy config error fails fast.
+    const policies = await policiesFor(config);
+    return buildGeneration(config, { logger, onProgress: options.onProgress, passthroughHooks: policies.passthrough });
+  };
   holdYoungGeneration();
-  let generation = await buildGeneration(options.configFile, logger, options.onProgress, policiesFor);
+  let generation = await generationOf();
   // A loader thread holds Mesh's modules and its last document (over 100 MB with a
   // Stripe-sized spec); a gateway that has started needs neither. Reloads (dev, --watch)
   // start a thread again and keep it warm, since they come in bursts.
@@ -224,11 +322,16 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     async reload() {
       const previous = generation;
       try {
-        const next = await buildGeneration(options.configFile, logger, options.onProgress, policiesFor);
+        const next = await generationOf();
+        const lost = lostSources(previous, next);
+        if (lost) {
+          await next.close();
+          throw lost;
+        }
         generation = next;
         // Requests that started on the old generation may still be using its upstream
         // pools; close them once those have had time to finish.
-        setTimeout(() => void previous.built.upstream.close(), 30_000).unref();
+        setTimeout(() => void previous.close(), 30_000).unref();
         return { ok: true, previous: previous.built.schema, next: next.built.schema };
       } catch (error) {
         logger.error({ err: error }, 'reload failed; still serving the previous schema');
@@ -247,7 +350,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         // Pools close gracefully (their calls finish first), within what is left of the
         // grace: calls still running then (after a cut, or for a client that left) belong
         // to clients already gone, and the process need not wait for them.
-        const pools = generation.built.upstream.close().catch(() => undefined);
+        const pools = generation.close().catch(() => undefined);
         await Promise.race([pools, new Promise((resolve) => setTimeout(resolve, Math.max(0, grace - report.ms)).unref())]);
         await yoga.dispose?.();
         await active.close();

@@ -8,16 +8,10 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, isSeq, parseDocument, type Document } from 'yaml';
 import { printType, type GraphQLSchema } from 'graphql';
-import { getDirectiveExtensions } from '@graphql-tools/utils';
 import { TributaryError } from '../errors.ts';
 import { parseConfig, type LoadedConfig } from '../config/load.ts';
-import { buildSchema } from '../schema/build.ts';
-import { interpolateEnv, makeExecutableSource } from '../schema/source.ts';
-import { applyTransforms } from '../schema/transforms.ts';
-import { createUpstreamClient } from '../upstream/client.ts';
-import { UpstreamSettings } from '../config/schema.ts';
 import type { Logger } from '../observability/log.ts';
-import { loadSpecRobustly } from '../openapi/robust-load.ts';
+import { buildLoneSource, buildOnce } from '../gateway.ts';
 import { countTypes } from './sources-check.ts';
 import type { SpecWarning } from '../openapi/spec-warning.ts';
 import type { LoaderPhase } from '../openapi/loader-protocol.ts';
@@ -118,25 +112,22 @@ export async function addSource(options: AddSourceOptions): Promise<AddSourceRes
 
   // The new source alone, and the gateway as it is now, side by side.
   const handler: Record<string, unknown> & { source: string } = { source, ...(options.endpoint ? { endpoint: options.endpoint } : {}) };
-  const progress = (phase: LoaderPhase) => options.onProgress?.(phase, options.name);
-  const [loaded, currentSchema] = await Promise.all([
-    loadSpecRobustly({ name: options.name, handler: { ...handler, source: interpolateEnv(source) }, baseDir: configDir, onProgress: progress }),
-    current.mesh.sources.length ? buildCurrent(current, options.logger) : Promise.resolve(undefined),
-  ]);
-  const transport = getDirectiveExtensions(loaded.schema)?.transport?.[0] as { location?: string } | undefined;
-  const endpoint = options.endpoint ?? transport?.location;
-  if (!endpoint) {
-    throw new TributaryError('SOURCE_LOAD_FAILED', `${options.spec} names no server (OAS 3.0 "servers", Swagger 2.0 "host"); pass --endpoint <base URL of the service>.`);
-  }
-  const upstream = createUpstreamClient({ sources: [{ name: options.name, endpoint: interpolateEnv(endpoint), settings: UpstreamSettings.parse({}) }], logger: options.logger });
-  let schema: GraphQLSchema;
   const transforms = options.prefix ? [{ prefix: { value: options.prefix, includeRootOperations: true } }] : undefined;
-  try {
-    const own = makeExecutableSource({ name: options.name, annotated: loaded.schema, endpoint, ms: loaded.ms }, loaded.schema, { upstream, logger: options.logger, handler, forwardHeaders: [] });
-    schema = applyTransforms(own.schema, transforms, { apiName: options.name, baseDir: configDir, where: '--prefix' });
-  } finally {
-    await upstream.close();
-  }
+  const [alone, currentSchema] = await Promise.all([
+    buildLoneSource({
+      name: options.name,
+      handler,
+      baseDir: configDir,
+      logger: options.logger,
+      transforms,
+      shownAs: options.spec,
+      onProgress: (phase) => {
+        if (phase !== 'generate') options.onProgress?.(phase, options.name);
+      },
+    }),
+    current.mesh.sources.length ? buildOnce(current, { logger: options.logger }).then((g) => g.built.schema) : Promise.resolve(undefined),
+  ]);
+  const { schema, loaded } = alone;
 
   options.onProgress?.('merge', options.name);
   const rootFields = rootFieldsOf(schema);
@@ -165,10 +156,4 @@ export async function addSource(options: AddSourceOptions): Promise<AddSourceRes
   await writeFile(temporary, next);
   await rename(temporary, configFile);
   return { configFile, source, rootFields, types: countTypes(schema), warnings: loaded.warnings, ms: performance.now() - started };
-}
-
-async function buildCurrent(config: LoadedConfig, logger: Logger): Promise<GraphQLSchema> {
-  const built = await buildSchema(config, { logger, createUpstream: (sources) => createUpstreamClient({ sources, logger }) });
-  await built.upstream.close();
-  return built.schema;
 }

@@ -2,11 +2,7 @@
 // load, then compiled REST operations), reported as numbers a person or a script can
 // judge: did a schema come out, how big, what was degraded, how long, how much memory.
 import { getNamedType, isSpecifiedScalarType, type GraphQLSchema } from 'graphql';
-import { getDirectiveExtensions } from '@graphql-tools/utils';
-import { interpolateEnv, makeExecutableSource } from '../schema/source.ts';
-import { createUpstreamClient } from '../upstream/client.ts';
-import { UpstreamSettings } from '../config/schema.ts';
-import { loadSpecRobustly } from '../openapi/robust-load.ts';
+import { buildLoneSource } from '../gateway.ts';
 import type { Logger } from '../observability/log.ts';
 import type { LoaderPhase } from '../openapi/loader-protocol.ts';
 import type { SpecWarning } from '../openapi/spec-warning.ts';
@@ -64,54 +60,35 @@ export async function checkSpec(spec: string, options: CheckOptions): Promise<Ch
   const started = performance.now();
   const base = { spec, queryFields: 0, mutationFields: 0, subscriptionFields: 0, types: 0, recovered: false, rootFields: { query: [], mutation: [], subscription: [] } };
   try {
-    const name = options.name ?? 'Source';
-    const handler = { source: interpolateEnv(spec), ...(options.endpoint ? { endpoint: interpolateEnv(options.endpoint) } : {}) };
-    const loaded = await loadSpecRobustly({
-      name,
-      handler,
+    const { loaded, schema, endpointProblem } = await buildLoneSource({
+      name: options.name ?? 'Source',
+      handler: { source: spec, ...(options.endpoint ? { endpoint: options.endpoint } : {}) },
       baseDir: options.baseDir ?? process.cwd(),
       timeoutMs: options.timeoutMs,
       onProgress: options.onProgress,
+      logger: options.logger,
+      fallbackEndpoint: NO_ENDPOINT,
       ...(options.plain ? { sanitize: false, recover: false } : {}),
     });
     const warnings = [...loaded.warnings];
-    const transport = getDirectiveExtensions(loaded.schema)?.transport?.[0] as { location?: string } | undefined;
-    let endpoint = handler.endpoint ?? transport?.location;
-    if (!endpoint) {
-      warnings.push({ pointer: '#/servers', problem: 'the spec names no server (OAS 3.0 §4.7.5; Swagger 2.0 host/basePath)', action: `set handler.openapi.endpoint (sources add --endpoint); checked with ${NO_ENDPOINT}` });
-    }
-    // The gateway's own step: every operation compiled to a REST call through the one
-    // upstream client. No request is sent; the client is closed right away.
-    options.onProgress?.('generate');
-    let upstream;
-    try {
-      upstream = createUpstreamClient({ sources: [{ name, endpoint: endpoint ?? NO_ENDPOINT, settings: UpstreamSettings.parse({}) }], logger: options.logger });
-    } catch (error) {
-      warnings.push({ pointer: '#/servers', problem: `server URL "${endpoint}" is not usable as is (${(error as Error).message})`, action: `set handler.openapi.endpoint (sources add --endpoint); checked with ${NO_ENDPOINT}` });
-      endpoint = NO_ENDPOINT;
-      upstream = createUpstreamClient({ sources: [{ name, endpoint, settings: UpstreamSettings.parse({}) }], logger: options.logger });
-    }
-    try {
-      const annotated = { name, annotated: loaded.schema, endpoint: endpoint ?? NO_ENDPOINT, ms: loaded.ms };
-      const { schema } = makeExecutableSource(annotated, loaded.schema, { upstream, logger: options.logger, handler, forwardHeaders: [] });
-      const rootFields = { query: fields(schema, 'query'), mutation: fields(schema, 'mutation'), subscription: fields(schema, 'subscription') };
-      return {
-        ...base,
-        ok: true,
-        queryFields: rootFields.query.length,
-        mutationFields: rootFields.mutation.length,
-        subscriptionFields: rootFields.subscription.length,
-        types: countTypes(schema),
-        operations: loaded.operations,
-        recovered: loaded.recovered,
-        warnings,
-        rootFields,
-        ms: Math.round(performance.now() - started),
-        peakMb: peakMb(),
-      };
-    } finally {
-      await upstream.close();
-    }
+    const action = `set handler.openapi.endpoint (sources add --endpoint); checked with ${NO_ENDPOINT}`;
+    if (endpointProblem === 'none') warnings.push({ pointer: '#/servers', problem: 'the spec names no server (OAS 3.0 §4.7.5; Swagger 2.0 host/basePath)', action });
+    else if (endpointProblem) warnings.push({ pointer: '#/servers', problem: `server URL "${endpointProblem.unusable}" is not usable as is (${endpointProblem.reason})`, action });
+    const rootFields = { query: fields(schema, 'query'), mutation: fields(schema, 'mutation'), subscription: fields(schema, 'subscription') };
+    return {
+      ...base,
+      ok: true,
+      queryFields: rootFields.query.length,
+      mutationFields: rootFields.mutation.length,
+      subscriptionFields: rootFields.subscription.length,
+      types: countTypes(schema),
+      operations: loaded.operations,
+      recovered: loaded.recovered,
+      warnings,
+      rootFields,
+      ms: Math.round(performance.now() - started),
+      peakMb: peakMb(),
+    };
   } catch (error) {
     return { ...base, ok: false, warnings: [], error: (error as Error).message, ms: Math.round(performance.now() - started), peakMb: peakMb() };
   }

@@ -63,7 +63,7 @@ export async function start(opts: StartOptions): Promise<void> {
     if (!s.loaded) logger.error({ source: s.name, error: s.error }, 'source not served');
   }
   console.log(`Tributary is serving ${url} (GraphiQL in a browser)`);
-  const live = opts.watch ? await (await import('../reload/live-reload.ts')).startLiveReload(gateway, { configFile: opts.config, logger }) : undefined;
+  const live = opts.watch ? await (await import('../reload/live-reload.ts')).startLiveReload(gateway, {}) : undefined;
   if (live) {
     live.on('reloaded', () => progress.done());
     live.on('failed', () => progress.done());

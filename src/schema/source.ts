@@ -7,7 +7,7 @@
 import { getNamedType, isAbstractType, isObjectType, isInterfaceType, type GraphQLSchema, type GraphQLNamedType } from 'graphql';
 import { getDirective, getDirectiveExtensions } from '@graphql-tools/utils';
 import { processDirectives } from '@graphql-mesh/transport-rest';
-import { stringInterpolator } from '@graphql-mesh/string-interpolation';
+import { interpolateEnv } from '../config/env.ts';
 import { TributaryError } from '../errors.ts';
 import type { Logger } from '../observability/log.ts';
 import type { UpstreamClient } from '../upstream/types.ts';
@@ -42,9 +42,6 @@ export interface AnnotatedSource {
   recovered?: boolean;
 }
 
-export function interpolateEnv(value: string): string {
-  return value.includes('{') ? stringInterpolator.parse(value, { env: process.env }) : value;
-}
 
 /**
  * Runs Mesh's OpenAPI loader on one source, robustly (src/openapi/robust-load.ts): in a

@@ -82,8 +82,6 @@ describe('live reload (dev, start --watch)', () => {
     gateway = await createGateway({ configFile: path.join(dir, '.meshrc.yaml'), logger: silentLogger });
     url = (await gateway.listen({ port: 0, host: '127.0.0.1' })).url;
     live = await startLiveReload(gateway, {
-      configFile: path.join(dir, '.meshrc.yaml'),
-      logger: silentLogger,
       print: (t) => printed.push(t),
       printError: (t) => printed.push(t),
       debounceMs: 50,
