@@ -28,7 +28,6 @@ export const ERRORS = {
   PASSTHROUGH_NOT_DECLARED: { status: 404, description: 'The source\'s schema being served declares no operation for this method and path; the passthrough forwards only declared ones.' },
   LINK_KEY_NOT_FOUND: { status: 200, description: 'A batched link call answered without an entry for this key; the field is null.' },
   UNAUTHENTICATED: { status: 401, description: 'Credentials are missing or invalid.' },
-  FORBIDDEN: { status: 403, description: 'The credentials do not grant access to this operation or source.' },
   RATE_LIMITED: { status: 429, description: 'Too many requests for this client identity in the current window.' },
   PAYLOAD_TOO_LARGE: { status: 413, description: 'The request body exceeds the configured limit.' },
   BAD_REQUEST: { status: 400, description: 'The HTTP request is not a GraphQL request the gateway accepts (malformed JSON, batching off, an operationName that names no operation, mutation over GET: 405).' },
@@ -60,19 +59,13 @@ export type ErrorCode = keyof typeof ERRORS;
  */
 export class TributaryError extends Error {
   readonly code: ErrorCode;
-  readonly status: number;
   readonly extensions: Record<string, unknown>;
   readonly detail: Record<string, unknown> | undefined;
 
-  constructor(
-    code: ErrorCode,
-    message: string,
-    options: { extensions?: Record<string, unknown>; detail?: Record<string, unknown>; cause?: unknown; status?: number } = {},
-  ) {
+  constructor(code: ErrorCode, message: string, options: { extensions?: Record<string, unknown>; detail?: Record<string, unknown>; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'TributaryError';
     this.code = code;
-    this.status = options.status ?? ERRORS[code].status;
     this.extensions = options.extensions ?? {};
     this.detail = options.detail;
   }
@@ -80,4 +73,55 @@ export class TributaryError extends Error {
 
 export function isTributaryError(value: unknown): value is TributaryError {
   return value instanceof TributaryError;
+}
+
+/**
+ * The `extensions.http` of an error that decides a /graphql response's status (a refusal
+ * or a request error), as Yoga reads it: the catalogue's status, the answer's own headers
+ * (Retry-After, WWW-Authenticate, RateLimit-*), and `spec` — whether GraphQL-over-HTTP
+ * lets a client that accepts only application/json get 200 instead (§6.4.1). Field
+ * errors carry none: they never change the status of a response with data.
+ */
+export function httpExtension(code: ErrorCode, options: { headers?: Readonly<Record<string, string>>; spec?: boolean } = {}): HttpExtension {
+  return { status: ERRORS[code].status, spec: options.spec ?? false, ...(options.headers ? { headers: options.headers } : {}) };
+}
+
+export interface HttpExtension {
+  readonly status: number;
+  readonly spec: boolean;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** The response headers a coded error asks for (`extensions.http.headers`), if any. */
+export function httpHeadersOf(error: { extensions: Record<string, unknown> }): Readonly<Record<string, string>> | undefined {
+  return (error.extensions.http as HttpExtension | undefined)?.headers;
+}
+
+export interface HttpErrorAnswer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/**
+ * The one renderer of an error answered outside GraphQL execution — a policy refusal in
+ * front of /graphql, a passthrough refusal, an unexpected failure: the status only from
+ * the catalogue, never cached, never sniffed, and the body in the endpoint's own shape
+ * (a GraphQL response's `errors` on /graphql; `{ "error": { code, message } }` on REST).
+ */
+export function httpError(
+  error: { code: ErrorCode; message: string; extensions?: Record<string, unknown> },
+  shape: 'graphql' | 'rest',
+): HttpErrorAnswer {
+  const { http, ...extensions } = error.extensions ?? {};
+  const own = (http as HttpExtension | undefined)?.headers;
+  const body =
+    shape === 'graphql'
+      ? JSON.stringify({ errors: [{ message: error.message, extensions: { ...extensions, code: error.code } }] })
+      : JSON.stringify({ error: { code: error.code, message: error.message } });
+  return {
+    status: ERRORS[error.code].status,
+    headers: { ...own, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' },
+    body,
+  };
 }

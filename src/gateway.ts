@@ -57,7 +57,7 @@ import { defaultQuery } from './http/default-query.ts';
 import { createPolicies, policyFingerprint, type Policies } from './policies/index.ts';
 import type { PassthroughHooks } from './passthrough/index.ts';
 import { getDirectiveExtensions } from '@graphql-tools/utils';
-import { TributaryError } from './errors.ts';
+import { httpError, TributaryError } from './errors.ts';
 import { UpstreamSettings } from './config/schema.ts';
 import { interpolateEnv } from './config/env.ts';
 import type { LoaderPhase } from './openapi/loader-protocol.ts';
@@ -284,11 +284,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     if (current.passthrough.matches(req.url ?? '/')) {
       current.passthrough.handle(req, res).catch((error: unknown) => {
         logger.error({ err: error }, 'passthrough failed');
-        if (!res.headersSent) {
-          res.statusCode = 500;
-          res.setHeader('content-type', 'application/json');
-        }
-        res.end(JSON.stringify({ error: { code: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error.' } }));
+        if (res.headersSent) return void res.destroy();
+        const answer = httpError({ code: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error.' }, 'rest');
+        res.writeHead(answer.status, answer.headers).end(answer.body);
       });
       return;
     }

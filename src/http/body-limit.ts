@@ -9,15 +9,16 @@
 import type { IncomingMessage } from 'node:http';
 import { createGraphQLError } from '@graphql-tools/utils';
 import type { Plugin } from 'graphql-yoga';
+import { httpExtension } from '../errors.ts';
 
 const CONTENT_LENGTH = /^\d+$/;
 
 function tooLarge() {
-  return createGraphQLError('Request body too large', { extensions: { http: { status: 413 }, code: 'REQUEST_ENTITY_TOO_LARGE' } });
+  return createGraphQLError('Request body too large', { extensions: { http: httpExtension('PAYLOAD_TOO_LARGE'), code: 'PAYLOAD_TOO_LARGE' } });
 }
 
 function invalidLength() {
-  return createGraphQLError('Content-Length header is invalid.', { extensions: { http: { status: 400 }, code: 'BAD_REQUEST' } });
+  return createGraphQLError('Content-Length header is invalid.', { extensions: { http: httpExtension('BAD_REQUEST'), code: 'BAD_REQUEST' } });
 }
 
 type FetchApi = { Request: typeof Request; TransformStream: typeof TransformStream };

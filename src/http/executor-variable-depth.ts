@@ -6,7 +6,7 @@
 // takes any value, so only operations with such variables are checked (executor-budget.ts
 // says which), before execution, without recursion of its own.
 import { GraphQLError, type ExecutionResult } from 'graphql';
-import { ERRORS, type ErrorCode } from '../errors.ts';
+import { httpExtension, type ErrorCode } from '../errors.ts';
 
 /** Levels of objects and lists a variable value may have: a filter tree `{and: [{…}]}` spends two per level. */
 export const MAX_VARIABLE_DEPTH = 128;
@@ -34,7 +34,7 @@ export function variableTooDeepResult(name: string, max = MAX_VARIABLE_DEPTH): E
   return {
     errors: [
       new GraphQLError(`Variable "$${name}" nests objects and lists more than ${max} levels deep; the gateway accepts at most ${max}.`, {
-        extensions: { code, limit: max, http: { status: ERRORS[code].status, spec: false } },
+        extensions: { code, limit: max, http: httpExtension(code) },
       }),
     ],
   };

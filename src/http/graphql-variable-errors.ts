@@ -9,7 +9,7 @@
 // well-formed request), which Yoga's result processor applies.
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
-import { ERRORS } from '../errors.ts';
+import { httpExtension } from '../errors.ts';
 
 export function useVariableErrors(): Plugin {
   return {
@@ -33,6 +33,6 @@ function coded(error: GraphQLError): GraphQLError {
     nodes: error.nodes,
     source: error.source,
     positions: error.positions,
-    extensions: { ...error.extensions, code: 'BAD_USER_INPUT', http: { status: ERRORS.BAD_USER_INPUT.status, spec: true } },
+    extensions: { ...error.extensions, code: 'BAD_USER_INPUT', http: httpExtension('BAD_USER_INPUT', { spec: true }) },
   });
 }

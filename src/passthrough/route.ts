@@ -10,7 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { performance } from 'node:perf_hooks';
 import type { GraphQLSchema } from 'graphql';
 import type { PassthroughMode, PassthroughSettings } from '../config/schema.ts';
-import { ERRORS, isTributaryError, type ErrorCode } from '../errors.ts';
+import { ERRORS, httpError, isTributaryError, type ErrorCode } from '../errors.ts';
 import type { Logger } from '../observability/log.ts';
 import type { UpstreamClient } from '../upstream/types.ts';
 import { declaredOperations } from './declared.ts';
@@ -394,13 +394,7 @@ function sendError(res: ServerResponse, code: ErrorCode, message: string, header
     res.destroy();
     return;
   }
-  const body = JSON.stringify({ error: { code, message } });
-  res.writeHead(ERRORS[code].status, {
-    ...headers,
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(body),
-    'cache-control': 'no-store',
-    'x-content-type-options': 'nosniff',
-  });
-  res.end(body);
+  const answer = httpError({ code, message }, 'rest');
+  res.writeHead(answer.status, { ...headers, ...answer.headers, 'content-length': Buffer.byteLength(answer.body) });
+  res.end(answer.body);
 }

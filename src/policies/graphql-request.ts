@@ -11,7 +11,7 @@
 import { GraphQLError, getNamedType, getOperationAST, isObjectType, Kind, type DocumentNode, type GraphQLSchema, type SelectionSetNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { IncomingMessage } from 'node:http';
-import { TributaryError } from '../errors.ts';
+import { httpError, httpHeadersOf, type TributaryError } from '../errors.ts';
 import type { TributaryContext, UpstreamGateResult } from '../context.ts';
 import type { Authenticator, Principal } from './auth/authenticator.ts';
 import type { ClientAddressResolver } from './client-address.ts';
@@ -59,7 +59,7 @@ function report(state: RequestState, verdict: RateVerdict): void {
   if (!verdict.ok) {
     state.rateRefused = true;
     state.rateCount = verdict.count;
-    state.rateHeaders = (verdict.error.extensions.http as { headers?: Record<string, string> } | undefined)?.headers;
+    state.rateHeaders = httpHeadersOf(verdict.error);
   } else if (state.rateCount === undefined || verdict.count.remaining < state.rateCount.remaining) {
     state.rateCount = verdict.count;
     state.rateHeaders = verdict.headers;
@@ -67,12 +67,8 @@ function report(state: RequestState, verdict: RateVerdict): void {
 }
 
 function refusal(error: TributaryError, fetchAPI: { Response: typeof Response }): Response {
-  const http = error.extensions.http as { status: number; headers?: Record<string, string> };
-  const { http: _http, ...extensions } = error.extensions;
-  return fetchAPI.Response.json(
-    { errors: [{ message: error.message, extensions: { ...extensions, code: error.code } }] },
-    { status: http.status, headers: { 'cache-control': 'no-store', ...http.headers } },
-  );
+  const answer = httpError(error, 'graphql');
+  return new fetchAPI.Response(answer.body, { status: answer.status, headers: answer.headers });
 }
 
 export function useGraphqlRequestPolicies(options: GraphqlRequestPolicyOptions): Plugin[] {

@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { PassthroughDecision, PassthroughHooks } from '../passthrough/index.ts';
+import { httpHeadersOf } from '../errors.ts';
 import type { Authenticator, Principal } from './auth/authenticator.ts';
 import type { PassthroughCache } from './cache/passthrough-cache.ts';
 import type { ClientAddressResolver } from './client-address.ts';
@@ -113,8 +114,7 @@ function sessionOf(principal: Principal | undefined, headers: IncomingHttpHeader
 }
 
 function refusalOf(error: { code: PassthroughRefusal['code']; message: string; extensions: Record<string, unknown> }): PassthroughRefusal {
-  const http = error.extensions.http as { headers?: Record<string, string> } | undefined;
-  return { code: error.code, message: error.message, headers: http?.headers };
+  return { code: error.code, message: error.message, headers: httpHeadersOf(error) };
 }
 
 type PassthroughRefusal = Extract<PassthroughDecision, { refuse: unknown }>['refuse'];

@@ -1,20 +1,19 @@
 // How policy refusals look on /graphql. Errors raised in validation or parsing get their
 // code and status here; `usePolicyErrors` then makes the status stick (Yoga would
 // otherwise answer 200 to an application/json client, GraphQL-over-HTTP §6.4.1) and
-// tidies what Yoga itself puts in front of clients: its code for an oversized body
-// becomes the catalogue's PAYLOAD_TOO_LARGE (the passthrough's code for the same thing),
-// its OPERATION_RESOLUTION_FAILURE becomes BAD_REQUEST, and `extensions.originalError` —
-// the JSON parser's message — is not sent.
+// tidies what Yoga itself puts in front of clients: its OPERATION_RESOLUTION_FAILURE
+// becomes BAD_REQUEST, and `extensions.originalError` — the JSON parser's message — is
+// not sent.
 import type { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { ERRORS, type ErrorCode } from '../errors.ts';
+import { ERRORS, httpExtension, type ErrorCode } from '../errors.ts';
 
 const POLICY_STATUS = Symbol('tributary.policyStatus');
 
 /** Gives a GraphQL error a catalogue code and makes its HTTP status final. */
 export function markRefusal(error: GraphQLError, code: ErrorCode, extra: Record<string, unknown> = {}): void {
   const extensions = error.extensions as Record<string, unknown>;
-  Object.assign(extensions, extra, { code, http: { status: ERRORS[code].status, spec: false } });
+  Object.assign(extensions, extra, { code, http: httpExtension(code) });
   Object.defineProperty(error, POLICY_STATUS, { value: ERRORS[code].status });
 }
 
@@ -27,7 +26,6 @@ function tidy(error: SerializableError): void {
   const extensions = error.extensions;
   if (!extensions) return;
   if ('originalError' in extensions) delete extensions.originalError;
-  if (extensions.code === 'REQUEST_ENTITY_TOO_LARGE') extensions.code = 'PAYLOAD_TOO_LARGE';
   // Yoga's code for an operationName that names no operation (or none given for several):
   // not in the catalogue; the request cannot be run as sent, as for BAD_REQUEST's other cases.
   if (extensions.code === 'OPERATION_RESOLUTION_FAILURE') extensions.code = 'BAD_REQUEST';

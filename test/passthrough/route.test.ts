@@ -19,7 +19,7 @@ const failures: Record<string, () => Error> = {
   timeout: () => new TributaryError('UPSTREAM_TIMEOUT', `GET ${INTERNAL} timed out`, { detail: { url: INTERNAL } }),
   unavailable: () => new TributaryError('UPSTREAM_UNAVAILABLE', `connect ECONNREFUSED ${INTERNAL}`, { detail: { url: INTERNAL } }),
   open: () => new TributaryError('UPSTREAM_CIRCUIT_OPEN', `circuit for ${INTERNAL} is open`),
-  'too-large': () => new TributaryError('UPSTREAM_RESPONSE_TOO_LARGE', `${INTERNAL} sent too much`, { status: 500 }),
+  'too-large': () => new TributaryError('UPSTREAM_RESPONSE_TOO_LARGE', `${INTERNAL} sent too much`),
   bug: () => new Error(`undici exploded on ${INTERNAL}`),
 };
 

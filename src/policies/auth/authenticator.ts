@@ -3,7 +3,7 @@
 // passthrough, so a credential means the same thing on both. Missing credentials where
 // they are required, and bad credentials anywhere they are looked at, are refused with
 // 401 and a `WWW-Authenticate` challenge (RFC 9110 §11.6.1, RFC 6750 §3).
-import { TributaryError } from '../../errors.ts';
+import { httpExtension, TributaryError } from '../../errors.ts';
 import type { TributaryContext } from '../../context.ts';
 import type { AuthMode, AuthSettings } from '../../config/policies.ts';
 import { createApiKeyVerifier, type ApiKeyVerifier } from './api-keys.ts';
@@ -58,7 +58,7 @@ export function createAuthenticator(settings: AuthSettings, knownSources: readon
   // RFC 6750 §3: the reason goes in `error_description`, always a well-formed quoted-string.
   const invalidToken = (description: string) => challenge('Bearer', { realm: REALM, error: 'invalid_token', error_description: description });
   const unauthenticated = (message: string, wwwAuthenticate: string): TributaryError =>
-    new TributaryError('UNAUTHENTICATED', message, { extensions: { http: { status: 401, headers: { 'www-authenticate': wwwAuthenticate } } } });
+    new TributaryError('UNAUTHENTICATED', message, { extensions: { http: httpExtension('UNAUTHENTICATED', { headers: { 'www-authenticate': wwwAuthenticate } }) } });
   const missing = (): TributaryError => unauthenticated('Credentials are required for this request.', challenges);
 
   async function authenticate(header: (name: string) => string | null | undefined, mode: AuthMode): Promise<AuthOutcome> {

@@ -4,7 +4,7 @@
 // and, when a window is used up, 429 RATE_LIMITED with Retry-After. What happens when the
 // shared store is down is the operator's explicit choice (`onStoreDown`).
 import { createHash } from 'node:crypto';
-import { TributaryError } from '../../errors.ts';
+import { httpExtension, TributaryError } from '../../errors.ts';
 import type { Logger } from '../../observability/log.ts';
 import type { RateLimitRule, RateLimitSettings } from '../../config/policies.ts';
 import { rateLimited, storeErrors } from '../metrics.ts';
@@ -99,7 +99,7 @@ export function createRateLimiter(
     if (storeDown && settings.onStoreDown === 'closed') {
       return {
         ok: false,
-        error: new TributaryError('RATE_LIMIT_UNAVAILABLE', 'Rate limiting is unavailable; retry later.', { extensions: { http: { status: 503, headers: { 'retry-after': '1' } } } }),
+        error: new TributaryError('RATE_LIMIT_UNAVAILABLE', 'Rate limiting is unavailable; retry later.', { extensions: { http: httpExtension('RATE_LIMIT_UNAVAILABLE', { headers: { 'retry-after': '1' } }) } }),
       };
     }
     if (refusedBy === undefined) return { ok: true, headers: tightest && rateLimitHeaders(tightest), count: tightest };
@@ -110,7 +110,7 @@ export function createRateLimiter(
     return {
       ok: false,
       error: new TributaryError('RATE_LIMITED', `Too many requests: at most ${refusedBy.rule.limit} per ${refusedBy.rule.windowSec} s; retry after ${retryAfter} s.`, {
-        extensions: { rule: refusedBy.id, http: { status: 429, headers: { ...headers, 'retry-after': retryAfter } } },
+        extensions: { rule: refusedBy.id, http: httpExtension('RATE_LIMITED', { headers: { ...headers, 'retry-after': retryAfter } }) },
       }),
       count: refusedCount,
     };
