@@ -34,14 +34,13 @@
 //                                   response cache) come after it: in envelop a later
 //                                   onExecute wraps what earlier ones set
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { InjectOptions, Response as InjectResponse } from 'light-my-request';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { GraphQLSchema } from 'graphql';
 import { loadConfig, type LoadedConfig } from './config/load.ts';
 import { buildSchema, type BuildOptions, type BuiltSchema } from './schema/build.ts';
-import type { TributaryContext } from './context.ts';
+import { scopeOf, type TributaryContext } from './context.ts';
 import { createUpstreamClient } from './upstream/client.ts';
 import { closeIdleLoaderThreads } from './openapi/loader-thread.ts';
 import { holdYoungGeneration, releaseBuildMemory } from './runtime/release-memory.ts';
@@ -55,7 +54,9 @@ import { useJit } from './http/jit.ts';
 import { useRequestBodyLimit } from './http/body-limit.ts';
 import { defaultQuery } from './http/default-query.ts';
 import { createPolicies, policyFingerprint, type Policies } from './policies/index.ts';
-import type { PassthroughHooks } from './passthrough/index.ts';
+import type { Policy } from './policies/policy.ts';
+import { forwardHeadersRule } from './upstream/outbound.ts';
+import type { OutboundRule } from './context.ts';
 import { getDirectiveExtensions } from '@graphql-tools/utils';
 import { httpError, TributaryError } from './errors.ts';
 import { UpstreamSettings } from './config/schema.ts';
@@ -87,8 +88,12 @@ export interface Generation {
 export interface GenerationOptions {
   readonly logger: Logger;
   readonly onProgress?: BuildOptions['onProgress'];
-  /** The policies' passthrough hooks; without them the passthrough applies none (commands that never serve). */
-  readonly passthroughHooks?: PassthroughHooks;
+  /**
+   * The policies, in order (see `policyOrder`): their passthrough judges and outbound
+   * rules go into this generation's passthrough and upstream client. Commands that never
+   * serve pass none.
+   */
+  readonly policies?: readonly Policy[];
 }
 
 export interface Gateway {
@@ -125,10 +130,12 @@ export interface Gateway {
  */
 export async function buildGeneration(config: LoadedConfig, options: GenerationOptions): Promise<Generation> {
   const { logger } = options;
+  const policies = options.policies ?? [];
+  const outbound = outboundRules(config, policies);
   const built = await buildSchema(config, {
     logger,
     onProgress: options.onProgress,
-    createUpstream: (sources) => createUpstreamClient({ sources, logger: logger.child({ component: 'upstream' }) }),
+    createUpstream: (sources) => createUpstreamClient({ sources, logger: logger.child({ component: 'upstream' }), outbound }),
   });
   const passthrough = createPassthrough({
     settings: config.tributary.passthrough,
@@ -147,7 +154,7 @@ export async function buildGeneration(config: LoadedConfig, options: GenerationO
       }),
     upstream: built.upstream,
     logger: logger.child({ component: 'passthrough' }),
-    hooks: options.passthroughHooks,
+    judges: policies.flatMap((p) => (p.passthrough ? [p.passthrough] : [])),
     // The served schema says which operations each source declares (passthrough/declared.ts).
     schema: built.schema,
   });
@@ -211,7 +218,7 @@ export async function buildLoneSource(options: LoneSourceOptions): Promise<LoneS
     upstream = createUpstreamClient({ sources: [{ name, endpoint, settings }], logger });
   }
   try {
-    const own = makeExecutableSource({ name, annotated: loaded.schema, endpoint, ms: loaded.ms }, loaded.schema, { upstream, logger, handler, forwardHeaders: [] });
+    const own = makeExecutableSource({ name, annotated: loaded.schema, endpoint, ms: loaded.ms }, loaded.schema, { upstream, logger, handler });
     const schema = applyTransforms(own.schema, options.transforms, { apiName: name, baseDir: options.baseDir, where: '--prefix' });
     return { loaded, schema, endpoint, endpointProblem };
   } finally {
@@ -224,6 +231,69 @@ function lostSources(current: Generation, next: Generation): Error | undefined {
   const servedNow = new Set(current.built.sources.filter((s) => s.loaded).map((s) => s.name));
   const broken = next.built.sources.filter((s) => !s.loaded && servedNow.has(s.name));
   return broken.length ? new Error(broken.map((s) => `source "${s.name}" no longer loads: ${s.error}`).join('\n')) : undefined;
+}
+
+/**
+ * The policies in the order their parts run. For /graphql, each one's plugins in turn;
+ * for the passthrough, each one's judge in turn; for every upstream call, each one's
+ * outbound rule in turn. Why this order:
+ *   errors          first: its onResultProcess gives every later refusal its code and status
+ *   csrf            a simple cross-site request is refused before anything else is read
+ *   client address  the rate limits and logs read it; the passthrough's X-Forwarded-For
+ *   auth            onRequest, before the body is read; the principal it sets is read by
+ *                   the rate limits (who to count), the cache (whose entry) and the
+ *                   gateway-set headers; outbound: refuses a call to a source that needs
+ *                   credentials before the rate limits charge for it
+ *   rate limits     global rules in onRequest (no body read for a refusal), field rules in
+ *                   onExecute (after validation: a refused document costs nothing)
+ *   limits          tokens while parsing; depth, aliases, directives, cost in validation
+ *   introspection   off in production: a validation rule
+ *   gateway-set headers  outbound only, last of the rules: its fields win over any the
+ *                   client sent or the request copied
+ *   cache           its plugins wrap execution, so they come after the executor (below);
+ *                   its passthrough judge after auth and rate limits, so a hit is still
+ *                   authenticated and counted
+ */
+export function policyOrder(p: Policies): Policy[] {
+  return [p.errors, p.csrf, p.clientAddress, p.auth, p.rateLimit, p.limits, p.introspection, p.setHeaders, p.cache].filter((x): x is Policy => x !== undefined);
+}
+
+type YogaPlugin = NonNullable<NonNullable<Parameters<typeof createYoga<Record<string, unknown>, TributaryContext>>[0]['plugins']>[number]>;
+
+/** Outbound rules for one generation: the client fields each source may see (config), then the policies'. */
+function outboundRules(config: LoadedConfig, policies: readonly Policy[]): OutboundRule[] {
+  const forward = forwardHeadersRule(new Map(Object.entries(config.tributary.sources).map(([name, s]) => [name, s.forwardHeaders ?? []])));
+  const own = policies.flatMap((p) => (p.outbound ? [p.outbound] : []));
+  // Forwarded fields before the gateway-set ones, which must win; after auth and rate
+  // limits, which may refuse the call (a refused call needs no headers).
+  const setIndex = own.findIndex((r) => policies.find((p) => p.outbound === r)?.name === 'gateway-set headers');
+  if (!forward) return own;
+  return setIndex === -1 ? [...own, forward] : [...own.slice(0, setIndex), forward, ...own.slice(setIndex)];
+}
+
+/**
+ * Every Yoga plugin, in the order they run:
+ *   health          /healthz and /readyz answer before any policy, so probes need no credentials
+ *   policies        up to the executor, in policyOrder's order (the cache's come after it)
+ *   GraphQL errors  codes for the executors' own errors (operation types, variables, upstream values)
+ *   executor        graphql-jit or graphql-js, chosen once per operation (http/jit.ts); it
+ *                   replaces the execute function, so what wraps execution comes after it —
+ *                   in envelop a later onExecute wraps what earlier ones set
+ *   cache           the response cache wraps execution
+ *   extra           tests' and embedders' plugins, around Tributary's own
+ *   body limit      last, where Yoga puts its own maxRequestBodySize check (http/body-limit.ts)
+ */
+function plugins(p: Policies, built: { health: YogaPlugin; jit: YogaPlugin; extra: readonly Plugin[] }): YogaPlugin[] {
+  const before = policyOrder(p).filter((x) => x !== p.cache);
+  return [
+    built.health,
+    ...before.flatMap((x) => x.graphql ?? []),
+    ...useGraphqlErrors(),
+    built.jit,
+    ...(p.cache?.graphql ?? []),
+    ...built.extra,
+    useRequestBodyLimit(p.yoga.maxRequestBodySize),
+  ];
 }
 
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
@@ -240,7 +310,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     const config = await loadConfig(options.configFile);
     // Before the schema build: a policy config error fails fast.
     const policies = await policiesFor(config);
-    return buildGeneration(config, { logger, onProgress: options.onProgress, passthroughHooks: policies.passthrough });
+    return buildGeneration(config, { logger, onProgress: options.onProgress, policies: policyOrder(policies) });
   };
   holdYoungGeneration();
   let generation = await generationOf();
@@ -273,10 +343,16 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logging: false,
     context: ({ request }) => {
       const sdk = generation.built.sdk;
-      const context: Partial<TributaryContext> = { requestId: request.headers.get('x-request-id') ?? randomUUID() };
+      // The scope the policies' onRequest hooks filled in; every upstream call carries it.
+      const scope = scopeOf(request);
+      const context: Partial<TributaryContext> = { requestId: scope.requestId, scope, principal: scope.principal };
       return sdk ? Object.assign(context, sdk) : context;
     },
-    plugins: [useHealth(() => generation.built, () => shutdown !== undefined), ...active.yoga.plugins, ...useGraphqlErrors(), useJit({ logger: logger.child({ component: 'executor' }) }), ...active.yoga.executionWrappers, ...(options.plugins ?? []), useRequestBodyLimit(active.yoga.maxRequestBodySize)],
+    plugins: plugins(active, {
+      health: useHealth(() => generation.built, () => shutdown !== undefined),
+      jit: useJit({ logger: logger.child({ component: 'executor' }) }),
+      extra: options.plugins ?? [],
+    }),
   });
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {

@@ -8,7 +8,9 @@ import type { TLSSocket } from 'node:tls';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { performance } from 'node:perf_hooks';
+import { randomUUID } from 'node:crypto';
 import type { GraphQLSchema } from 'graphql';
+import { createRequestScope, type PassthroughCall, type PassthroughJudge, type PassthroughTerms, type PassthroughVerdict, type RequestScope } from '../context.ts';
 import type { PassthroughMode, PassthroughSettings } from '../config/schema.ts';
 import { ERRORS, httpError, isTributaryError, type ErrorCode } from '../errors.ts';
 import type { Logger } from '../observability/log.ts';
@@ -40,71 +42,18 @@ export interface PassthroughOptions {
    * source declares (declared.ts). Without it, no source declares any.
    */
   readonly schema?: GraphQLSchema;
-  /** Gateway policies (src/policies): auth, rate limits, caching, forwarding fields. */
-  readonly hooks?: PassthroughHooks;
-}
-
-/** What the policies decided about one call, after the route, method, path and size were accepted. */
-export type PassthroughDecision =
-  | { readonly refuse: { readonly code: ErrorCode; readonly message: string; readonly headers?: Readonly<Record<string, string>> } }
-  /** Answered by the gateway itself (a cache hit); the upstream is not called. */
-  | { readonly answer: { readonly status: number; readonly headers: Readonly<Record<string, string | string[]>>; readonly body: Buffer } }
-  | {
-      /**
-       * Who the client is, as the policies' trusted-proxy rules tell: the X-Forwarded-For
-       * to send, and whether the peer is a trusted proxy (whose X-Forwarded-Host/-Proto
-       * and Host are then believed). Without it the route's defaults apply (headers.ts).
-       */
-      readonly forwarded?: { readonly forwardedFor: string | undefined; readonly peerTrusted: boolean };
-      /** Upstream request fields set by the gateway; they replace the client's, and undefined removes one. */
-      readonly headers?: Readonly<Record<string, string | undefined>>;
-      /** Fields added to the answer (e.g. RateLimit-*). */
-      readonly responseHeaders?: Readonly<Record<string, string>>;
-      /** Awaited once the upstream's status is known, before the answer is written (cache invalidation). */
-      readonly onAnswer?: (status: number) => Promise<void> | void;
-      /** Keep up to this many bytes of the answer body for `onComplete`. */
-      readonly collectBytes?: number;
-      /** Called once the answer went out whole; `body` is undefined when it exceeded `collectBytes`. */
-      readonly onComplete?: (answer: { status: number; headers: Record<string, string | string[]>; body: Buffer | undefined }) => void;
-    };
-
-export interface PassthroughHooks {
-  before(
-    req: IncomingMessage,
-    call: PassthroughCall,
-  ): Promise<PassthroughDecision>;
-}
-
-export interface PassthroughCall {
-  readonly source: string;
-  readonly method: string;
-  /** Path and query as the upstream will see them. */
-  readonly path: string;
-  readonly allow: ReadonlySet<string>;
   /**
-   * True when the route will refuse the call once the hook has run (mode `declared`, no
-   * declared operation): the hook should only authenticate and count it.
+   * The policies' judges of a call (auth, rate limits, cache, client address), in order:
+   * the first refusal or answer ends the judging; what the others add is merged.
    */
-  readonly undeclared?: boolean;
-  /**
-   * The declared operation the request reaches, when it reaches one: its label and the
-   * schema coordinates of the fields that call it, so that field rules (rate limits,
-   * cache TTLs) apply to it here too. Undefined for OPTIONS and, in `mode: any`, for
-   * undeclared paths.
-   */
-  readonly operation?: { readonly label: string; readonly fields: readonly string[] };
-}
-
-export interface PassthroughExtra {
-  /** Fields the gateway adds (e.g. from auth policies); they replace client fields of the same name. */
-  readonly headers?: Readonly<Record<string, string>>;
+  readonly judges?: readonly PassthroughJudge[];
 }
 
 export interface Passthrough {
   /** Whether `rawUrl` (node's `req.url`) is `<prefix>` or below it. False when the passthrough is disabled. */
   matches(rawUrl: string): boolean;
   /** Answers the request; never rejects (failures become JSON error answers and log lines). */
-  handle(req: IncomingMessage, res: ServerResponse, extra?: PassthroughExtra): Promise<void>;
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
 }
 
 interface Route {
@@ -115,7 +64,27 @@ interface Route {
   readonly locations: LocationRewriter;
 }
 
+type Judged =
+  | Extract<PassthroughVerdict, { refuse: unknown }>
+  | { readonly answer: Extract<PassthroughVerdict, { answer: unknown }>['answer']; readonly terms: PassthroughTerms }
+  | { readonly terms: PassthroughTerms };
+
 export function createPassthrough(options: PassthroughOptions): Passthrough {
+  const judges = options.judges ?? [];
+
+  /** Runs the judges in order; the terms of those that let the call through are merged. */
+  async function judge(call: PassthroughCall, scope: RequestScope): Promise<Judged> {
+    let terms: PassthroughTerms = {};
+    for (const one of judges) {
+      const verdict = await one(call, scope);
+      if (verdict === undefined) continue;
+      if ('refuse' in verdict) return verdict;
+      if ('answer' in verdict) return { answer: verdict.answer, terms };
+      terms = { ...terms, ...verdict, responseHeaders: verdict.responseHeaders ? { ...terms.responseHeaders, ...verdict.responseHeaders } : terms.responseHeaders };
+    }
+    return { terms };
+  }
+
   const { settings, upstream, logger } = options;
   const prefix = settings.prefix;
   const methods: ReadonlySet<string> = new Set(settings.methods);
@@ -141,7 +110,7 @@ export function createPassthrough(options: PassthroughOptions): Passthrough {
     return next === '' || next === '/' || next === '?' || next === '#';
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse, extra?: PassthroughExtra): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     // Methods are case-sensitive (RFC 9110 §9.1): `get` is not `GET`, so no upper-casing.
     const method = req.method ?? '';
@@ -193,14 +162,16 @@ export function createPassthrough(options: PassthroughOptions): Passthrough {
       method,
       path: path.path,
       allow: route.allow,
+      req,
       operation: match.kind === 'declared' && match.operation ? { label: match.label, fields: match.operation.fields } : undefined,
       undeclared: undeclared !== undefined,
     };
     // An undeclared call still meets the policies first: without credentials a client
     // learns nothing about which operations exist (401, not 404), and probing counts
     // against its rate limits. It never goes further than them.
-    const decision = options.hooks ? await options.hooks.before(req, call) : undefined;
-    if (decision !== undefined && 'refuse' in decision) {
+    const scope = createRequestScope((name) => joined(req.headers[name]), joined(req.headers['x-request-id']) ?? randomUUID());
+    const decision = await judge(call, scope);
+    if ('refuse' in decision) {
       sendError(res, decision.refuse.code, decision.refuse.message, decision.refuse.headers);
       return done(decision.refuse.code);
     }
@@ -208,12 +179,12 @@ export function createPassthrough(options: PassthroughOptions): Passthrough {
       sendError(res, undeclared.code, undeclared.message, undeclared.headers);
       return done(undeclared.code);
     }
-    if (decision !== undefined && 'answer' in decision) {
-      res.writeHead(decision.answer.status, decision.answer.headers);
+    if ('answer' in decision) {
+      res.writeHead(decision.answer.status, decision.terms.responseHeaders ? { ...decision.answer.headers, ...decision.terms.responseHeaders } : decision.answer.headers);
       res.end(method === 'HEAD' ? undefined : decision.answer.body);
       return done();
     }
-    const forward = decision;
+    const forward = decision.terms;
 
     // The client going away aborts the upstream call instead of letting it run to its timeout.
     const abort = new AbortController();
@@ -229,8 +200,9 @@ export function createPassthrough(options: PassthroughOptions): Passthrough {
       const client = clientOf(req);
       // Decided once, from the policies' view of the peer when there is one.
       const forwarded = forwardedFields(req.headers, client, forward?.forwarded);
-      const headers = upstreamRequestHeaders({ incoming: req.headers, allow: route.allow, client, forwarded, extra: extra?.headers });
-      if (forward?.headers) applyGatewayHeaders(headers, forward.headers);
+      const headers = upstreamRequestHeaders({ incoming: req.headers, allow: route.allow, client, forwarded });
+      // The scope carries the call to the upstream client's outbound rules (gateway-set
+      // headers, per-source auth and rate limits), the same ones every GraphQL field meets.
       const answer = await upstream.stream(route.name, {
         method,
         path: path.path,
@@ -238,6 +210,7 @@ export function createPassthrough(options: PassthroughOptions): Passthrough {
         body: body?.stream ?? null,
         signal: abort.signal,
         operation,
+        scope,
       });
       answerBody = answer.body;
       if (forward?.onAnswer) await forward.onAnswer(answer.status);
@@ -345,16 +318,6 @@ function limitBody(req: IncomingMessage, max: number, abort: AbortController): {
     if (!req.complete) stream.destroy(new Error('client aborted the upload'));
   });
   return { stream, tooLarge: () => over };
-}
-
-/** Policy-set upstream fields, minus framing ones; undefined deletes a field the client sent. */
-function applyGatewayHeaders(headers: Record<string, string>, set: Readonly<Record<string, string | undefined>>): void {
-  for (const [rawName, value] of Object.entries(set)) {
-    const name = rawName.toLowerCase();
-    if (name === 'host' || name === 'content-length' || name === 'transfer-encoding' || name === 'connection') continue;
-    if (value === undefined) delete headers[name];
-    else headers[name] = value;
-  }
 }
 
 /** Copies of the chunks going by, dropped once over `max` bytes; read the result after the stream ended. */

@@ -4,8 +4,12 @@
 // trusts (`policies.trustedProxies`). The header is read right to left, the way proxies
 // append to it, and the first address not in the trusted set is the client — anything
 // left of it was written by the client itself and may be spoofed.
+import type { IncomingMessage } from 'node:http';
 import { BlockList, isIP } from 'node:net';
+import type { Plugin } from 'graphql-yoga';
+import { scopeOf } from '../context.ts';
 import { TributaryError } from '../errors.ts';
+import { joinedHeader, type Policy } from './policy.ts';
 
 export interface ClientAddress {
   /** The client as far as trusted hops can tell; undefined when the socket is gone. */
@@ -61,5 +65,28 @@ export function createClientAddressResolver(trustedProxies: readonly string[], w
     }
     const chain = [...entries.slice(believed), normalise(peer)];
     return { address, forwardedFor: chain.join(', '), peerTrusted };
+  };
+}
+
+/**
+ * Puts the client's address on the request scope, for the rate limits and the logs, and
+ * tells the passthrough which X-Forwarded-For to send. First of the policies: the others
+ * read what it decides.
+ */
+export function useClientAddress(resolve: ClientAddressResolver): Policy {
+  const graphql: Plugin = {
+    onRequest({ request, serverContext }) {
+      const req = (serverContext as { req?: IncomingMessage }).req;
+      scopeOf(request).address = resolve(req?.socket?.remoteAddress, request.headers.get('x-forwarded-for')).address;
+    },
+  };
+  return {
+    name: 'client address',
+    graphql: [graphql],
+    passthrough({ req }, scope) {
+      const client = resolve(req.socket.remoteAddress, joinedHeader(req.headers['x-forwarded-for']));
+      scope.address = client.address;
+      return { forwarded: { forwardedFor: client.forwardedFor, peerTrusted: client.peerTrusted === true } };
+    },
   };
 }

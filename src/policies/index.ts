@@ -1,29 +1,31 @@
-// The gateway policies, composed once from config: what gateway.ts wires into Yoga and
-// the passthrough. Secure defaults (body size, CSRF, operation limits, introspection,
-// GraphiQL and field suggestions in production, CORS off) are always there; auth, rate
-// limits, caching and per-source header rules only when configured, so an unconfigured
-// policy adds no hook and no work to a request.
+// The gateway policies, built once from config, each capability a Policy (policy.ts):
+// gateway.ts puts them in order. Secure defaults (body size, CSRF, operation limits,
+// introspection, GraphiQL and field suggestions in production, CORS off) are always
+// there; auth, rate limits, caching and per-source header rules only when configured, so
+// an unconfigured policy adds no hook and no work to a request. Shared stores (Redis)
+// are opened here and closed with the policies.
 import type { Plugin } from 'graphql-yoga';
 import type { LoadedConfig } from '../config/load.ts';
 import type { Logger } from '../observability/log.ts';
-import type { PassthroughHooks } from '../passthrough/index.ts';
 import { createAuthenticator, type Authenticator } from './auth/authenticator.ts';
+import { useAuth } from './auth/use-auth.ts';
+import { passthroughCacheJudge } from './cache/passthrough-judge.ts';
 import { createPassthroughCache, type PassthroughCache } from './cache/passthrough-cache.ts';
 import { memoryKv, redisKv } from './cache/kv.ts';
 import { memoryResponseStore, redisResponseStore, resilientResponseStore } from './cache/stores.ts';
 import { sessionInputsOf } from './cache/session-inputs.ts';
 import { useGraphqlCache } from './cache/use-graphql-cache.ts';
-import { createClientAddressResolver } from './client-address.ts';
+import { createClientAddressResolver, useClientAddress } from './client-address.ts';
 import { useCsrf } from './csrf.ts';
-import { useGraphqlRequestPolicies } from './graphql-request.ts';
 import { useIntrospectionDisabled } from './introspection.ts';
 import { useOperationLimits } from './limits.ts';
-import { createPassthroughPolicy } from './passthrough-policy.ts';
 import { usePolicyErrors } from './policy-errors.ts';
 import { memoryCounters, redisCounters } from './rate-limit/counters.ts';
 import { createRateLimiter, type RateLimiter } from './rate-limit/limiter.ts';
+import { useRateLimit } from './rate-limit/use-rate-limit.ts';
 import { createRedisConnections } from './redis.ts';
-import { compileSetHeaders, type HeaderRules } from './set-headers.ts';
+import { compileSetHeaders, useSetHeaders, type HeaderRules } from './set-headers.ts';
+import type { Policy } from './policy.ts';
 import { TributaryError } from '../errors.ts';
 
 export interface Policies {
@@ -33,12 +35,17 @@ export interface Policies {
     readonly batching: false | { limit: number };
     readonly maxRequestBodySize: number;
     readonly cors: false | { origin: string[]; credentials: boolean; maxAge: number; methods: string[] };
-    /** In pipeline order; see the comment block in gateway.ts. */
-    readonly plugins: Plugin[];
-    /** Plugins that wrap the execute function (response cache): after any plugin that replaces it (graphql-jit). */
-    readonly executionWrappers: Plugin[];
   };
-  readonly passthrough: PassthroughHooks;
+  /** Each capability, for gateway.ts to put in order; absent when not configured (no hook, no cost). */
+  readonly errors: Policy;
+  readonly csrf?: Policy;
+  readonly clientAddress: Policy;
+  readonly auth?: Policy;
+  readonly rateLimit?: Policy;
+  readonly limits: Policy;
+  readonly introspection?: Policy;
+  readonly setHeaders: Policy;
+  readonly cache?: Policy;
   /** A digest of the settings this was built from; a reload with other settings needs a restart. */
   readonly fingerprint: string;
   close(): Promise<void>;
@@ -118,26 +125,8 @@ export async function createPolicies(options: PolicyOptions): Promise<Policies> 
       cachePlugins.push(...useGraphqlCache({ store, rules: cacheSettings.rules, session: sessionInputsOf(config.contextReads ?? [], forwardedHeaders(config)), headerRules, passthroughCache }));
     }
 
-    const needsGate =
-      headerRules.size > 0 ||
-      (authenticator?.sourcesRequiringAuth.size ?? 0) > 0 ||
-      (limiter?.bySource.size ?? 0) > 0 ||
-      cacheSettings?.rules.some((r) => r.source !== undefined) === true ||
-      passthroughCache !== undefined;
-    const requestPolicies =
-      authenticator || limiter || needsGate || cachePlugins.length > 0
-        ? useGraphqlRequestPolicies({ graphqlPath: config.tributary.server.graphqlPath, clientAddress, authenticator, limiter, headerRules, needsGate })
-        : [];
-
     const { limits, csrf, cors } = settings;
-    const plugins: Plugin[] = [
-      usePolicyErrors(),
-      ...(csrf.enabled ? [useCsrf(csrf.requestHeaders)] : []),
-      ...requestPolicies,
-      ...useOperationLimits(limits, { hideFieldSuggestions: !(settings.fieldSuggestions ?? !production) }),
-      ...((settings.introspection ?? !production) ? [] : [useIntrospectionDisabled()]),
-    ];
-
+    const graphqlPath = config.tributary.server.graphqlPath;
     await redis.ready(2_000);
     return {
       yoga: {
@@ -145,17 +134,19 @@ export async function createPolicies(options: PolicyOptions): Promise<Policies> 
         batching: limits.maxBatch > 0 ? { limit: limits.maxBatch } : false,
         maxRequestBodySize: limits.maxBodyBytes,
         cors: cors && cors.origins.length > 0 ? { origin: cors.origins, credentials: cors.credentials, maxAge: cors.maxAgeSec, methods: ['GET', 'POST'] } : false,
-        plugins,
-        executionWrappers: cachePlugins,
       },
-      passthrough: createPassthroughPolicy({
-        clientAddress,
-        authenticator,
-        limiter,
-        headerRules,
-        cache: passthroughCache,
-        maxEntryBytes: cacheSettings?.passthrough.maxEntryBytes ?? 0,
-      }),
+      errors: { name: 'refusal codes and statuses', graphql: [usePolicyErrors()] },
+      csrf: csrf.enabled ? { name: 'csrf', graphql: [useCsrf(csrf.requestHeaders)] } : undefined,
+      clientAddress: useClientAddress(clientAddress),
+      auth: authenticator ? useAuth(authenticator, graphqlPath) : undefined,
+      rateLimit: limiter ? useRateLimit(limiter, graphqlPath) : undefined,
+      limits: { name: 'operation limits', graphql: useOperationLimits(limits, { hideFieldSuggestions: !(settings.fieldSuggestions ?? !production) }) },
+      introspection: (settings.introspection ?? !production) ? undefined : { name: 'introspection off', graphql: [useIntrospectionDisabled()] },
+      setHeaders: useSetHeaders(headerRules),
+      cache:
+        cachePlugins.length > 0 || passthroughCache
+          ? { name: 'cache', graphql: cachePlugins, passthrough: passthroughCache ? passthroughCacheJudge(passthroughCache, cacheSettings?.passthrough.maxEntryBytes ?? 0) : undefined }
+          : undefined,
       fingerprint: policyFingerprint(config),
       close: () => redis.close(),
     };

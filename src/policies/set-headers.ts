@@ -5,7 +5,8 @@
 // missing claim) or is not a valid field value (RFC 9110 §5.5: no CR, LF or NUL — a
 // claim must not inject headers) is removed rather than sent empty.
 import { TributaryError } from '../errors.ts';
-import type { Principal } from './auth/authenticator.ts';
+import type { Principal } from '../context.ts';
+import type { Policy } from './policy.ts';
 import type { SetHeadersSettings } from '../config/policies.ts';
 import { resolveEnv } from './env-template.ts';
 
@@ -71,5 +72,31 @@ export function compileSetHeaders(settings: SetHeadersSettings, where: string): 
     const out: Record<string, string | undefined> = {};
     for (const [name, value] of rules) out[name] = value(principal);
     return out;
+  };
+}
+
+/**
+ * The gateway-set fields as a policy: an outbound rule, so that GraphQL fields, link
+ * batches and the passthrough send the same fields, and a client's own value of one of
+ * them never gets through (it is replaced, or removed when no value can be made).
+ */
+export function useSetHeaders(bySource: ReadonlyMap<string, HeaderRules>): Policy {
+  return {
+    name: 'gateway-set headers',
+    outbound:
+      bySource.size > 0
+        ? {
+            name: 'gateway-set headers',
+            sources: new Set(bySource.keys()),
+            apply(source, { headers, scope }) {
+              const set = bySource.get(source)!(scope.principal);
+              for (const name in set) {
+                const value = set[name];
+                if (value === undefined) delete headers[name];
+                else headers[name] = value;
+              }
+            },
+          }
+        : undefined,
   };
 }

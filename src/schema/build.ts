@@ -126,7 +126,6 @@ export async function buildSchema(config: LoadedConfig, options: BuildOptions): 
         upstream,
         logger,
         handler,
-        forwardHeaders: settings.sources[source.name]?.forwardHeaders ?? [],
       });
       const schema = applyTransforms(own.schema, source.transforms, { apiName: source.name, baseDir: config.dir, where: `sources[${source.name}].transforms` });
       executable.push({ name: source.name, schema });

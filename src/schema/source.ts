@@ -113,7 +113,7 @@ export interface ExecutableSource {
 export function makeExecutableSource(
   source: AnnotatedSource,
   schema: GraphQLSchema,
-  options: { upstream: UpstreamClient; logger: Logger; forwardHeaders: readonly string[]; handler: OpenApiHandlerConfig },
+  options: { upstream: UpstreamClient; logger: Logger; handler: OpenApiHandlerConfig },
 ): ExecutableSource {
   if (!source.endpoint) {
     throw new TributaryError('SOURCE_LOAD_FAILED', `Source "${source.name}": no endpoint. Set handler.openapi.endpoint, or give the OpenAPI document a "servers" entry.`);
@@ -130,7 +130,6 @@ export function makeExecutableSource(
     operationHeaders: { ...parseMaybeJson<Record<string, string>>(transportDirective.headers), ...options.handler.operationHeaders },
     queryParams: { ...parseMaybeJson<Record<string, unknown>>(transportDirective.queryParams), ...options.handler.queryParams },
     queryStringOptions: { ...parseMaybeJson<Record<string, unknown>>(transportDirective.queryStringOptions), ...options.handler.queryStringOptions },
-    forwardHeaders: options.forwardHeaders,
   };
   const marked = typesNeedingMetadata(schema);
   const operations: RestOperation[] = [];

@@ -12,6 +12,7 @@ import type { BreakerState } from './breaker.ts';
 import { SourceCircuits, type Admission, type Verdict } from './circuits.ts';
 import { failureScope, upstreamTooLarge, type CallDetail } from './errors.ts';
 import { outgoingHeaders } from './headers.ts';
+import { applyOutbound, rulesBySource, type OutboundRule } from './outbound.ts';
 import { joinPath, parseEndpoint, type Endpoint } from './path.ts';
 import { parseRetryAfter } from './retry-after.ts';
 import { backoffDelay, isRetryableMethod, isRetryableStatus } from './retry.ts';
@@ -26,6 +27,8 @@ export interface UpstreamClientOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Uniform in [0, 1), for backoff jitter. Default `Math.random`. */
   readonly random?: () => number;
+  /** Run, in order, before every call that carries a request scope (outbound.ts). */
+  readonly outbound?: readonly OutboundRule[];
 }
 
 /** A readiness probe answers quickly or not at all: /readyz must not hang on a dead source. */
@@ -37,6 +40,7 @@ interface Source {
   readonly endpoint: Endpoint;
   readonly pool: Pool;
   readonly circuits: SourceCircuits;
+  readonly outbound: readonly OutboundRule[];
 }
 
 /** What one attempt of `request()` came to. */
@@ -52,6 +56,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
 
   const pools = new Map<string, Pool>();
   const sources = new Map<string, Source>();
+  const outbound = rulesBySource(options.outbound ?? [], options.sources.map((s) => s.name));
   let closed = false;
 
   for (const { name, endpoint, settings } of options.sources) {
@@ -64,7 +69,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       now,
       logger,
     });
-    sources.set(name, { name, settings, endpoint: parsed, pool: poolFor(parsed.origin, settings), circuits });
+    sources.set(name, { name, settings, endpoint: parsed, pool: poolFor(parsed.origin, settings), circuits, outbound: outbound.get(name) ?? [] });
   }
 
   /**
@@ -167,8 +172,23 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     return { status: outcome.status, headers: outcome.headers, body: outcome.body, attempts };
   }
 
-  async function request(name: string, request: UpstreamRequest): Promise<UpstreamResponse> {
+  /**
+   * The request as the source's outbound rules leave it. They run before the circuit is
+   * asked: a call they refuse (auth, rate limit) was never the service's to fail.
+   */
+  async function judged(source: Source, request: UpstreamRequest): Promise<UpstreamRequest> {
+    const scope = request.scope;
+    if (!scope) return request;
+    scope.touched.add(source.name);
+    if (source.outbound.length === 0) return request;
+    const headers = { ...request.headers };
+    await applyOutbound(source.outbound, source.name, { headers, scope });
+    return { ...request, headers };
+  }
+
+  async function request(name: string, call: UpstreamRequest): Promise<UpstreamResponse> {
     const source = lookup(name);
+    const request = await judged(source, call);
     const target = joinPath(source.endpoint.basePath, request.path);
     const operation = operationOf(request);
     const detail = describeCall(source, request.method, target, request.operation);
@@ -211,8 +231,9 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     return settle(outcome, attempts);
   }
 
-  async function stream(name: string, request: UpstreamRequest): Promise<UpstreamStreamResponse> {
+  async function stream(name: string, call: UpstreamRequest): Promise<UpstreamStreamResponse> {
     const source = lookup(name);
+    const request = await judged(source, call);
     const target = joinPath(source.endpoint.basePath, request.path);
     const detail = describeCall(source, request.method, target, request.operation);
     const { maxResponseBytes } = source.settings;

@@ -4,6 +4,7 @@
 // size cap and error mapping live in one place.
 import type { Readable } from 'node:stream';
 import type { UpstreamSettings } from '../config/schema.ts';
+import type { RequestScope } from '../context.ts';
 
 export interface UpstreamSource {
   readonly name: string;
@@ -31,6 +32,12 @@ export interface UpstreamRequest {
   readonly operation?: string;
   /** Aborts the call (e.g. the client went away). */
   readonly signal?: AbortSignal;
+  /**
+   * The request this call is made for (a GraphQL request, a passthrough call): the
+   * client runs the source's outbound rules with it before anything is sent. Calls the
+   * gateway makes on its own (readiness probes, schema builds) carry none.
+   */
+  readonly scope?: RequestScope;
 }
 
 export interface UpstreamResponse {

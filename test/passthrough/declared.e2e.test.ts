@@ -11,9 +11,8 @@ import { buildSchema } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PassthroughSettings, UpstreamSettings } from '../../src/config/schema.ts';
 import { createLogger } from '../../src/observability/log.ts';
-import { createPassthrough, type Passthrough } from '../../src/passthrough/index.ts';
-import { createClientAddressResolver } from '../../src/policies/client-address.ts';
-import { createPassthroughPolicy } from '../../src/policies/passthrough-policy.ts';
+import { createPassthrough, type Passthrough } from '../../src/passthrough/route.ts';
+import { createClientAddressResolver, useClientAddress } from '../../src/policies/client-address.ts';
 import { createUpstreamClient } from '../../src/upstream/client.ts';
 import type { UpstreamClient } from '../../src/upstream/types.ts';
 import { startBackend, type Backend } from './fixtures/backend.ts';
@@ -73,7 +72,7 @@ beforeAll(async () => {
       },
     }),
   });
-  const make = (hooks?: Parameters<typeof createPassthrough>[0]['hooks']): Passthrough =>
+  const make = (judges?: Parameters<typeof createPassthrough>[0]['judges']): Passthrough =>
     createPassthrough({
       settings: PassthroughSettings.parse({ forwardHeaders: [...PassthroughSettings.parse({}).forwardHeaders, 'x-amz-target'] }),
       sources: [
@@ -84,9 +83,9 @@ beforeAll(async () => {
       upstream,
       logger,
       schema: buildSchema(SDL),
-      hooks,
+      judges,
     });
-  const policy = (trusted: string[]) => createPassthroughPolicy({ clientAddress: createClientAddressResolver(trusted), headerRules: new Map(), maxEntryBytes: 0 });
+  const policy = (trusted: string[]) => [useClientAddress(createClientAddressResolver(trusted)).passthrough!];
   for (const [name, passthrough] of [
     ['plain', make()],
     ['untrusting', make(policy([]))],

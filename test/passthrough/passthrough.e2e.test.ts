@@ -10,7 +10,8 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PassthroughSettings, UpstreamSettings } from '../../src/config/schema.ts';
 import { createLogger } from '../../src/observability/log.ts';
-import { createPassthrough } from '../../src/passthrough/index.ts';
+import { createPassthrough } from '../../src/passthrough/route.ts';
+import { useSetHeaders } from '../../src/policies/set-headers.ts';
 import { createUpstreamClient } from '../../src/upstream/client.ts';
 import type { UpstreamClient } from '../../src/upstream/types.ts';
 import { BIG_BODY_BYTES, bigBody, startBackend, type Backend } from './fixtures/backend.ts';
@@ -38,6 +39,8 @@ beforeAll(async () => {
       { name: 'hidden', endpoint: `http://127.0.0.1:${serviceA.port}/api/a`, settings },
       { name: 'down', endpoint: `http://127.0.0.1:${downPort}/api`, settings },
     ],
+    // What an auth policy's gateway-set headers do (policies/set-headers.ts): replace the client's own value.
+    outbound: [useSetHeaders(new Map(['a', 'b', 'hidden', 'down'].map((s) => [s, () => ({ 'x-authenticated-user': 'alice' })]))).outbound!],
   });
   const defaults = PassthroughSettings.parse({});
   const passthrough = createPassthrough({
@@ -67,10 +70,8 @@ beforeAll(async () => {
       }),
     }),
   });
-  // What an auth policy would add; it must replace the client's own value.
-  const extra = { headers: { 'X-Authenticated-User': 'alice' } };
   gateway = http.createServer((req, res) =>
-    passthrough.matches(req.url ?? '') ? void passthrough.handle(req, res, extra) : ((res.statusCode = 404), res.end()),
+    passthrough.matches(req.url ?? '') ? void passthrough.handle(req, res) : ((res.statusCode = 404), res.end()),
   );
   await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
   port = (gateway.address() as AddressInfo).port;

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PassthroughSettings } from '../../src/config/schema.ts';
 import { TributaryError } from '../../src/errors.ts';
 import { silentLogger } from '../../src/observability/log.ts';
-import { createPassthrough } from '../../src/passthrough/index.ts';
+import { createPassthrough } from '../../src/passthrough/route.ts';
 import type { UpstreamClient, UpstreamStreamResponse } from '../../src/upstream/types.ts';
 import { rawRequest } from './fixtures/raw-http.ts';
 

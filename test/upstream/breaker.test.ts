@@ -6,7 +6,9 @@ import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isTributaryError } from '../../src/errors.ts';
 import { createLogger } from '../../src/observability/log.ts';
-import { CircuitBreaker, createUpstreamClient, type BreakerState, type UpstreamClient } from '../../src/upstream/index.ts';
+import { CircuitBreaker, type BreakerState } from '../../src/upstream/breaker.ts';
+import { createUpstreamClient } from '../../src/upstream/client.ts';
+import type { UpstreamClient } from '../../src/upstream/types.ts';
 import type { UpstreamSettings } from '../../src/config/schema.ts';
 import { manualClock, refusedPort, settings, startServer, type Handler, type TestServer } from './helpers.ts';
 

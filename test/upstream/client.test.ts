@@ -5,7 +5,8 @@
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isTributaryError, TributaryError } from '../../src/errors.ts';
-import { createUpstreamClient, type UpstreamClient, type UpstreamClientOptions } from '../../src/upstream/index.ts';
+import { createUpstreamClient, type UpstreamClientOptions } from '../../src/upstream/client.ts';
+import type { UpstreamClient } from '../../src/upstream/types.ts';
 import type { UpstreamSettings } from '../../src/config/schema.ts';
 import { readBody, refusedPort, settings, startServer, type Handler, type TestServer } from './helpers.ts';
 

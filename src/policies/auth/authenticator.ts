@@ -4,13 +4,13 @@
 // they are required, and bad credentials anywhere they are looked at, are refused with
 // 401 and a `WWW-Authenticate` challenge (RFC 9110 §11.6.1, RFC 6750 §3).
 import { httpExtension, TributaryError } from '../../errors.ts';
-import type { TributaryContext } from '../../context.ts';
+import type { Principal } from '../../context.ts';
 import type { AuthMode, AuthSettings } from '../../config/policies.ts';
 import { createApiKeyVerifier, type ApiKeyVerifier } from './api-keys.ts';
 import { challenge } from './challenge.ts';
 import { createJwtVerifier, InvalidToken, type JwtVerifier } from './jwt.ts';
 
-export type Principal = NonNullable<TributaryContext['principal']>;
+export type { Principal };
 
 export type AuthOutcome = { readonly principal: Principal | undefined } | { readonly error: TributaryError };
 

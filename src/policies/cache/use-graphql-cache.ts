@@ -17,9 +17,8 @@ import { createHash } from 'node:crypto';
 import { useResponseCache, type Cache } from '@envelop/response-cache';
 import { getNamedType, getOperationAST, Kind, print, type DocumentNode, type GraphQLSchema, type SelectionSetNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { TributaryContext } from '../../context.ts';
+import { principalKey, type TributaryContext } from '../../context.ts';
 import type { CacheRule } from '../../config/policies.ts';
-import { principalKey, requestStateOf } from '../graphql-request.ts';
 import type { HeaderRules } from '../set-headers.ts';
 import type { PassthroughCache } from './passthrough-cache.ts';
 import type { SessionInputs } from './session-inputs.ts';
@@ -54,7 +53,7 @@ export function useGraphqlCache(options: GraphqlCacheOptions): Plugin[] {
   const planOf = (ctx: TributaryContext) => ctx[PLAN as unknown as string] as Plan | undefined;
 
   function session(ctx: TributaryContext): string {
-    const state = requestStateOf(ctx);
+    const state = ctx.scope;
     const hash = createHash('sha256').update(principalKey(state?.principal) ?? 'anonymous');
     // Every part is JSON, one per line, so that no value can pass for another part.
     const add = (part: unknown) => hash.update(`\n${JSON.stringify(part) ?? 'undefined'}`);
@@ -87,7 +86,7 @@ export function useGraphqlCache(options: GraphqlCacheOptions): Plugin[] {
         async onExecuteDone({ result }) {
           if (!('data' in result) || result.data == null) return;
           await options.store.invalidate(current.returnTypes.map((typename) => ({ typename })));
-          const touched = requestStateOf(args.contextValue as unknown as TributaryContext)?.touched;
+          const touched = (args.contextValue as unknown as TributaryContext).scope?.touched;
           if (options.passthroughCache && touched) await Promise.all([...touched].map((s) => options.passthroughCache!.invalidate(s)));
         },
       };
@@ -106,7 +105,7 @@ export function useGraphqlCache(options: GraphqlCacheOptions): Plugin[] {
       const plan = planOf(context);
       if (!plan) return 0;
       let out = plan.rootsCovered ? ttl : 0;
-      const touched = requestStateOf(context)?.touched;
+      const touched = context.scope?.touched;
       if (sourceTtl.size > 0 && touched && touched.size > 0) {
         const ttls = [...touched].map((s) => sourceTtl.get(s));
         if (ttls.every((t) => t !== undefined)) {

@@ -47,8 +47,6 @@ export interface SourceTransport {
   operationHeaders?: Record<string, string>;
   queryParams?: Record<string, unknown>;
   queryStringOptions?: qs.IStringifyOptions;
-  /** Client request headers copied onto every call to this source. */
-  forwardHeaders: readonly string[];
 }
 
 export interface RestOperation {
@@ -270,7 +268,6 @@ export function compileRestOperation(options: CompileOptions): RestOperation {
     compileHeaderTemplate(name.toLowerCase(), String(value)),
   );
   const contentType = String(headerTemplates.find((h) => h.name === 'content-type')?.value({}, undefined) ?? '');
-  const forward = transport.forwardHeaders.map((h) => h.toLowerCase());
   const sendsBody = method !== 'GET' && method !== 'HEAD';
   // The circuit key (see src/upstream/breaker.ts): the template, never the filled-in path,
   // so every value of `{id}` shares one circuit and no client can mint new ones.
@@ -427,26 +424,11 @@ export function compileRestOperation(options: CompileOptions): RestOperation {
         }
         if (v !== '') headers[header.name] = v;
       }
-      if (forward.length && context) {
-        const incoming = requestHeadersOf(context);
-        for (const name of forward) {
-          const v = incoming[name];
-          if (v !== undefined && headers[name] === undefined) headers[name] = v;
-        }
-      }
-      // Per-source policies (auth, rate limit, gateway-set headers) before any byte goes out.
-      const gate = context?.upstreamGate;
-      if (gate) {
-        const pending = gate(transport.name);
-        const set = pending instanceof Promise ? await pending : pending;
-        for (const name in set) {
-          const value = set[name];
-          if (value === undefined) delete headers[name];
-          else headers[name] = value;
-        }
-      }
       const body = sendsBody ? await encodeBody(args, context, headers) : undefined;
-      const response = await upstream.request(transport.name, { method, path, operation, headers, body, signal: context?.request?.signal });
+      // The scope carries the request to the upstream client, whose outbound rules
+      // (forwarded client headers, gateway-set headers, per-source auth and rate limits)
+      // run before any byte goes out.
+      const response = await upstream.request(transport.name, { method, path, operation, headers, body, signal: context?.request?.signal, scope: context?.scope });
       return decode(response, path, args);
     },
   };
