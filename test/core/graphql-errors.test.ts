@@ -18,6 +18,7 @@ import { createGateway, type Gateway } from '../../src/gateway.ts';
 import { createLogger } from '../../src/observability/log.ts';
 import { removeTempDir, startBackend, writeTempDir, type Backend } from '../helpers/backend.ts';
 import { freePort } from '../helpers/free-port.ts';
+import { inProcessFetch } from '../helpers/gateway.ts';
 
 const SPEC = `openapi: 3.0.3
 info: { title: Shop, version: '1' }
@@ -78,7 +79,8 @@ const MEDIA: Record<Accept, string> = { json: 'application/json', gql: 'applicat
 
 interface Running {
   readonly gateway: Gateway;
-  readonly base: string;
+  /** fetch() through gateway.inject: the statuses and bodies are the gateway's, no socket needed. */
+  readonly fetch: ReturnType<typeof inProcessFetch>;
   readonly log: string[];
 }
 
@@ -104,8 +106,7 @@ async function start(name: string, options: { nodeEnv: string; yaml?: string; pl
   } finally {
     process.env.NODE_ENV = previous;
   }
-  const { port } = await gateway.listen({ port: 0, host: '127.0.0.1' });
-  gateways.set(name, { gateway, base: `http://127.0.0.1:${port}`, log });
+  gateways.set(name, { gateway, fetch: inProcessFetch(gateway), log });
 }
 
 beforeAll(async () => {
@@ -226,12 +227,12 @@ async function send(g: Running, request: Request, accept: Accept): Promise<{ sta
   const headers: Record<string, string> = { accept: MEDIA[accept], ...request.headers };
   let response: Response;
   if (request.method === 'GET') {
-    const url = new URL(`${g.base}/graphql`);
+    const url = new URL('http://localhost/graphql');
     url.searchParams.set('query', request.query ?? '');
-    response = await fetch(url, { headers });
+    response = await g.fetch(url, { headers });
   } else {
     const body = request.body ?? JSON.stringify({ query: request.query, variables: request.variables, operationName: request.operationName });
-    response = await fetch(`${g.base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    response = await g.fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
   }
   return { status: response.status, text: await response.text() };
 }
