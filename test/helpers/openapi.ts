@@ -43,6 +43,12 @@ export function openapiDoc(options: { title: string; version?: string; paths: Re
   return options.schemas ? { ...doc, components: { schemas: options.schemas } } : doc;
 }
 
+/** The scalar schemas, named: fixtures use little else. */
+export const STRING: Schema = { type: 'string' };
+export const INTEGER: Schema = { type: 'integer' };
+export const NUMBER: Schema = { type: 'number' };
+export const BOOLEAN: Schema = { type: 'boolean' };
+
 /** A `$ref` to components.schemas: the loader names the GraphQL type after it. */
 export function ref(name: string): Schema {
   return { $ref: `#/components/schemas/${name}` };
@@ -64,7 +70,7 @@ export function jsonResponse(schema: Schema): Operation['responses'] {
 }
 
 /** A required path parameter, a string unless said otherwise (path parameters always are required). */
-export function pathParam(name: string, schema: Schema = { type: 'string' }): Parameter {
+export function pathParam(name: string, schema: Schema = STRING): Parameter {
   return { name, in: 'path', required: true, schema };
 }
 
@@ -74,7 +80,7 @@ export function queryParam(name: string, schema: Schema, extra: Pick<Parameter, 
 }
 
 /** A header parameter; optional unless `required`. */
-export function headerParam(name: string, schema: Schema = { type: 'string' }, required?: boolean): Parameter {
+export function headerParam(name: string, schema: Schema = STRING, required?: boolean): Parameter {
   return required === undefined ? { name, in: 'header', schema } : { name, in: 'header', required, schema };
 }
 
