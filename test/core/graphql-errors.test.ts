@@ -18,47 +18,22 @@ import { createGateway, type Gateway } from '../../src/gateway.ts';
 import { createLogger } from '../../src/observability/log.ts';
 import { removeTempDir, startBackend, writeTempDir, type Backend } from '../helpers/backend.ts';
 import { freePort } from '../helpers/free-port.ts';
+import { inProcessFetch } from '../helpers/gateway.ts';
+import { arrayOf, BOOLEAN, getOp, INTEGER, meshrc, NUMBER, objectOf, openapiDoc, pathParam, queryParam, ref, specYaml, STRING, type OpenApiDoc } from '../helpers/openapi.ts';
 
-const SPEC = `openapi: 3.0.3
-info: { title: Shop, version: '1' }
-paths:
-  /items:
-    get:
-      operationId: listItems
-      parameters:
-        - { name: status, in: query, schema: { $ref: '#/components/schemas/Status' } }
-        - { name: limit, in: query, schema: { type: integer } }
-      responses:
-        '200': { description: ok, content: { application/json: { schema: { type: array, items: { $ref: '#/components/schemas/Item' } } } } }
-  /items/{id}:
-    get:
-      operationId: itemById
-      parameters: [{ name: id, in: path, required: true, schema: { type: integer } }]
-      responses:
-        '200': { description: ok, content: { application/json: { schema: { $ref: '#/components/schemas/Item' } } } }
-  /labels/{id}:
-    get:
-      operationId: labelById
-      parameters: [{ name: id, in: path, required: true, schema: { type: string } }]
-      responses:
-        '200': { description: ok, content: { application/json: { schema: { $ref: '#/components/schemas/Label' } } } }
-components:
-  schemas:
-    Status: { type: string, enum: [active, retired] }
-    Item:
-      type: object
-      properties:
-        id: { type: integer }
-        name: { type: string }
-        price: { type: number }
-        inStock: { type: boolean }
-        status: { $ref: '#/components/schemas/Status' }
-        tags: { type: array, items: { type: string } }
-    Label:
-      type: object
-      required: [code]
-      properties: { code: { type: string }, rank: { type: integer } }
-`;
+const SPEC: OpenApiDoc = openapiDoc({
+  title: 'Shop',
+  paths: {
+    '/items': getOp('listItems', { params: [queryParam('status', ref('Status')), queryParam('limit', INTEGER)], response: arrayOf(ref('Item')) }),
+    '/items/{id}': getOp('itemById', { params: [pathParam('id', INTEGER)], response: ref('Item') }),
+    '/labels/{id}': getOp('labelById', { params: [pathParam('id')], response: ref('Label') }),
+  },
+  schemas: {
+    Status: { type: 'string', enum: ['active', 'retired'] },
+    Item: objectOf({ id: INTEGER, name: STRING, price: NUMBER, inStock: BOOLEAN, status: ref('Status'), tags: arrayOf(STRING) }),
+    Label: objectOf({ code: STRING, rank: INTEGER }, ['code']),
+  },
+});
 
 /** Values the service holds that no client answer may quote. */
 const SECRET = { int: 'secret-int-7731', object: 'secret-object-4410', enum: 'secret-enum-0092', float: 'secret-float-5120', bool: 'secret-bool-8841', list: 'secret-list-2207', label: 'secret-label-6650' };
@@ -78,7 +53,8 @@ const MEDIA: Record<Accept, string> = { json: 'application/json', gql: 'applicat
 
 interface Running {
   readonly gateway: Gateway;
-  readonly base: string;
+  /** fetch() through gateway.inject: the statuses and bodies are the gateway's, no socket needed. */
+  readonly fetch: ReturnType<typeof inProcessFetch>;
   readonly log: string[];
 }
 
@@ -91,9 +67,7 @@ const gateways = new Map<string, Running>();
 
 async function start(name: string, options: { nodeEnv: string; yaml?: string; plugins?: Plugin[] }): Promise<void> {
   const file = join(dir, `${name}.yaml`);
-  const lines = ['sources:', '  - name: Shop', '    handler:', '      openapi:', '        source: ./shop.yaml', `        endpoint: ${backend.url}`];
-  if (options.yaml) lines.push('tributary:', options.yaml.replace(/\n+$/, ''));
-  await writeFile(file, `${lines.join('\n')}\n`);
+  await writeFile(file, meshrc([{ name: 'Shop', spec: 'shop.yaml', endpoint: backend.url }], options.yaml));
   const log: string[] = [];
   const logger = createLogger({ level: 'debug', destination: new Writable({ write: (chunk: Buffer, _e, done) => (log.push(chunk.toString('utf8')), done()) }) });
   const previous = process.env.NODE_ENV;
@@ -104,8 +78,7 @@ async function start(name: string, options: { nodeEnv: string; yaml?: string; pl
   } finally {
     process.env.NODE_ENV = previous;
   }
-  const { port } = await gateway.listen({ port: 0, host: '127.0.0.1' });
-  gateways.set(name, { gateway, base: `http://127.0.0.1:${port}`, log });
+  gateways.set(name, { gateway, fetch: inProcessFetch(gateway), log });
 }
 
 beforeAll(async () => {
@@ -117,7 +90,7 @@ beforeAll(async () => {
     if (url.pathname === '/items') return { status: 200, body: [ITEMS['1']] };
     return undefined;
   });
-  dir = await writeTempDir({ 'shop.yaml': SPEC });
+  dir = await writeTempDir({ 'shop.yaml': specYaml(SPEC) });
   const rateLimit = (rule: string) => `  policies:\n    rateLimit:\n      rules:\n        - ${rule}\n`;
   const downRedis = `redis://127.0.0.1:${await freePort()}`;
   await start('dev', { nodeEnv: 'development' });
@@ -226,12 +199,12 @@ async function send(g: Running, request: Request, accept: Accept): Promise<{ sta
   const headers: Record<string, string> = { accept: MEDIA[accept], ...request.headers };
   let response: Response;
   if (request.method === 'GET') {
-    const url = new URL(`${g.base}/graphql`);
+    const url = new URL('http://localhost/graphql');
     url.searchParams.set('query', request.query ?? '');
-    response = await fetch(url, { headers });
+    response = await g.fetch(url, { headers });
   } else {
     const body = request.body ?? JSON.stringify({ query: request.query, variables: request.variables, operationName: request.operationName });
-    response = await fetch(`${g.base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    response = await g.fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
   }
   return { status: response.status, text: await response.text() };
 }

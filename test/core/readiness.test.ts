@@ -4,25 +4,14 @@
 // probes (GET on each source's base path).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { removeTempDir, startBackend, writeTempDir, type Backend } from '../helpers/backend.ts';
+import { removeTempDir, startBackend, type Backend } from '../helpers/backend.ts';
+import { BOOLEAN, getOp, objectOf, openapiDoc, writeSources, type OpenApiDoc } from '../helpers/openapi.ts';
 import { createGateway, type Gateway } from '../../src/gateway.ts';
 import { silentLogger } from '../../src/observability/log.ts';
 import { createReadiness, PROBE_TTL_MS } from '../../src/http/health.ts';
 
-const spec = (title: string) => `
-openapi: 3.0.3
-info: { title: ${title}, version: '1' }
-paths:
-  /${title.toLowerCase()}:
-    get:
-      operationId: ${title.toLowerCase()}
-      responses:
-        '200':
-          description: ok
-          content:
-            application/json:
-              schema: { type: object, properties: { ok: { type: boolean } } }
-`;
+/** One GET /<title> answering `{ ok }`: all a probe needs is a source. */
+const spec = (title: string): OpenApiDoc => openapiDoc({ title, paths: { [`/${title.toLowerCase()}`]: getOp(title.toLowerCase(), { response: objectOf({ ok: BOOLEAN }) }) } });
 
 /** While `hold` is set, probes wait for it; the test releases them. `onProbe` sees each arrive. */
 let hold: Promise<void> | undefined;
@@ -43,15 +32,12 @@ beforeAll(async () => {
   };
   a = await startBackend(routes);
   b = await startBackend(routes);
-  dir = await writeTempDir({
-    'a.yaml': spec('Alpha'),
-    'b.yaml': spec('Beta'),
-    '.meshrc.yaml': `sources:
-  - name: Alpha
-    handler: { openapi: { source: ./a.yaml, endpoint: '${a.url}' } }
-  - name: Beta
-    handler: { openapi: { source: ./b.yaml, endpoint: '${b.url}' } }
-`,
+  dir = await writeSources({
+    specs: { 'a.yaml': spec('Alpha'), 'b.yaml': spec('Beta') },
+    sources: [
+      { name: 'Alpha', spec: 'a.yaml', endpoint: a.url },
+      { name: 'Beta', spec: 'b.yaml', endpoint: b.url },
+    ],
   });
   gateway = await createGateway({ configFile: path.join(dir, '.meshrc.yaml'), logger: silentLogger });
 });

@@ -3,11 +3,11 @@
 // same upstream operation through /rest. Runs over the policy suites' two-source world
 // (test/policies/fixtures/world.ts), whose backends count every call.
 import { writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createGateway, type Gateway } from '../../src/gateway.ts';
 import { silentLogger } from '../../src/observability/log.ts';
+import { inProcessFetch } from '../helpers/gateway.ts';
 import { startWorld, type World } from '../policies/fixtures/world.ts';
 
 let world: World;
@@ -24,7 +24,8 @@ afterAll(async () => {
 beforeEach(() => world.reset());
 
 interface Started {
-  readonly base: string;
+  /** fetch() of a path, through gateway.inject. */
+  readonly fetch: ReturnType<typeof inProcessFetch>;
   graphql(query: string): Promise<{ status: number; body: { data?: unknown; errors?: Array<{ extensions?: { code?: string } }> } }>;
 }
 
@@ -52,12 +53,11 @@ async function start(options: { catalogTransforms?: string; tributary?: string }
   );
   const gateway = await createGateway({ configFile: file, logger: silentLogger });
   running.push(gateway);
-  const { server } = await gateway.listen({ port: 0, host: '127.0.0.1' });
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const send = inProcessFetch(gateway);
   return {
-    base,
+    fetch: send,
     async graphql(query) {
-      const response = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+      const response = await send('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
       return { status: response.status, body: (await response.json()) as never };
     },
   };
@@ -83,7 +83,7 @@ describe('what the served schema declares', () => {
   it.each(table)('$name: $method $path → $status', async (row) => {
     const g = await start(row.setup);
     world.reset();
-    const response = await fetch(`${g.base}${row.path}`, row.method === 'POST' ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"Cup"}' } : { method: row.method });
+    const response = await g.fetch(row.path, row.method === 'POST' ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"Cup"}' } : { method: row.method });
     expect(response.status).toBe(row.status);
     const code = 'code' in row ? row.code : undefined;
     if (code !== undefined) {
@@ -104,19 +104,19 @@ describe('field rate limits reach the same operation through the passthrough', (
     const g = await start({ tributary: limited });
     for (const id of ['1', '2']) expect((await g.graphql(`{ productById(id: "${id}") { id } }`)).status).toBe(200);
     const before = world.calls();
-    const refused = await fetch(`${g.base}/rest/Catalog/products/1`);
+    const refused = await g.fetch('/rest/Catalog/products/1');
     expect(refused.status).toBe(429);
     expect(await refused.json()).toMatchObject({ error: { code: 'RATE_LIMITED' } });
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(world.calls()).toBe(before);
     // Another operation of the same source has no field rule and is not charged.
-    expect((await fetch(`${g.base}/rest/Catalog/products`)).status).toBe(200);
+    expect((await g.fetch('/rest/Catalog/products')).status).toBe(200);
   });
 
   it('two passthrough calls, then the GraphQL selection is refused with no upstream call', async () => {
     const g = await start({ tributary: limited });
     for (const id of ['1', '2']) {
-      const response = await fetch(`${g.base}/rest/Catalog/products/${id}`);
+      const response = await g.fetch(`/rest/Catalog/products/${id}`);
       expect(response.status).toBe(200);
       expect(response.headers.get('ratelimit-limit')).toBe('2');
     }
@@ -131,7 +131,7 @@ describe('field rate limits reach the same operation through the passthrough', (
     const g = await start({ catalogTransforms: renamed, tributary: '  policies:\n    rateLimit:\n      rules:\n        - { limit: 1, windowSec: 60, field: Query.product }\n' });
     expect((await g.graphql('{ product(id: "1") { id } }')).status).toBe(200);
     const before = world.calls();
-    expect((await fetch(`${g.base}/rest/Catalog/products/2`)).status).toBe(429);
+    expect((await g.fetch('/rest/Catalog/products/2')).status).toBe(429);
     expect(world.calls()).toBe(before);
   });
 });
@@ -139,17 +139,17 @@ describe('field rate limits reach the same operation through the passthrough', (
 describe('field cache rules reach the same operation through the passthrough', () => {
   it('caches GETs of the operation behind a `Type.field` rule, and only those', async () => {
     const g = await start({ tributary: '  policies:\n    cache:\n      rules:\n        - { coordinate: Query.listProducts, ttlMs: 60000 }\n      passthrough:\n        enabled: true\n' });
-    const first = await fetch(`${g.base}/rest/Catalog/products`);
-    const second = await fetch(`${g.base}/rest/Catalog/products`);
+    const first = await g.fetch('/rest/Catalog/products');
+    const second = await g.fetch('/rest/Catalog/products');
     expect([first.headers.get('x-cache'), second.headers.get('x-cache')]).toEqual(['MISS', 'HIT']);
     expect(await second.json()).toEqual(await first.json());
     expect(world.catalog.calls).toHaveLength(1);
     // No rule covers People's operations.
-    const other = await fetch(`${g.base}/rest/People/users/1`);
+    const other = await g.fetch('/rest/People/users/1');
     expect(other.headers.get('x-cache')).toBeNull();
     // A successful unsafe call to the source drops its entries.
-    expect((await fetch(`${g.base}/rest/Catalog/products`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"Cup"}' })).status).toBe(200);
-    expect((await fetch(`${g.base}/rest/Catalog/products`)).headers.get('x-cache')).toBe('MISS');
+    expect((await g.fetch('/rest/Catalog/products', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"Cup"}' })).status).toBe(200);
+    expect((await g.fetch('/rest/Catalog/products')).headers.get('x-cache')).toBe('MISS');
   });
 });
 
@@ -164,7 +164,7 @@ describe('an undeclared call meets the policies before its 404', () => {
       { path: '/rest/Catalog/admin', key: 'partner-key-0123456789', status: 404, code: 'PASSTHROUGH_NOT_DECLARED' },
     ] as const;
     for (const row of table) {
-      const response = await fetch(`${g.base}${row.path}`, { headers: row.key ? { 'x-api-key': row.key } : {} });
+      const response = await g.fetch(row.path, { headers: row.key ? { 'x-api-key': row.key } : {} });
       expect({ path: row.path, status: response.status, code: ((await response.json()) as { error: { code: string } }).error.code }).toEqual({ path: row.path, status: row.status, code: row.code });
     }
     expect(world.calls()).toBe(0);
@@ -172,8 +172,8 @@ describe('an undeclared call meets the policies before its 404', () => {
 
   it('counts an undeclared call against the rate limits', async () => {
     const g = await start({ tributary: '  policies:\n    rateLimit:\n      rules:\n        - { limit: 1, windowSec: 60 }\n' });
-    expect((await fetch(`${g.base}/rest/Catalog/admin`)).status).toBe(404);
-    expect((await fetch(`${g.base}/rest/Catalog/products`)).status).toBe(429);
+    expect((await g.fetch('/rest/Catalog/admin')).status).toBe(404);
+    expect((await g.fetch('/rest/Catalog/products')).status).toBe(429);
     expect(world.calls()).toBe(0);
   });
 });

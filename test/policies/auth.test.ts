@@ -6,7 +6,7 @@ import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { exportJWK, SignJWT, type JWK } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startBackend, type Backend } from '../helpers/backend.ts';
-import { codes, startGateway, type RunningGateway } from './fixtures/gateway.ts';
+import { codes, startGateway, type RunningGateway, type SocketGateway } from './fixtures/gateway.ts';
 import { startWorld, type World } from './fixtures/world.ts';
 
 const SECRET = 'a-test-secret-that-is-long-enough-for-hs256';
@@ -34,6 +34,13 @@ beforeEach(() => world.reset());
 
 async function gatewayWith(yaml: string, options: { nodeEnv?: string } = {}): Promise<RunningGateway> {
   const g = await startGateway(world, yaml, { ...options, configName: `auth-${started.length}.yaml` });
+  started.push(g);
+  return g;
+}
+
+/** On a loopback socket: for the tests whose answer depends on the peer's real address. */
+async function socketGatewayWith(yaml: string): Promise<SocketGateway> {
+  const g = await startGateway(world, yaml, { configName: `auth-${started.length}.yaml`, socket: true });
   started.push(g);
   return g;
 }
@@ -158,11 +165,11 @@ describe('API keys and per-source requirements', () => {
   });
 
   it('applies the source modes to the passthrough', async () => {
-    const anonymous = await fetch(`${g.base}/rest/People/whoami`);
+    const anonymous = await g.fetch('/rest/People/whoami');
     expect(anonymous.status).toBe(401);
     expect(anonymous.headers.get('www-authenticate')).toContain('ApiKey');
-    expect((await fetch(`${g.base}/rest/Catalog/products`)).status).toBe(200);
-    const keyed = await fetch(`${g.base}/rest/People/whoami`, { headers: { 'x-api-key': 'partner-key-0123456789', 'x-user': 'admin' } });
+    expect((await g.fetch('/rest/Catalog/products')).status).toBe(200);
+    const keyed = await g.fetch('/rest/People/whoami', { headers: { 'x-api-key': 'partner-key-0123456789', 'x-user': 'admin' } });
     expect(await keyed.json()).toMatchObject({ user: 'partner-a', token: 'partner-key-0123456789' });
     expect(world.people.calls).toHaveLength(1);
   });
@@ -196,7 +203,7 @@ describe('WWW-Authenticate error_description', () => {
 
   it.each([
     ['/graphql', (t: string) => g.graphql(listQuery, auth(t)).then((r) => ({ status: r.status, header: r.headers.get('www-authenticate') }))],
-    ['the passthrough', (t: string) => fetch(`${g.base}/rest/Catalog/products`, { headers: auth(t) }).then((r) => ({ status: r.status, header: r.headers.get('www-authenticate') }))],
+    ['the passthrough', (t: string) => g.fetch('/rest/Catalog/products', { headers: auth(t) }).then((r) => ({ status: r.status, header: r.headers.get('www-authenticate') }))],
   ])('is a valid quoted-string whatever the reason holds, on %s', async (_name, call) => {
     const answer = await call(await token());
     expect(answer.status).toBe(401);
@@ -218,9 +225,9 @@ describe('WWW-Authenticate error_description', () => {
 
 describe('X-Forwarded-For', () => {
   it('is rebuilt by the passthrough: a client-written entry is dropped unless a trusted proxy added it', async () => {
-    const untrusted = await gatewayWith('');
+    const untrusted = await socketGatewayWith('');
     await fetch(`${untrusted.base}/rest/People/whoami`, { headers: { 'x-forwarded-for': '203.0.113.9' } });
-    const trusting = await gatewayWith('  policies:\n    trustedProxies: [127.0.0.0/8]\n');
+    const trusting = await socketGatewayWith('  policies:\n    trustedProxies: [127.0.0.0/8]\n');
     await fetch(`${trusting.base}/rest/People/whoami`, { headers: { 'x-forwarded-for': '198.51.100.1, 203.0.113.9' } });
     expect(world.people.calls.map((c) => c.headers['x-forwarded-for'])).toEqual(['127.0.0.1', '203.0.113.9, 127.0.0.1']);
   });
@@ -238,7 +245,7 @@ describe('production defaults (NODE_ENV=production, no policy config)', () => {
   });
 
   it('does not serve GraphiQL', async () => {
-    const r = await fetch(`${prod.base}/graphql`, { headers: { accept: 'text/html' } });
+    const r = await prod.fetch('/graphql', { headers: { accept: 'text/html' } });
     expect(await r.text()).not.toContain('<html');
   });
 
@@ -250,7 +257,7 @@ describe('production defaults (NODE_ENV=production, no policy config)', () => {
   });
 
   it('sends no CORS headers (same origin only)', async () => {
-    const r = await fetch(`${prod.base}/graphql`, { method: 'OPTIONS', headers: { origin: 'https://evil.test', 'access-control-request-method': 'POST' } });
+    const r = await prod.fetch('/graphql', { method: 'OPTIONS', headers: { origin: 'https://evil.test', 'access-control-request-method': 'POST' } });
     expect(r.headers.get('access-control-allow-origin')).toBeNull();
   });
 });

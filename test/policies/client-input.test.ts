@@ -42,7 +42,7 @@ function theError(answer: GraphqlAnswer): { code: unknown; argumentName: unknown
 }
 
 async function readyCircuit(source: string): Promise<unknown> {
-  const body = (await (await fetch(`${gateway.base}/readyz`)).json()) as { sources: Array<{ name: string; circuit?: string }> };
+  const body = (await (await gateway.fetch('/readyz')).json()) as { sources: Array<{ name: string; circuit?: string }> };
   return body.sources.find((s) => s.name === source)?.circuit;
 }
 

@@ -89,7 +89,7 @@ describe('an upstream fault fails its own field only, with a code and without a 
   });
 
   it('the passthrough answers a down source with a coded 502 and no address', async () => {
-    const response = await fetch(`${gateway.base}/rest/People/users/1`);
+    const response = await gateway.fetch('/rest/People/users/1');
     const text = await response.text();
     expect(response.status).toBe(502);
     expect(JSON.parse(text)).toMatchObject({ error: { code: 'UPSTREAM_UNAVAILABLE' } });

@@ -5,18 +5,18 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rawRequest } from '../passthrough/fixtures/raw-http.ts';
-import { codes, startGateway, type RunningGateway } from './fixtures/gateway.ts';
+import { codes, startGateway, type SocketGateway } from './fixtures/gateway.ts';
 import { startWorld, type World } from './fixtures/world.ts';
 
 const SECRET = 'a-test-secret-that-is-long-enough-for-hs256';
 let world: World;
-let plain: RunningGateway;
-let guarded: RunningGateway;
+let plain: SocketGateway;
+let guarded: SocketGateway;
 
 beforeAll(async () => {
   world = await startWorld();
-  plain = await startGateway(world);
-  guarded = await startGateway(world, `  policies:\n    auth:\n      jwt:\n        secret: ${SECRET}\n        algorithms: [HS256]\n`, { configName: 'guarded.yaml' });
+  plain = await startGateway(world, '', { socket: true });
+  guarded = await startGateway(world, `  policies:\n    auth:\n      jwt:\n        secret: ${SECRET}\n        algorithms: [HS256]\n`, { configName: 'guarded.yaml', socket: true });
 });
 afterAll(async () => {
   await Promise.all([plain?.close(), guarded?.close()]);
@@ -30,17 +30,17 @@ interface Outcome {
   headers: Headers | Record<string, string[]>;
 }
 
-const gql = (query: string) => async (g: RunningGateway): Promise<Outcome> => {
+const gql = (query: string) => async (g: SocketGateway): Promise<Outcome> => {
   const r = await g.graphql({ query });
   const all = codes(r.json);
   return { status: r.status, code: all.find((c) => c !== 'GRAPHQL_VALIDATION_FAILED') ?? all[0], headers: r.headers };
 };
-const http = (path: string, init: RequestInit) => async (g: RunningGateway): Promise<Outcome> => {
+const http = (path: string, init: RequestInit) => async (g: SocketGateway): Promise<Outcome> => {
   const r = await fetch(g.base + path, init);
   const body = (await r.json().catch(() => ({}))) as { errors?: Array<{ extensions?: { code?: unknown } }>; error?: { code?: unknown } };
   return { status: r.status, code: body.errors?.[0]?.extensions?.code ?? body.error?.code, headers: r.headers };
 };
-const raw = (request: Parameters<typeof rawRequest>[1]) => async (g: RunningGateway): Promise<Outcome> => {
+const raw = (request: Parameters<typeof rawRequest>[1]) => async (g: SocketGateway): Promise<Outcome> => {
   const r = await rawRequest(g.port, request);
   const body = JSON.parse(r.body.toString('utf8') || '{}') as { errors?: Array<{ extensions?: { code?: unknown } }>; error?: { code?: unknown } };
   return { status: r.status, code: body.errors?.[0]?.extensions?.code ?? body.error?.code, headers: r.headers };
@@ -59,7 +59,7 @@ function unsigned(): string {
 interface HostileCase {
   readonly name: string;
   readonly gateway: 'plain' | 'guarded';
-  readonly send: (g: RunningGateway) => Promise<Outcome>;
+  readonly send: (g: SocketGateway) => Promise<Outcome>;
   readonly status: number;
   readonly code: string;
 }
@@ -140,7 +140,7 @@ describe('what is not refused is sent safely', () => {
   });
 
   it('never forwards hop-by-hop fields, Host or Content-Length, even when allow-listed', async () => {
-    const g = await startGateway(world, '  sources:\n    People:\n      forwardHeaders: [connection, x-hop, keep-alive, te, upgrade, host, content-length, x-secret]\n', { configName: 'hop.yaml' });
+    const g = await startGateway(world, '  sources:\n    People:\n      forwardHeaders: [connection, x-hop, keep-alive, te, upgrade, host, content-length, x-secret]\n', { configName: 'hop.yaml', socket: true });
     try {
       // A bare socket: fetch would drop `Connection` and `Keep-Alive` before they left.
       const body = JSON.stringify({ query: '{ whoami { secret connection } }' });

@@ -9,46 +9,21 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBackend, writeTempDir, removeTempDir, type Backend } from '../helpers/backend.ts';
+import { arrayOf, getOp, objectOf, openapiDoc, ref, specYaml, STRING } from '../helpers/openapi.ts';
 import { createGateway, type Gateway } from '../../src/gateway.ts';
 import { silentLogger } from '../../src/observability/log.ts';
 import { startLiveReload, type FailedEvent, type LiveReload, type ReloadedEvent } from '../../src/reload/live-reload.ts';
 
-/** A spec with `listItems` and one more operation per name in `extra` (each GET /items/<name>). */
+/** A spec with `listItems` and one more operation per name in `extra` (each GET /items/<name>), as YAML. */
 function spec(extra: string[] = []): string {
-  const ops = extra
-    .map(
-      (name) => `
-  /items/${name}:
-    get:
-      operationId: ${name}
-      responses:
-        '200':
-          description: ok
-          content:
-            application/json:
-              schema: { $ref: '#/components/schemas/Item' }`,
-    )
-    .join('');
-  return `openapi: 3.0.3
-info: { title: Items, version: '1' }
-paths:
-  /items:
-    get:
-      operationId: listItems
-      responses:
-        '200':
-          description: ok
-          content:
-            application/json:
-              schema: { type: array, items: { $ref: '#/components/schemas/Item' } }${ops}
-components:
-  schemas:
-    Item:
-      type: object
-      properties:
-        id: { type: string }
-        name: { type: string }
-`;
+  const item = ref('Item');
+  return specYaml(
+    openapiDoc({
+      title: 'Items',
+      paths: { '/items': getOp('listItems', { response: arrayOf(item) }), ...Object.fromEntries(extra.map((name) => [`/items/${name}`, getOp(name, { response: item })])) },
+      schemas: { Item: objectOf({ id: STRING, name: STRING }) },
+    }),
+  );
 }
 
 function config(endpoint: string, comment = ''): string {
