@@ -67,6 +67,7 @@ const SEPARATORS = /[/\\;]/;
  * `..;`, `..\\x` and `x/./y` are refused; `a/b` and `1.2.3` are one harmless segment.
  */
 function dotSegmentIn(text: string): string | undefined {
+  // eslint-disable-next-line no-control-regex -- \x00-\x7f is the ASCII range: only non-ASCII text can fold to a dot
   if (!text.includes('.') && !/[^\x00-\x7f]/.test(text)) return undefined;
   const folded = text.normalize('NFKC');
   for (const piece of folded.split(SEPARATORS)) {
