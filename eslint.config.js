@@ -21,7 +21,9 @@ import tseslint from 'typescript-eslint';
 // Paths are relative to src/. A folder (no extension) covers everything under it; a
 // file is that file alone. Imports inside one's own folder are always allowed.
 
-const BASE = ['errors.ts', 'context.ts', 'config', 'observability'];
+// module-runtime.ts says how Tributary's own modules load (src/ through tsx, or dist/):
+// a fact about the process every layer that starts a thread needs, so it is base.
+const BASE = ['errors.ts', 'context.ts', 'module-runtime.ts', 'config', 'observability'];
 // The leaves import only the base, each one, plus the few edges DESIGN.md grants.
 const LEAVES = ['openapi', 'schema', 'links', 'upstream', 'passthrough', 'policies', 'http', 'runtime'];
 const LEAF_EXTRA = { schema: ['openapi', 'links', 'upstream'], links: ['upstream'], passthrough: ['upstream'] };
@@ -32,16 +34,18 @@ const TOP = ['gateway.ts', ...BASE, 'runtime', 'openapi', 'demo'];
 export const LAYERS = [
   ['errors.ts', [], 'errors.ts is the bottom of the base: it imports nothing from src/.'],
   ['context.ts', ['errors.ts'], 'context.ts is base: it imports only errors.ts.'],
-  ['config', ['errors.ts'], 'config/ is base: it imports only errors.ts.'],
+  ['module-runtime.ts', [], 'module-runtime.ts is base: it imports nothing from src/.'],
+  ['config', ['errors.ts', 'module-runtime.ts'], 'config/ is base: it imports only errors.ts and module-runtime.ts.'],
   ['observability', ['errors.ts', 'config', 'context.ts'], 'observability/ is base: it imports only errors.ts, context.ts and config/.'],
   ...LEAVES.map((leaf) => {
     const extra = LEAF_EXTRA[leaf] ?? [];
     const also = extra.length ? ` and ${extra.map((e) => `${e}/`).join(', ')}` : '';
-    return [leaf, [...BASE, ...extra], `${leaf}/ is a leaf: it imports only the base (errors.ts, context.ts, config/, observability/)${also}.`];
+    return [leaf, [...BASE, ...extra], `${leaf}/ is a leaf: it imports only the base (errors.ts, context.ts, module-runtime.ts, config/, observability/)${also}.`];
   }),
   ['gateway.ts', [...BASE, ...LEAVES], 'gateway.ts, the composition root, imports the base and the leaves only.'],
   ['reload', TOP, 'reload/ imports only gateway.ts, the base, runtime/, openapi/ and demo/.'],
-  ['commands', TOP, 'commands/ imports only gateway.ts, the base, runtime/, openapi/ and demo/ (and other commands).'],
+  // `start --watch` starts the live reload: reload/ sits below the commands that use it.
+  ['commands', [...TOP, 'reload'], 'commands/ imports only gateway.ts, reload/, the base, runtime/, openapi/ and demo/ (and other commands).'],
   ['demo', TOP, 'demo/ imports only gateway.ts, the base, runtime/ and openapi/.'],
   ['cli.ts', [...TOP, 'commands', 'reload'], 'cli.ts imports commands/, reload/, demo/, gateway.ts, the base, runtime/ and openapi/.'],
 ];

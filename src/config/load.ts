@@ -12,8 +12,8 @@ import type { z } from 'zod';
 import { TributaryError } from '../errors.ts';
 import { TributarySettings } from './schema.ts';
 import { meshConfigValidator } from './mesh-validator.ts';
-import { contextReadsOf, type ContextRead } from '../policies/cache/context-templates.ts';
-import { templateProblems } from '../policies/cache/session-inputs.ts';
+import { contextReadsOf, type ContextRead } from './context-templates.ts';
+import { templateProblems } from './session-inputs.ts';
 
 /** The parts of a Mesh source Tributary reads; the rest is passed to Mesh as is. */
 export interface MeshSourceConfig {

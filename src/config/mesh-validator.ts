@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type Options, type ValidateFunction } from 'ajv';
 import { jsonSchema as meshJsonSchema } from '@graphql-mesh/types';
-import { FROM_SOURCE } from '../runtime/module-runtime.ts';
+import { FROM_SOURCE } from '../module-runtime.ts';
 
 /** File name of the standalone validator that the build writes beside this module. */
 export const STANDALONE_FILE = 'mesh-config-validate.cjs';

@@ -12,7 +12,15 @@
 // whoever asks), so a source is probed afresh at most once per PROBE_TTL_MS (plus the
 // probe's own time) per process, whatever the request rate. The cache is keyed by source name, so a reload does not reset the bound.
 import type { Plugin } from 'graphql-yoga';
-import type { BuiltSchema } from '../schema/build.ts';
+
+/** What readiness looks at in the generation being served (gateway.ts hands it the built schema). */
+export interface Served {
+  readonly sources: readonly { readonly name: string; readonly loaded: boolean; readonly error?: string }[];
+  readonly upstream: {
+    probe(source: string): Promise<{ reachable: boolean; status?: number; error?: string }>;
+    breakerState(source: string): string;
+  };
+}
 
 /** How long one probe of a source answers for every /readyz caller. */
 export const PROBE_TTL_MS = 2_000;
@@ -24,7 +32,7 @@ export interface ReadinessReport {
   sources: Array<{ name: string; loaded: boolean; error?: string; reachable?: boolean; status?: number; circuit?: string }>;
 }
 
-type ProbeResult = Awaited<ReturnType<BuiltSchema['upstream']['probe']>>;
+type ProbeResult = Awaited<ReturnType<Served['upstream']['probe']>>;
 
 export interface ReadinessOptions {
   ttlMs?: number;
@@ -33,11 +41,11 @@ export interface ReadinessOptions {
 }
 
 /** Returns the readiness check of one gateway; its probe cache lives as long as it does. */
-export function createReadiness({ ttlMs = PROBE_TTL_MS, now = Date.now }: ReadinessOptions = {}): (current: BuiltSchema | undefined) => Promise<ReadinessReport> {
+export function createReadiness({ ttlMs = PROBE_TTL_MS, now = Date.now }: ReadinessOptions = {}): (current: Served | undefined) => Promise<ReadinessReport> {
   /** `at` is when the probe settled; undefined while it is in flight. */
   const probes = new Map<string, { at: number | undefined; result: Promise<ProbeResult> }>();
 
-  const probeOf = (current: BuiltSchema, name: string): Promise<ProbeResult> => {
+  const probeOf = (current: Served, name: string): Promise<ProbeResult> => {
     const cached = probes.get(name);
     // In flight (a probe can take as long as its timeout): everyone waits for that one.
     if (cached && (cached.at === undefined || now() - cached.at < ttlMs)) return cached.result;
@@ -69,7 +77,7 @@ export function createReadiness({ ttlMs = PROBE_TTL_MS, now = Date.now }: Readin
   };
 }
 
-export function useHealth(getCurrent: () => BuiltSchema | undefined, isDraining: () => boolean = () => false, options: ReadinessOptions = {}): Plugin {
+export function useHealth(getCurrent: () => Served | undefined, isDraining: () => boolean = () => false, options: ReadinessOptions = {}): Plugin {
   const readiness = createReadiness(options);
   return {
     async onRequest({ url, request, endResponse, fetchAPI }) {

@@ -7,7 +7,7 @@
 // small machine.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { moduleUrl, threadImport } from '../runtime/module-runtime.ts';
+import { moduleUrl, threadImport } from '../module-runtime.ts';
 import type { LoaderPhase, LoaderReply, LoaderRequest } from './loader-protocol.ts';
 
 /**

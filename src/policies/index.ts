@@ -13,7 +13,7 @@ import { passthroughCacheJudge } from './cache/passthrough-judge.ts';
 import { createPassthroughCache, type PassthroughCache } from './cache/passthrough-cache.ts';
 import { memoryKv, redisKv } from './cache/kv.ts';
 import { memoryResponseStore, redisResponseStore, resilientResponseStore } from './cache/stores.ts';
-import { sessionInputsOf } from './cache/session-inputs.ts';
+import { sessionInputsOf } from '../config/session-inputs.ts';
 import { useGraphqlCache } from './cache/use-graphql-cache.ts';
 import { createClientAddressResolver, useClientAddress } from './client-address.ts';
 import { useCsrf } from './csrf.ts';

@@ -12,7 +12,7 @@
 // workers, the thread says so instead of serving and this thread becomes the cluster
 // primary (workers.ts), whose workers get the same young generation by a Node flag.
 import { Worker } from 'node:worker_threads';
-import { moduleUrl, threadImport } from './module-runtime.ts';
+import { moduleUrl, threadImport } from '../module-runtime.ts';
 import { KILL_MARGIN_MS, runPrimary, WORKER_SEMI_SPACE_MB } from './workers.ts';
 
 /** V8's young generation is two semi-spaces and a new large-object space of the same size. */

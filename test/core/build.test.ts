@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { parseConfig } from '../../src/config/load.ts';
-import { threadImport } from '../../src/runtime/module-runtime.ts';
+import { threadImport } from '../../src/module-runtime.ts';
 import { releaseBuildMemory } from '../../src/runtime/release-memory.ts';
 import { chooseEntry } from '../../bin/entry.js';
 import { CONFIG_CASES, MINIMAL_CONFIG } from './config-cases.ts';

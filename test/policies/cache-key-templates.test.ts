@@ -4,8 +4,8 @@
 // those Mesh's interpolator reads (lodash `get` paths, `:alternative`, `|modifiers`,
 // `#/json/pointer`), or a read could escape the key.
 import { describe, expect, it } from 'vitest';
-import { contextPathsIn, contextReadsOf } from '../../src/policies/cache/context-templates.ts';
-import { contextInput, sessionInputsOf } from '../../src/policies/cache/session-inputs.ts';
+import { contextPathsIn, contextReadsOf } from '../../src/config/context-templates.ts';
+import { contextInput, sessionInputsOf } from '../../src/config/session-inputs.ts';
 
 const TEMPLATES: Array<[template: string, inputs: unknown[]]> = [
   ['{context.headers.x-user}', [{ kind: 'header', name: 'x-user' }]],

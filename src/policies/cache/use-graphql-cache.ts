@@ -21,7 +21,7 @@ import { principalKey, type TributaryContext } from '../../context.ts';
 import type { CacheRule } from '../../config/policies.ts';
 import type { HeaderRules } from '../set-headers.ts';
 import type { PassthroughCache } from './passthrough-cache.ts';
-import type { SessionInputs } from './session-inputs.ts';
+import type { SessionInputs } from '../../config/session-inputs.ts';
 
 export interface GraphqlCacheOptions {
   readonly store: Cache;
