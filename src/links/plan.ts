@@ -72,6 +72,19 @@ function compileKeyReader(parent: GraphQLObjectType, keyField: string): (root: u
   return (root) => readPath(root, path);
 }
 
+/**
+ * The compiled REST operation behind a root field (schema/source.ts puts it in the field's
+ * extensions, which survive the renames and prefixes of transforms), as a link calls it.
+ */
+interface LinkedOperation {
+  execute(args: Record<string, unknown>, context: TributaryContext | undefined): Promise<unknown>;
+}
+
+function restOperationOf(field: GraphQLField<unknown, unknown>): LinkedOperation | undefined {
+  const op = (field.extensions as { tributaryOperation?: LinkedOperation } | undefined)?.tributaryOperation;
+  return typeof op?.execute === 'function' ? op : undefined;
+}
+
 /** A link's resolver and the field it goes on. */
 export interface CompiledLink {
   id: string;
@@ -102,10 +115,19 @@ export function compileLink(spec: LinkSpec, batching: BatchingSettings): Compile
   const targetResolve = spec.target.resolve;
   if (!targetResolve) linkInvalid(`${spec.id}: target field ${spec.target.name} has no resolver.`);
   const result = spec.result;
-  const call: TargetCall = async (args, context, info) => {
-    const value = await targetResolve(undefined, args, context, info);
-    return result ? (Array.isArray(value) ? value.map((v) => readPath(v, result)) : readPath(value, result)) : value;
-  };
+  // A target that is one REST operation (the common case) is called directly, without
+  // going through its GraphQL resolver and the link field's `info`; any other target
+  // (a custom resolver, another link) through its resolver.
+  const operation = restOperationOf(spec.target);
+  const call: TargetCall = operation
+    ? async (args, context) => {
+        const value = await operation.execute(args, context);
+        return result ? (Array.isArray(value) ? value.map((v) => readPath(v, result)) : readPath(value, result)) : value;
+      }
+    : async (args, context, info) => {
+        const value = await targetResolve(undefined, args, context, info);
+        return result ? (Array.isArray(value) ? value.map((v) => readPath(v, result)) : readPath(value, result)) : value;
+      };
   const linkField = spec.parent.getFields()[spec.fieldName];
   const manyPerKey = linkField ? isListType(getNullableType(linkField.type)) : false;
   if (spec.keysArg) {
