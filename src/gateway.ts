@@ -1,38 +1,26 @@
-// The composition root: the one place that wires config, schema build, upstream client,
-// Yoga, policies and the REST passthrough together. Modules below it never import each
-// other sideways; they get what they need from here.
+// The composition root: the one place that wires config, sources, upstream client,
+// schema, passthrough and policies together (DESIGN.md's layer rule: only this file
+// imports the leaves; commands, reload and tests use what it exports).
 //
-// Request pipeline, in order (and why):
-//   node:http ─▶ REST passthrough   raw `req.url` is needed to judge traversal safely,
-//            │                      before any URL normalisation could hide a `..`;
-//            │                      its `before` hook runs the policies (auth, rate
-//            │                      limit, X-Forwarded-For, cache) after the route,
-//            │                      method, path and size checks, before any upstream call
-//            └▶ Yoga ─▶ health      /healthz and /readyz answer before policies so
-//                                   probes work without credentials
-//                     ─▶ policies   (src/policies, in this order)
-//                          body size      413 before parsing: Yoga's maxRequestBodySize
-//                                         check, done by http/body-limit.ts (last
-//                                         plugin, where Yoga puts its own) without a
-//                                         per-request stream when Content-Length is valid
-//                          error tidying  codes/statuses of refusals (onResultProcess)
-//                          CSRF           simple requests need a header, before the body is read
-//                          auth, global rate limit   onRequest: no body read for a refusal
-//                          operation limits          tokens while parsing; depth, aliases,
-//                                                    directives, cost in (cached) validation
-//                          introspection  off in production
-//                          field rate limits, then response cache   onExecute: limits
-//                                         first so a cache hit still counts
-//                          upstream gate  per-source auth, rate limit and setHeaders, on
-//                                         the context, run by every upstream call
-//                     ─▶ execute    the current schema, swapped atomically on reload;
-//                                   Yoga's built-in parse and validation caches (on by
-//                                   default) skip both for a query text seen before, and
-//                                   graphql-jit (http/jit.ts) runs each operation
-//                                   compiled once per schema. It replaces the execute
-//                                   function, so plugins that wrap execution (the
-//                                   response cache) come after it: in envelop a later
-//                                   onExecute wraps what earlier ones set
+// A request, from the socket to the upstream call and back:
+//   node:http ─▶ handle()            passthrough first: its route needs the raw `req.url`
+//            │                       to judge traversal before any normalisation could
+//            │                       hide a `..`
+//            ├▶ REST passthrough     route, method, path, size (passthrough/route.ts), then
+//            │                       each policy's judge in policyOrder (client address,
+//            │                       auth, rate limits, cache), then upstream.stream()
+//            └▶ Yoga                 plugins in the order `plugins()` lists them: health,
+//                                    the policies, GraphQL errors, the executor
+//                                    (http/jit.ts), the cache, the body limit
+//                  ─▶ fields / links  each REST field and link batch runs its compiled
+//                                    operation (schema/operation/compile.ts) with the
+//                                    request's scope (context.ts RequestScope)
+//   upstream client ─▶ service       the source's outbound rules (upstream/outbound.ts:
+//                                    per-source auth, rate limits, forwarded and
+//                                    gateway-set headers), then circuit, pool, timeout,
+//                                    retries and body cap (upstream/client.ts)
+// Errors answered outside execution go through errors.ts httpError(); inside it, Yoga
+// renders them with the masking of http/mask-errors.ts.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { InjectOptions, Response as InjectResponse } from 'light-my-request';

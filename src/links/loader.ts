@@ -1,5 +1,6 @@
-// The one DataLoader layer behind every link (Tributary's own `links:` and Mesh's
-// `@resolveTo`). A loader lives for one request (see src/context.ts): within it,
+// The DataLoaders behind the links declared in config (Tributary's own `links:` and
+// Mesh's `@resolveTo`, declare.ts). The in-context SDK's calls (schema/additional.ts) and
+// fields made from OpenAPI `links` do not come through here yet. A loader lives for one request (see src/context.ts): within it,
 // the same key is fetched once, and all keys asked for in one tick of the event loop
 // go out together — one bulk call per batch, or one call per distinct key.
 import DataLoader from 'dataloader';
