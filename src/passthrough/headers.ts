@@ -87,8 +87,7 @@ export function forwardedFields(
   client: ClientConnection,
   trust?: { readonly forwardedFor: string | undefined; readonly peerTrusted: boolean },
 ): ForwardedFields {
-  const chain = [joined(incoming['x-forwarded-for']), client.address].filter((v) => v !== undefined && v !== '');
-  const forwardedFor = trust ? trust.forwardedFor : chain.length > 0 ? chain.join(', ') : undefined;
+  const forwardedFor = trust ? trust.forwardedFor : appendedChain(incoming, client);
   if (!trust?.peerTrusted) return { for: forwardedFor, host: client.localHost, proto: client.proto };
   const relayedHost = lastEntry(incoming['x-forwarded-host']);
   const relayedProto = lastEntry(incoming['x-forwarded-proto'])?.toLowerCase();
@@ -99,10 +98,16 @@ export function forwardedFields(
   };
 }
 
+/** The client's X-Forwarded-For with the peer appended: only when no policy said whom to believe. */
+function appendedChain(incoming: IncomingHttpHeaders, client: ClientConnection): string | undefined {
+  const chain = [joined(incoming['x-forwarded-for']), client.address].filter((v) => v !== undefined && v !== '');
+  return chain.length > 0 ? chain.join(', ') : undefined;
+}
+
 /**
  * Headers for the upstream request: the client's allow-listed fields, minus hop-by-hop
- * ones and those the client's `Connection` names, plus the forwarding fields, then the
- * gateway's own `extra` fields, which win over the client's.
+ * ones and those the client's `Connection` names, plus the forwarding fields. The
+ * gateway's own fields are set by the upstream client's outbound rules (setHeaders).
  *
  * Any client value of a forwarding field is replaced by `forwarded` (forwardedFields).
  * `Via` is appended as RFC 9110 §7.6.3 requires of a gateway for every inbound request,
@@ -114,7 +119,6 @@ export function upstreamRequestHeaders(input: {
   readonly allow: ReadonlySet<string>;
   readonly client: ClientConnection;
   readonly forwarded: ForwardedFields;
-  readonly extra?: Readonly<Record<string, string>>;
 }): Record<string, string> {
   const { incoming, allow, client, forwarded } = input;
   const dropped = connectionOptions(incoming.connection);
@@ -129,14 +133,6 @@ export function upstreamRequestHeaders(input: {
   if (forwarded.host !== undefined && forwarded.host !== '') out['x-forwarded-host'] = forwarded.host;
   const via = joined(incoming.via);
   out.via = `${via === undefined || via === '' ? '' : `${via}, `}${client.httpVersion} ${VIA_PSEUDONYM}`;
-
-  for (const [rawName, value] of Object.entries(input.extra ?? {})) {
-    const name = rawName.toLowerCase();
-    // The gateway's own fields skip the allow-list but not framing: a policy setting
-    // `transfer-encoding` would corrupt the upstream request.
-    if (HOP_BY_HOP.has(name) || name === 'host' || name === 'content-length' || name === 'expect') continue;
-    out[name] = value;
-  }
   return out;
 }
 
