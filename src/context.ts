@@ -33,10 +33,12 @@ export interface RequestScope {
   readonly touched: Set<string>;
   /** Per-rule memory for this request, e.g. a source's rate-limit charge made once. */
   readonly memo: Map<string, unknown>;
+  /** Upstream calls made for it so far (the access log says how many). */
+  upstreamCalls: number;
 }
 
 export function createRequestScope(header: RequestScope['header'], requestId: string): RequestScope {
-  return { principal: undefined, address: undefined, header, requestId, touched: new Set(), memo: new Map() };
+  return { principal: undefined, address: undefined, header, requestId, touched: new Set(), memo: new Map(), upstreamCalls: 0 };
 }
 
 const scopes = new WeakMap<Request, RequestScope>();
@@ -50,11 +52,21 @@ export function scopeOf(request: Request): RequestScope {
   let scope = scopes.get(request);
   if (!scope) {
     const headers = request.headers;
-    scope = createRequestScope((name) => headers.get(name) ?? undefined, headers.get('x-request-id') ?? randomUUID());
+    scope = createRequestScope((name) => headers.get(name) ?? undefined, requestIdFrom(headers.get('x-request-id')));
     scopes.set(request, scope);
   }
   return scope;
 }
+
+/**
+ * The client's request id when it is a plausible one (visible ASCII, at most 200
+ * characters: it goes into logs and upstream headers as it is), else a new UUID.
+ */
+export function requestIdFrom(sent: string | null | undefined): string {
+  return sent && REQUEST_ID.test(sent) ? sent : randomUUID();
+}
+
+const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
 
 /** `jwt:<sub>` or `apiKey:<id>`: the principal as one string (rate-limit counters, cache keys). */
 export function principalKey(principal: Principal | undefined): string | undefined {

@@ -43,7 +43,9 @@ import { useRequestBodyLimit } from './http/body-limit.ts';
 import { defaultQuery } from './http/default-query.ts';
 import { createPolicies, policyFingerprint, type Policies } from './policies/index.ts';
 import type { Policy } from './policies/policy.ts';
-import { forwardHeadersRule } from './upstream/outbound.ts';
+import { forwardHeadersRule, requestIdRule } from './upstream/outbound.ts';
+import { useRequestId } from './http/request-id.ts';
+import { createAccessLog, type AccessLog } from './observability/access-log.ts';
 import type { OutboundRule } from './context.ts';
 import { getDirectiveExtensions } from '@graphql-tools/utils';
 import { httpError, TributaryError } from './errors.ts';
@@ -82,6 +84,8 @@ export interface GenerationOptions {
    * serve pass none.
    */
   readonly policies?: readonly Policy[];
+  /** Where the passthrough writes its access-log lines (none: not logged). */
+  readonly accessLog?: AccessLog;
 }
 
 export interface Gateway {
@@ -143,6 +147,7 @@ export async function buildGeneration(config: LoadedConfig, options: GenerationO
     upstream: built.upstream,
     logger: logger.child({ component: 'passthrough' }),
     judges: policies.flatMap((p) => (p.passthrough ? [p.passthrough] : [])),
+    accessLog: options.accessLog,
     // The served schema says which operations each source declares (passthrough/declared.ts).
     schema: built.schema,
   });
@@ -251,7 +256,8 @@ type YogaPlugin = NonNullable<NonNullable<Parameters<typeof createYoga<Record<st
 /** Outbound rules for one generation: the client fields each source may see (config), then the policies'. */
 function outboundRules(config: LoadedConfig, policies: readonly Policy[]): OutboundRule[] {
   const forward = forwardHeadersRule(new Map(Object.entries(config.tributary.sources).map(([name, s]) => [name, s.forwardHeaders ?? []])));
-  const own = policies.flatMap((p) => (p.outbound ? [p.outbound] : []));
+  // The request id first: every call carries it, refused or not.
+  const own = [requestIdRule(), ...policies.flatMap((p) => (p.outbound ? [p.outbound] : []))];
   // Forwarded fields before the gateway-set ones, which must win; after auth and rate
   // limits, which may refuse the call (a refused call needs no headers).
   const setIndex = own.findIndex((r) => policies.find((p) => p.outbound === r)?.name === 'gateway-set headers');
@@ -261,6 +267,8 @@ function outboundRules(config: LoadedConfig, policies: readonly Policy[]): Outbo
 
 /**
  * Every Yoga plugin, in the order they run:
+ *   request id      first, so that every answer echoes it and the access log times the
+ *                   whole request, refusals by later onRequest hooks included
  *   health          /healthz and /readyz answer before any policy, so probes need no credentials
  *   policies        up to the executor, in policyOrder's order (the cache's come after it)
  *   GraphQL errors  codes for the executors' own errors (operation types, variables, upstream values)
@@ -271,9 +279,10 @@ function outboundRules(config: LoadedConfig, policies: readonly Policy[]): Outbo
  *   extra           tests' and embedders' plugins, around Tributary's own
  *   body limit      last, where Yoga puts its own maxRequestBodySize check (http/body-limit.ts)
  */
-function plugins(p: Policies, built: { health: YogaPlugin; jit: YogaPlugin; extra: readonly Plugin[] }): YogaPlugin[] {
+function plugins(p: Policies, built: { requestId: YogaPlugin; health: YogaPlugin; jit: YogaPlugin; extra: readonly Plugin[] }): YogaPlugin[] {
   const before = policyOrder(p).filter((x) => x !== p.cache);
   return [
+    built.requestId,
     built.health,
     ...before.flatMap((x) => x.graphql ?? []),
     ...useGraphqlErrors(),
@@ -294,11 +303,16 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     else if (policies.fingerprint !== policyFingerprint(config)) logger.warn('tributary.policies or a source\'s setHeaders/forwardHeaders changed: restart the gateway to apply policy changes');
     return policies;
   };
+  // Like the policies, decided by the first config (Yoga's plugins are fixed by then).
+  let accessLog: AccessLog | undefined;
+  let first = true;
   const generationOf = async (): Promise<Generation> => {
     const config = await loadConfig(options.configFile);
     // Before the schema build: a policy config error fails fast.
     const policies = await policiesFor(config);
-    return buildGeneration(config, { logger, onProgress: options.onProgress, policies: policyOrder(policies) });
+    if (first) accessLog = config.tributary.observability.accessLog ? createAccessLog(logger) : undefined;
+    first = false;
+    return buildGeneration(config, { logger, onProgress: options.onProgress, policies: policyOrder(policies), accessLog });
   };
   holdYoungGeneration();
   let generation = await generationOf();
@@ -337,6 +351,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       return sdk ? Object.assign(context, sdk) : context;
     },
     plugins: plugins(active, {
+      requestId: useRequestId(accessLog),
       health: useHealth(() => generation.built, () => shutdown !== undefined),
       jit: useJit({ logger: logger.child({ component: 'executor' }) }),
       extra: options.plugins ?? [],

@@ -4,6 +4,7 @@
 // misspelt key is an error rather than a silently ignored setting. Defaults are written
 // with their units in the key name (Ms, Bytes) so that the schema is the documentation.
 import { z } from 'zod';
+import { ObservabilitySettings } from './observability.ts';
 import { PoliciesSettings, SetHeadersSettings } from './policies.ts';
 
 const positiveInt = z.number().int().positive();
@@ -153,6 +154,8 @@ export const TributarySettings = z
     links: z.array(LinkSettings).default([]),
     /** Gateway policies (limits, CSRF, auth, rate limits, cache); see docs/policies.md. */
     policies: PoliciesSettings.default(PoliciesSettings.parse({})),
+    /** Access log, Prometheus metrics and OpenTelemetry tracing; see README "Observability". */
+    observability: ObservabilitySettings.default(ObservabilitySettings.parse({})),
   })
   .strict();
 export type TributarySettings = z.infer<typeof TributarySettings>;

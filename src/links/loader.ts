@@ -7,6 +7,7 @@ import DataLoader from 'dataloader';
 import type { GraphQLResolveInfo } from 'graphql';
 import { TributaryError } from '../errors.ts';
 import type { TributaryContext } from '../context.ts';
+import { linkBatches, type LinkBatchMessage } from '../observability/channels.ts';
 
 /** Calls the target root field with the given arguments and returns its decoded result. */
 export type TargetCall = (args: Record<string, unknown>, context: TributaryContext, info: GraphQLResolveInfo) => Promise<unknown>;
@@ -72,6 +73,12 @@ export function splitBatch(keys: readonly unknown[], plan: Pick<BulkPlan, 'keysA
   return chunks;
 }
 
+/** One batch, told to observers (metrics: batch sizes; traces: a span) when there are any. */
+function observed<T>(link: string, kind: LinkBatchMessage['kind'], size: number, run: () => Promise<T>): Promise<T> {
+  if (!linkBatches.hasSubscribers) return run();
+  return linkBatches.tracePromise(run, { link, kind, size });
+}
+
 function missing(linkId: string, key: unknown): TributaryError {
   return new TributaryError('LINK_KEY_NOT_FOUND', `${linkId}: no result for key ${JSON.stringify(key)}.`, { extensions: { key } });
 }
@@ -121,7 +128,7 @@ export function createBulkLoader(
   info: GraphQLResolveInfo,
 ): LinkLoader<unknown> {
   const loader = new DataLoader<unknown, unknown, string>(
-    async (keys) => {
+    (keys) => observed(linkId, 'bulk', keys.length, async () => {
       const byKey = new Map<string, unknown[]>();
       await Promise.all(
         splitBatch(keys, plan).map(async (chunk) => {
@@ -144,17 +151,17 @@ export function createBulkLoader(
         if (plan.manyPerKey) return found ?? [];
         return found ? found[0] : missing(linkId, key);
       });
-    },
+    }),
     { cacheKeyFn: String, maxBatchSize: Number.MAX_SAFE_INTEGER },
   );
   return new LinkLoader(loader, String);
 }
 
 /** A loader for an endpoint without bulk form: one call per distinct argument set. */
-export function createPerKeyLoader(call: TargetCall, context: TributaryContext, info: GraphQLResolveInfo): LinkLoader<Record<string, unknown>> {
+export function createPerKeyLoader(linkId: string, call: TargetCall, context: TributaryContext, info: GraphQLResolveInfo): LinkLoader<Record<string, unknown>> {
   const identity = (args: Record<string, unknown>) => JSON.stringify(args);
   const loader = new DataLoader<Record<string, unknown>, unknown, string>(
-    (argSets) => Promise.all(argSets.map((args) => call(args, context, info).catch((error: unknown) => error as Error))),
+    (argSets) => observed(linkId, 'perKey', argSets.length, () => Promise.all(argSets.map((args) => call(args, context, info).catch((error: unknown) => error as Error)))),
     { cacheKeyFn: identity },
   );
   return new LinkLoader(loader, identity);
@@ -166,13 +173,14 @@ export function createPerKeyLoader(call: TargetCall, context: TributaryContext, 
  * per distinct key, when the batch goes out. Same calls and results as createPerKeyLoader.
  */
 export function createPerValueLoader(
+  linkId: string,
   call: TargetCall,
   toArgs: (key: string | number | boolean) => Record<string, unknown>,
   context: TributaryContext,
   info: GraphQLResolveInfo,
 ): LinkLoader<string | number | boolean> {
   const loader = new DataLoader<string | number | boolean, unknown>((keys) =>
-    Promise.all(keys.map((key) => call(toArgs(key), context, info).catch((error: unknown) => error as Error))),
+    observed(linkId, 'perKey', keys.length, () => Promise.all(keys.map((key) => call(toArgs(key), context, info).catch((error: unknown) => error as Error)))),
   );
   return new LinkLoader(loader, (key) => key);
 }

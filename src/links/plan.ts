@@ -177,12 +177,12 @@ export function compileLink(spec: LinkSpec, batching: BatchingSettings): Compile
         // (null, a list) takes the general path below, as before.
         const key = byValue.read(root);
         if (typeof key === 'string' || typeof key === 'number' || typeof key === 'boolean') {
-          const loader = (context.loaders?.get(byValueId) as LinkLoader<string | number | boolean> | undefined) ?? loaderFor(context, byValueId, () => createPerValueLoader(call, byValue.toArgs, context, info));
+          const loader = (context.loaders?.get(byValueId) as LinkLoader<string | number | boolean> | undefined) ?? loaderFor(context, byValueId, () => createPerValueLoader(spec.id, call, byValue.toArgs, context, info));
           return loader.load(key);
         }
       }
       const targetArgs = fixedArgs.empty ? perKeyArgs(root, args, context, info) : { ...fixedArgs(root, args, context, info), ...perKeyArgs(root, args, context, info) };
-      const loader = (context.loaders?.get(spec.id) as LinkLoader<Record<string, unknown>> | undefined) ?? loaderFor(context, spec.id, () => createPerKeyLoader(call, context, info));
+      const loader = (context.loaders?.get(spec.id) as LinkLoader<Record<string, unknown>> | undefined) ?? loaderFor(context, spec.id, () => createPerKeyLoader(spec.id, call, context, info));
       return loader.load(targetArgs);
     },
   };

@@ -8,12 +8,12 @@ import type { TLSSocket } from 'node:tls';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { performance } from 'node:perf_hooks';
-import { randomUUID } from 'node:crypto';
 import type { GraphQLSchema } from 'graphql';
-import { createRequestScope, type PassthroughCall, type PassthroughJudge, type PassthroughTerms, type PassthroughVerdict, type RequestScope } from '../context.ts';
+import { createRequestScope, requestIdFrom, type PassthroughCall, type PassthroughJudge, type PassthroughTerms, type PassthroughVerdict, type RequestScope } from '../context.ts';
 import type { PassthroughMode, PassthroughSettings } from '../config/schema.ts';
 import { ERRORS, httpError, isTributaryError, type ErrorCode } from '../errors.ts';
 import type { Logger } from '../observability/log.ts';
+import type { AccessLog } from '../observability/access-log.ts';
 import type { UpstreamClient } from '../upstream/types.ts';
 import { declaredOperations } from './declared.ts';
 import { compileDeclaredRoutes, type DeclaredRoutes, type RouteMatch } from './declared-routes.ts';
@@ -47,6 +47,8 @@ export interface PassthroughOptions {
    * the first refusal or answer ends the judging; what the others add is merged.
    */
   readonly judges?: readonly PassthroughJudge[];
+  /** One line per call (observability/access-log.ts); none: only the debug line. */
+  readonly accessLog?: AccessLog;
 }
 
 export interface Passthrough {
@@ -71,6 +73,7 @@ type Judged =
 
 export function createPassthrough(options: PassthroughOptions): Passthrough {
   const judges = options.judges ?? [];
+  const accessLog = options.accessLog;
 
   /** Runs the judges in order; the terms of those that let the call through are merged. */
   async function judge(call: PassthroughCall, scope: RequestScope): Promise<Judged> {
@@ -117,11 +120,24 @@ export function createPassthrough(options: PassthroughOptions): Passthrough {
     const target = splitTarget(req.url ?? '', prefix);
     const route = target === undefined ? undefined : routes.get(target.source);
     let operation: string | undefined;
+    // Made before anything is judged: every answer, refusals included, echoes the request
+    // id, and every upstream call (outbound rules) sends it.
+    const scope = createRequestScope((name) => joined(req.headers[name]), requestIdFrom(joined(req.headers['x-request-id'])));
+    res.setHeader('x-request-id', scope.requestId);
     const done = (code?: ErrorCode): void => {
-      logger.debug(
-        { source: route?.name ?? target?.source, method, operation, status: res.statusCode, code, ms: Math.round(performance.now() - started) },
-        'passthrough call',
-      );
+      const ms = Math.round((performance.now() - started) * 10) / 10;
+      if (accessLog) {
+        const queryAt = (req.url ?? '').indexOf('?');
+        accessLog(scope, {
+          kind: 'passthrough',
+          method,
+          path: queryAt === -1 ? (req.url ?? '') : (req.url ?? '').slice(0, queryAt),
+          status: res.statusCode,
+          ms,
+          source: route?.name ?? target?.source,
+          ...(code ? { errorCodes: [code] } : {}),
+        });
+      } else logger.debug({ source: route?.name ?? target?.source, method, operation, status: res.statusCode, code, ms }, 'passthrough call');
     };
 
     if (route === undefined || target === undefined) {
@@ -169,7 +185,6 @@ export function createPassthrough(options: PassthroughOptions): Passthrough {
     // An undeclared call still meets the policies first: without credentials a client
     // learns nothing about which operations exist (401, not 404), and probing counts
     // against its rate limits. It never goes further than them.
-    const scope = createRequestScope((name) => joined(req.headers[name]), joined(req.headers['x-request-id']) ?? randomUUID());
     const decision = await judge(call, scope);
     if ('refuse' in decision) {
       sendError(res, decision.refuse.code, decision.refuse.message, decision.refuse.headers);

@@ -13,6 +13,7 @@ import { SourceCircuits, type Admission, type Verdict } from './circuits.ts';
 import { failureScope, upstreamTooLarge, type CallDetail } from './errors.ts';
 import { outgoingHeaders } from './headers.ts';
 import { applyOutbound, rulesBySource, type OutboundRule } from './outbound.ts';
+import { upstreamCalls, type UpstreamCallMessage } from '../observability/channels.ts';
 import { joinPath, parseEndpoint, type Endpoint } from './path.ts';
 import { parseRetryAfter } from './retry-after.ts';
 import { backoffDelay, isRetryableMethod, isRetryableStatus } from './retry.ts';
@@ -180,6 +181,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     const scope = request.scope;
     if (!scope) return request;
     scope.touched.add(source.name);
+    scope.upstreamCalls += 1;
     if (source.outbound.length === 0) return request;
     const headers = { ...request.headers };
     await applyOutbound(source.outbound, source.name, { headers, scope });
@@ -189,6 +191,12 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   async function request(name: string, call: UpstreamRequest): Promise<UpstreamResponse> {
     const source = lookup(name);
     const request = await judged(source, call);
+    if (!upstreamCalls.hasSubscribers) return buffered(source, request);
+    const message = callMessage(source, request, false);
+    return upstreamCalls.tracePromise(() => buffered(source, { ...request, headers: message.headers }), message);
+  }
+
+  async function buffered(source: Source, request: UpstreamRequest): Promise<UpstreamResponse> {
     const target = joinPath(source.endpoint.basePath, request.path);
     const operation = operationOf(request);
     const detail = describeCall(source, request.method, target, request.operation);
@@ -234,6 +242,17 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   async function stream(name: string, call: UpstreamRequest): Promise<UpstreamStreamResponse> {
     const source = lookup(name);
     const request = await judged(source, call);
+    if (!upstreamCalls.hasSubscribers) return streamed(source, request);
+    const message = callMessage(source, request, true);
+    return upstreamCalls.tracePromise(() => streamed(source, { ...request, headers: message.headers }), message);
+  }
+
+  /** What observers (observability/channels.ts) learn about a call; they may add headers. */
+  function callMessage(source: Source, request: UpstreamRequest, isStream: boolean): UpstreamCallMessage {
+    return { source: source.name, operation: operationOf(request), method: request.method, headers: { ...request.headers }, scope: request.scope, streamed: isStream };
+  }
+
+  async function streamed(source: Source, request: UpstreamRequest): Promise<UpstreamStreamResponse> {
     const target = joinPath(source.endpoint.basePath, request.path);
     const detail = describeCall(source, request.method, target, request.operation);
     const { maxResponseBytes } = source.settings;

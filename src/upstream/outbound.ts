@@ -40,3 +40,16 @@ export function forwardHeadersRule(bySource: ReadonlyMap<string, readonly string
     },
   };
 }
+
+/**
+ * The request id on every call, so that a service's logs meet the gateway's: the
+ * client's own `x-request-id` when it sent a plausible one, else the id made for it.
+ */
+export function requestIdRule(): OutboundRule {
+  return {
+    name: 'request id',
+    apply(_source, { headers, scope }) {
+      headers['x-request-id'] = scope.requestId;
+    },
+  };
+}

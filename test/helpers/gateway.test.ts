@@ -105,8 +105,9 @@ describe('in process and over a socket: one gateway, one answer', () => {
 
   it('the upstream sees the same request from both paths, except the transport-given fields', async () => {
     const first = backend.calls.length;
-    await fetch(`${base}/rest/Notes/notes/1`, { headers: { 'x-custom': 'kept' } });
-    await rest(gateway, 'GET', '/rest/Notes/notes/1', { headers: { 'x-custom': 'kept' } });
+    // The same request id on both, or each would get its own.
+    await fetch(`${base}/rest/Notes/notes/1`, { headers: { 'x-custom': 'kept', 'x-request-id': 'same' } });
+    await rest(gateway, 'GET', '/rest/Notes/notes/1', { headers: { 'x-custom': 'kept', 'x-request-id': 'same' } });
     const [socketCall, injectCall] = backend.calls.slice(first);
     // X-Forwarded-Host comes from the socket's local address, which an injected request has not.
     const strip = (h: Record<string, unknown>) => ({ ...h, 'x-forwarded-host': undefined, 'x-forwarded-for': undefined, connection: undefined });
