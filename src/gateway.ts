@@ -46,6 +46,7 @@ import type { Policy } from './policies/policy.ts';
 import { forwardHeadersRule, requestIdRule } from './upstream/outbound.ts';
 import { useRequestId } from './http/request-id.ts';
 import { createAccessLog, type AccessLog } from './observability/access-log.ts';
+import { schemaBuilds, type SchemaBuildMessage } from './observability/channels.ts';
 import type { OutboundRule } from './context.ts';
 import { getDirectiveExtensions } from '@graphql-tools/utils';
 import { httpError, TributaryError } from './errors.ts';
@@ -219,6 +220,10 @@ export async function buildLoneSource(options: LoneSourceOptions): Promise<LoneS
   }
 }
 
+function publishBuild(reason: SchemaBuildMessage['reason'], started: number, ok: boolean): void {
+  if (schemaBuilds.hasSubscribers) schemaBuilds.publish({ reason, ms: performance.now() - started, ok } satisfies SchemaBuildMessage);
+}
+
 /** Why a reload is refused: a source served now no longer loads (the running one keeps serving it). */
 function lostSources(current: Generation, next: Generation): Error | undefined {
   const servedNow = new Set(current.built.sources.filter((s) => s.loaded).map((s) => s.name));
@@ -311,8 +316,17 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     // Before the schema build: a policy config error fails fast.
     const policies = await policiesFor(config);
     if (first) accessLog = config.tributary.observability.accessLog ? createAccessLog(logger) : undefined;
+    const reason = first ? 'start' : 'reload';
     first = false;
-    return buildGeneration(config, { logger, onProgress: options.onProgress, policies: policyOrder(policies), accessLog });
+    const started = performance.now();
+    try {
+      const built = await buildGeneration(config, { logger, onProgress: options.onProgress, policies: policyOrder(policies), accessLog });
+      publishBuild(reason, started, true);
+      return built;
+    } catch (error) {
+      publishBuild(reason, started, false);
+      throw error;
+    }
   };
   holdYoungGeneration();
   let generation = await generationOf();
