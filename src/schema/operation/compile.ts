@@ -23,7 +23,7 @@ import { TributaryError } from '../../errors.ts';
 import type { Logger } from '../../observability/log.ts';
 import type { UpstreamClient, UpstreamResponse } from '../../upstream/types.ts';
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../../upstream/json-depth.ts';
-import { compilePathTemplate } from './path.ts';
+import { compilePathTemplate, splitPathKey, type PathKeyConstant } from './path.ts';
 import { reachesOpaqueScalar } from './opaque-values.ts';
 import { compileParamEncoder, compileQueryValueCheck } from './query-string.ts';
 import { requestHeadersOf, type TributaryContext } from '../../context.ts';
@@ -93,6 +93,13 @@ interface HeaderTemplate {
 function compileHeaderTemplate(name: string, template: string): HeaderTemplate {
   const args = [...template.matchAll(ARG_REFERENCE)].map((m) => m[1]!.split('.'));
   return { name, value: compileInterpolation(template), args };
+}
+
+/** A path whose key's `#` part named query constants, with them as its query string (after any `?` part). */
+function withQueryConstants(path: string, constants: readonly PathKeyConstant[]): string {
+  const query = constants.filter((c) => c.in === 'query').map((c) => `${encodeURIComponent(c.name)}=${encodeURIComponent(c.value)}`);
+  if (query.length === 0) return path;
+  return `${path}${path.includes('?') ? '&' : '?'}${query.join('&')}`;
 }
 
 function readArg(args: Record<string, unknown>, path: readonly string[]): unknown {
@@ -228,7 +235,9 @@ export interface CompileOptions {
 export function compileRestOperation(options: CompileOptions): RestOperation {
   const { schema, field, coordinate, directive, transport, upstream, logger, needsMetadata } = options;
   const method = String(directive.httpMethod ?? 'GET').toUpperCase();
-  const buildPath = compilePathTemplate(directive.path ?? '/', coordinate);
+  const declaredHeaders = new Set(Object.keys({ ...transport.operationHeaders, ...directive.operationSpecificHeaders }).map((h) => h.toLowerCase()));
+  const pathKey = splitPathKey(directive.path ?? '/', declaredHeaders);
+  const buildPath = compilePathTemplate(withQueryConstants(pathKey.path, pathKey.constants), coordinate);
   const returnsList = isListReturn(field);
   const namedReturn = getNamedType(field.type);
   const returnsScalar = isScalarType(namedReturn);
@@ -267,6 +276,8 @@ export function compileRestOperation(options: CompileOptions): RestOperation {
   const headerTemplates = Object.entries({ ...transport.operationHeaders, ...directive.operationSpecificHeaders }).map(([name, value]) =>
     compileHeaderTemplate(name.toLowerCase(), String(value)),
   );
+  // A path key's `#Header=value` (splitPathKey): sent as given unless the operation declares the header itself.
+  for (const c of pathKey.constants) if (c.in === 'header' && !declaredHeaders.has(c.name)) headerTemplates.push(compileHeaderTemplate(c.name, c.value.replace(/[{}]/g, '')));
   const contentType = String(headerTemplates.find((h) => h.name === 'content-type')?.value({}, undefined) ?? '');
   const sendsBody = method !== 'GET' && method !== 'HEAD';
   // The circuit key (see src/upstream/breaker.ts): the template, never the filled-in path,

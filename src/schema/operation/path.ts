@@ -143,3 +143,43 @@ export function compilePathTemplate(template: string, fieldCoordinate: string): 
     return out;
   };
 }
+
+/** What a path key's `#…` part stands for: constant fields the operation is selected by. */
+export interface PathKeyConstant {
+  readonly in: 'header' | 'query';
+  readonly name: string;
+  readonly value: string;
+}
+
+/**
+ * Splits a path key at `#`, the APIs.guru convention for operations that share a path
+ * (OAS 3.1 §4.8.8.1: a path key is a path, so whatever follows `#` is not sent as such;
+ * a `#` in a request-target is not HTTP, RFC 9112 §3.2). After it, `name=value` pairs
+ * joined by `&` are constants: a header when the operation declares that header, or when
+ * the name has the form of a header field (`X-Amz-Target`, anything with a hyphen); else
+ * a query parameter. A bare `#name` only names a parameter the operation declares as
+ * usual (`/tags/{arn}#tagKeys`) and adds nothing. A `?` part stays in the path: the
+ * query string it starts is sent as written, before the operation's own parameters.
+ */
+export function splitPathKey(key: string, declaredHeaders: ReadonlySet<string>): { path: string; constants: PathKeyConstant[] } {
+  const at = key.indexOf('#');
+  if (at === -1) return { path: key, constants: [] };
+  const constants: PathKeyConstant[] = [];
+  for (const pair of key.slice(at + 1).split('&')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) continue;
+    const name = safeDecode(pair.slice(0, eq));
+    const value = safeDecode(pair.slice(eq + 1));
+    const header = declaredHeaders.has(name.toLowerCase()) || name.includes('-');
+    constants.push({ in: header ? 'header' : 'query', name: header ? name.toLowerCase() : name, value });
+  }
+  return { path: key.slice(0, at) || '/', constants };
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
