@@ -8,6 +8,7 @@ import { getNamedType, isAbstractType, isObjectType, isInterfaceType, type Graph
 import { getDirective, getDirectiveExtensions } from '@graphql-tools/utils';
 import { processDirectives } from '@graphql-mesh/transport-rest';
 import { interpolateEnv } from '../config/env.ts';
+import { enumDefaultsAsValues } from './enum-defaults.ts';
 import { TributaryError } from '../errors.ts';
 import type { Logger } from '../observability/log.ts';
 import type { UpstreamClient } from '../upstream/types.ts';
@@ -124,6 +125,7 @@ export function makeExecutableSource(
   // upstream client's timeouts, breaker and error masking.
   const refuse = () => Promise.reject(new Error('Tributary: unexpected direct fetch from the Mesh transport'));
   processDirectives(schema, { globalFetch: refuse as never, logger: meshLogger(options.logger.child({ source: source.name })) } as never);
+  enumDefaultsAsValues(schema);
 
   const transport: SourceTransport = {
     name: source.name,
