@@ -56,7 +56,7 @@ import type { LoaderPhase } from './openapi/loader-protocol.ts';
 import { loadSpecRobustly, type RobustLoadOptions, type RobustLoadResult } from './openapi/robust-load.ts';
 import { makeExecutableSource } from './schema/source.ts';
 import { applyTransforms } from './schema/transforms.ts';
-import type { UpstreamClient } from './upstream/types.ts';
+import { resolveServerUrl } from './schema/server-url.ts';
 
 export interface GatewayOptions {
   configFile: string;
@@ -193,24 +193,26 @@ export async function buildLoneSource(options: LoneSourceOptions): Promise<LoneS
   const handler = { source: interpolateEnv(options.handler.source), ...(options.handler.endpoint ? { endpoint: interpolateEnv(options.handler.endpoint) } : {}) };
   const loaded = await loadSpecRobustly({ ...options, handler, onProgress: options.onProgress });
   const transport = getDirectiveExtensions(loaded.schema)?.transport?.[0] as { location?: string } | undefined;
-  let endpoint = handler.endpoint ?? transport?.location;
   let endpointProblem: LoneSource['endpointProblem'];
   const fallback = (problem: NonNullable<LoneSource['endpointProblem']>, reason: string): string => {
     if (options.fallbackEndpoint === undefined) throw new TributaryError('SOURCE_LOAD_FAILED', `${options.shownAs ?? options.handler.source} ${reason}; pass --endpoint <base URL of the service>.`);
     endpointProblem = problem;
     return options.fallbackEndpoint;
   };
-  if (!endpoint) endpoint = fallback('none', 'names no server (OAS 3.0 "servers", Swagger 2.0 "host")');
-  options.onProgress?.('generate');
-  const settings = UpstreamSettings.parse({});
-  let upstream: UpstreamClient;
-  try {
-    upstream = createUpstreamClient({ sources: [{ name, endpoint, settings }], logger });
-  } catch (error) {
-    const unusable = endpoint;
-    endpoint = fallback({ unusable, reason: (error as Error).message }, `its server URL "${unusable}" is not usable as is (${(error as Error).message})`);
-    upstream = createUpstreamClient({ sources: [{ name, endpoint, settings }], logger });
+  const named = handler.endpoint ?? transport?.location;
+  let endpoint: string;
+  if (!named) endpoint = fallback('none', 'names no server (OAS 3.0 "servers", Swagger 2.0 "host")');
+  else {
+    try {
+      // Server variables take their defaults, as at serve time (schema/server-url.ts).
+      endpoint = resolveServerUrl(name, named);
+    } catch (error) {
+      const reason = (error as Error).message;
+      endpoint = fallback({ unusable: named, reason }, `has a server URL "${named}" that is not usable as is (${reason})`);
+    }
   }
+  options.onProgress?.('generate');
+  const upstream = createUpstreamClient({ sources: [{ name, endpoint, settings: UpstreamSettings.parse({}) }], logger });
   try {
     const own = makeExecutableSource({ name, annotated: loaded.schema, endpoint, ms: loaded.ms }, loaded.schema, { upstream, logger, handler });
     const schema = applyTransforms(own.schema, options.transforms, { apiName: name, baseDir: options.baseDir, where: '--prefix' });

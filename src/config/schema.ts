@@ -66,6 +66,8 @@ export const SourceSettings = z
      * part of the response cache key.
      */
     allowClientTemplates: z.boolean().optional(),
+    /** Values for the variables of the document's server URL (`{port}`); each defaults to the document's own default. */
+    serverVariables: z.record(z.string(), z.string()).optional(),
   })
   .strict();
 export type SourceSettings = z.infer<typeof SourceSettings>;

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { GraphQLSchema, isSpecifiedDirective } from 'graphql';
 import { mergeSchemas } from '@graphql-tools/schema';
 import { TributaryError } from '../errors.ts';
+import { resolveServerUrl } from './server-url.ts';
 import type { LoadedConfig, MeshSourceConfig } from '../config/load.ts';
 import type { Logger } from '../observability/log.ts';
 import type { UpstreamClient, UpstreamSource } from '../upstream/types.ts';
@@ -92,6 +93,8 @@ export async function buildSchema(config: LoadedConfig, options: BuildOptions): 
           : await loadAnnotatedSource(source.name, handler, { cwd: config.dir, logger, cacheDir: loadCacheDir(config.dir), onProgress: (phase) => options.onProgress?.(phase, source.name) });
         for (const w of annotated.warnings ?? []) warnings.push(`Source "${source.name}": ${formatWarning(w)}`);
         if (!annotated.endpoint) throw new TributaryError('SOURCE_LOAD_FAILED', `Source "${source.name}": no endpoint. Set handler.openapi.endpoint, or give the OpenAPI document a "servers" entry.`);
+        // Checked here, per source: a bad URL must fail this source, not the upstream client of all of them.
+        annotated.endpoint = resolveServerUrl(source.name, annotated.endpoint, settings.sources[source.name]?.serverVariables);
         loaded.push({ source, handler, annotated });
       } catch (error) {
         const message = (error as Error).message;
