@@ -1,6 +1,8 @@
-// `tributary start`: build, listen, and shut down cleanly on SIGINT/SIGTERM: the first
-// signal drains (runtime/shutdown.ts: /readyz 503, no new connections, requests in flight
-// finish within tributary.server.shutdownGraceMs), a second one cuts what is left. The
+// `tributary start`: take the port (listen-check.ts: a clash is one line before any
+// build), build, refuse with --strict when a source failed to load, listen, and shut
+// down cleanly on SIGINT/SIGTERM: the first signal drains (runtime/shutdown.ts: /readyz
+// 503, no new connections, requests in flight finish within
+// tributary.server.shutdownGraceMs), a second one cuts what is left. The
 // exit code is 0 once the shutdown has run, whether or not requests had to be cut.
 //
 // Which process or thread serves (and why):
