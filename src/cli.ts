@@ -1,60 +1,17 @@
 // `tributary` command line: arguments only. Each command's work lives in src/commands.
-import { Command, InvalidArgumentError } from 'commander';
-import { DEFAULT_CONFIG_FILE } from './config/file-name.ts';
+//
+// Exit codes: 0 done; 1 the command failed (config, sources, port, --strict); 2 usage:
+// an unknown command or option, or a bad value in a flag or its environment variable,
+// found before any work starts.
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { isTributaryError } from './errors.ts';
+import { configOption, hostOption, parsePort, portOption, readBooleanEnv, strictOption, watchOption, workersOption } from './commands/cli-env.ts';
 
-function port(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`expected a port from 0 to 65535, found "${value}"`);
-  return n;
+/** package.json is one folder up from both src/cli.ts (tsx) and dist/cli.js. */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
-
-function count(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a whole number >= 0, found "${value}"`);
-  return n;
-}
-
-const program = new Command('tributary')
-  .description('A GraphQL gateway over REST services described by OpenAPI documents.')
-  .showHelpAfterError();
-
-program
-  .command('start')
-  .description('Serve the gateway for a config file.')
-  .option('-c, --config <file>', 'config file (GraphQL Mesh .meshrc.yaml with an optional tributary: key)', DEFAULT_CONFIG_FILE)
-  .option('-p, --port <n>', 'port to listen on (default: tributary.server.port, 4000)', port)
-  .option('-H, --host <host>', 'interface to listen on (default: tributary.server.host, 0.0.0.0)')
-  .option('-w, --watch', 'rebuild and swap the schema when the config or a source document changes')
-  .option('--workers <n>', 'node:cluster worker processes; 0 = one per core (default: tributary.server.workers)', count)
-  .action(async (opts) => (await import('./commands/start.ts')).start(opts));
-
-program
-  .command('dev')
-  .description('Like start --watch: serve and live-reload on every change.')
-  .option('-c, --config <file>', 'config file', DEFAULT_CONFIG_FILE)
-  .option('-p, --port <n>', 'port to listen on', port)
-  .option('-H, --host <host>', 'interface to listen on')
-  .action(async (opts) => (await import('./commands/start.ts')).start({ ...opts, watch: true, workers: 1 }));
-
-program
-  .command('demo')
-  .description('Start the three demo REST services and the gateway in front of them.')
-  .option('-p, --port <n>', 'gateway port', port, 4000)
-  .option('-H, --host <host>', 'gateway interface', '127.0.0.1')
-  .action(async (opts) => (await import('./commands/demo.ts')).demo(opts));
-
-program
-  .command('check')
-  .description('Validate the config and every source; print sources and root-field counts. Exits 1 on any error.')
-  .option('-c, --config <file>', 'config file', DEFAULT_CONFIG_FILE)
-  .action(async (opts) => (await import('./commands/check.ts')).check(opts));
-
-program
-  .command('schema')
-  .description('Print the unified GraphQL schema (SDL).')
-  .option('-c, --config <file>', 'config file', DEFAULT_CONFIG_FILE)
-  .action(async (opts) => (await import('./commands/schema.ts')).printUnifiedSchema(opts));
 
 function seconds(value: string): number {
   const n = Number(value);
@@ -62,17 +19,83 @@ function seconds(value: string): number {
   return n;
 }
 
-const sources = program.command('sources').description('Add an OpenAPI source to the config, or check a spec on its own.');
+const program = new Command('tributary')
+  .description('A GraphQL gateway over REST services described by OpenAPI documents.')
+  .version(packageVersion(), '-V, --version', 'print the version')
+  // Before any .command(): subcommands copy these settings when they are created.
+  .exitOverride()
+  .showSuggestionAfterError();
+
+program
+  .command('start')
+  .description('Serve the gateway for a config file. Flags override their environment variables, which override tributary.server in the config.')
+  .addOption(configOption())
+  .addOption(portOption())
+  .addOption(hostOption())
+  .addOption(watchOption())
+  .addOption(workersOption())
+  .addOption(strictOption())
+  .hook('preAction', readBooleanEnv)
+  .action(async (opts) => (await import('./commands/start.ts')).start(opts));
+
+program
+  .command('dev')
+  .description('Like start --watch: serve and live-reload on every change.')
+  .addOption(configOption())
+  .addOption(portOption())
+  .addOption(hostOption())
+  .addOption(strictOption())
+  .hook('preAction', readBooleanEnv)
+  .action(async (opts) => (await import('./commands/start.ts')).start({ ...opts, watch: true, workers: 1 }));
+
+program
+  .command('demo')
+  .description('Start the three demo REST services and the gateway in front of them.')
+  .option('-p, --port <n>', 'gateway port', parsePort, 4000)
+  .option('-H, --host <host>', 'gateway interface', '127.0.0.1')
+  .action(async (opts) => (await import('./commands/demo.ts')).demo(opts));
+
+program
+  .command('check')
+  .description('Validate the config and every source as start would, without serving; print sources and root-field counts. Exits 1 on any error.')
+  .addOption(configOption())
+  .option('--json', 'print exactly one JSON object on stdout (progress goes to stderr)')
+  .option('--verbose', 'show the build log (JSON lines on stderr) and full error messages')
+  .action(async (opts) => (await import('./commands/check.ts')).check(opts));
+
+program
+  .command('schema')
+  .description('Print the unified GraphQL schema (SDL).')
+  .addOption(configOption())
+  .action(async (opts) => (await import('./commands/schema.ts')).printUnifiedSchema(opts));
+
+const sources = program.command('sources').description("List, add or remove the config's OpenAPI sources, or check a spec on its own.");
+
+sources
+  .command('list')
+  .description('Print each source of the config: name, document, endpoint (one per line).')
+  .addOption(configOption())
+  .option('--json', 'print exactly one JSON object on stdout')
+  .action(async (opts) => (await import('./commands/sources-list.ts')).sourcesList(opts));
 
 sources
   .command('add')
-  .description('Load and check a spec, then add it as a source to the config (comments and key order are kept); prints its root fields.')
+  .description('Load and check a spec, then add it as a source to the config (comments and key order are kept); prints a summary.')
   .argument('<name>', 'source name (letters, digits, _)')
   .argument('<spec>', 'OpenAPI/Swagger file, folder of files with relative $refs, or URL')
-  .option('-c, --config <file>', 'config file', DEFAULT_CONFIG_FILE)
+  .addOption(configOption())
   .option('-e, --endpoint <url>', "base URL of the service (default: the spec's first server)")
   .option('--prefix <prefix>', 'prefix for its type and root field names (a Mesh prefix transform), to avoid clashes')
+  .option('--verbose', 'list every root field and every warning')
   .action(async (name, spec, opts) => (await import('./commands/sources.ts')).sourcesAdd(name, spec, opts));
+
+sources
+  .command('remove')
+  .description('Remove a source from the config (and its tributary.sources settings); comments, key order and quoting of the rest are kept.')
+  .argument('<name>', 'source name')
+  .addOption(configOption())
+  .option('--no-check', 'write without building the remaining sources first')
+  .action(async (name, opts) => (await import('./commands/sources.ts')).sourcesRemove(name, opts));
 
 sources
   .command('check')
@@ -87,6 +110,8 @@ sources
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
+  // Commander has printed its message already (help and --version end here with 0).
+  if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
   // Coded errors were written for the operator: print them plainly, without a stack.
   console.error(isTributaryError(error) ? `error ${error.code}: ${error.message}` : error);
   process.exit(1);

@@ -1,6 +1,8 @@
-// `tributary start`: build, listen, and shut down cleanly on SIGINT/SIGTERM: the first
-// signal drains (runtime/shutdown.ts: /readyz 503, no new connections, requests in flight
-// finish within tributary.server.shutdownGraceMs), a second one cuts what is left. The
+// `tributary start`: take the port (listen-check.ts: a clash is one line before any
+// build), build, refuse with --strict when a source failed to load, listen, and shut
+// down cleanly on SIGINT/SIGTERM: the first signal drains (runtime/shutdown.ts: /readyz
+// 503, no new connections, requests in flight finish within
+// tributary.server.shutdownGraceMs), a second one cuts what is left. The
 // exit code is 0 once the shutdown has run, whether or not requests had to be cut.
 //
 // Which process or thread serves (and why):
@@ -17,7 +19,11 @@ import { isMainThread, parentPort } from 'node:worker_threads';
 import { perWorkerStateWarnings, resolveWorkerCount, runPrimary, WORKER_CUT, WORKER_SEMI_SPACE_MB, WORKER_STOP } from '../runtime/workers.ts';
 import { serveFromThread, type ThreadMessage } from '../runtime/serving-thread.ts';
 import type { Gateway } from '../gateway.ts';
+import type { LoadedConfig } from '../config/load.ts';
+import type { SourceStatus } from '../schema/build.ts';
 import type { Logger } from '../observability/log.ts';
+import { TributaryError } from '../errors.ts';
+import { listenError, reservePort, type PortReservation } from './listen-check.ts';
 
 export interface StartOptions {
   config: string;
@@ -25,6 +31,8 @@ export interface StartOptions {
   host?: string;
   watch?: boolean;
   workers?: number;
+  /** Refuse to start when any source fails to load. */
+  strict?: boolean;
 }
 
 export async function start(opts: StartOptions): Promise<void> {
@@ -32,13 +40,19 @@ export async function start(opts: StartOptions): Promise<void> {
   // this, so that the load progress still draws one line in place (commands/progress.ts).
   if (isMainThread && process.stderr.isTTY) process.env.TRIBUTARY_STDERR_TTY ??= '1';
   if (cluster.isPrimary && isMainThread && WORKER_SEMI_SPACE_MB > 0) return serveFromThread(import.meta.url, { ...opts });
+  let reservation: PortReservation | undefined;
   if (cluster.isPrimary) {
     // In the serving thread (or the main one): the config decides how many workers there
-    // are, and how long a shutdown may take.
+    // are, how long a shutdown may take, and (below the flags and variables) where to listen.
     const { loadConfig } = await import('../config/load.ts');
     const { server, policies } = (await loadConfig(opts.config)).tributary;
+    const listen = { port: opts.port ?? server.port, host: opts.host ?? server.host };
     const count = resolveWorkerCount(opts.workers ?? server.workers);
     const warnings = perWorkerStateWarnings(policies, count);
+    // Before any build. Workers listen on their own (through the primary), once each has
+    // built: here the port is only tried.
+    reservation = await reservePort(listen);
+    if (count > 1) await reservation.release();
     if (count > 1 && parentPort) {
       // The main thread becomes the primary and prints the warnings (this thread ends now).
       parentPort.postMessage({ type: 'cluster', count, graceMs: server.shutdownGraceMs, warnings } satisfies ThreadMessage);
@@ -58,11 +72,19 @@ export async function start(opts: StartOptions): Promise<void> {
   // Long loads (a 20 MB spec) show what is happening: a progress line on a terminal.
   const progress = createProgress(process.stderr);
   const gateway = await createGateway({ configFile: opts.config, logger, onProgress: (phase, source) => progress.update(phase, source) }).finally(() => progress.done());
-  const { url } = await gateway.listen({ port: opts.port, host: opts.host });
-  for (const s of gateway.current().built.sources) {
-    if (!s.loaded) logger.error({ source: s.name, error: s.error }, 'source not served');
+  const { config, built } = gateway.current();
+  const failed = built.sources.filter((s) => !s.loaded);
+  if (failed.length && opts.strict) throw strictRefusal(failed, built.sources.length);
+  const wanted = { port: opts.port ?? config.tributary.server.port, host: opts.host ?? config.tributary.server.host };
+  await reservation?.release();
+  const { url } = await gateway.listen({ port: reservation?.port ?? wanted.port, host: wanted.host }).catch((error: unknown) => {
+    throw listenError(error, wanted);
+  });
+  for (const s of failed) logger.error({ source: s.name, error: s.error }, 'source not served');
+  console.log(`Tributary is serving ${url}${graphiqlOn(config) ? ' (GraphiQL in a browser)' : ''}`);
+  if (failed.length) {
+    console.warn(`Tributary: ${failed.length} of ${built.sources.length} sources failed to load and are not served: ${failed.map((s) => s.name).join(', ')} (the log says why; --strict refuses to start instead)`);
   }
-  console.log(`Tributary is serving ${url} (GraphiQL in a browser)`);
   const live = opts.watch ? await (await import('../reload/live-reload.ts')).startLiveReload(gateway, {}) : undefined;
   if (live) {
     live.on('reloaded', () => progress.done());
@@ -70,6 +92,28 @@ export async function start(opts: StartOptions): Promise<void> {
     console.log('Watching the config and the source documents; every change rebuilds and swaps the schema.');
   }
   shutdown.serving(gateway, logger, () => live?.close());
+}
+
+/**
+ * Whether the gateway serves GraphiQL: the rule of src/policies/index.ts (createPolicies,
+ * `settings.graphiql ?? !production`, production meaning NODE_ENV=production), computed
+ * again here because the policies do not expose it; keep the two in step.
+ */
+function graphiqlOn(config: LoadedConfig): boolean {
+  return config.tributary.policies.graphiql ?? process.env.NODE_ENV !== 'production';
+}
+
+/** `--strict`: one line naming the sources, then one per source with its reason. */
+function strictRefusal(failed: SourceStatus[], total: number): TributaryError {
+  const reasons = failed.map((s) => {
+    // Most load errors start by naming their source already.
+    const reason = (s.error ?? 'unknown error').replace(`Source "${s.name}": `, '');
+    return `  - ${s.name}: ${reason}`;
+  });
+  return new TributaryError(
+    'SOURCE_LOAD_FAILED',
+    `${failed.length} of ${total} sources failed to load (${failed.map((s) => s.name).join(', ')}), and --strict refuses to start without them:\n${reasons.join('\n')}`,
+  );
 }
 
 /**

@@ -128,7 +128,7 @@ describe('tributary check / schema / --help', () => {
 
   it('--help describes every command', async () => {
     const { stdout } = await run(process.execPath, [BIN, '--help']);
-    for (const c of ['start', 'demo', 'check', 'schema']) expect(stdout).toContain(c);
+    for (const c of ['start', 'demo', 'check', 'schema', 'sources']) expect(stdout).toContain(c);
     const { stdout: startHelp } = await run(process.execPath, [BIN, 'start', '--help']);
     expect(startHelp).toContain('--config');
     expect(startHelp).toContain('--port');
