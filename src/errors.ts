@@ -19,6 +19,7 @@ export const ERRORS = {
   SCHEMA_BUILD_FAILED: { status: 500, description: 'The sources could not be merged into one schema.' },
   LINK_INVALID: { status: 500, description: 'A link or @resolveTo names a type, field, source or argument that does not exist.' },
   SOURCE_NAME_CLASH: { status: 500, description: 'A source with that name, or fields with those names, already exist.' },
+  LISTEN_FAILED: { status: 500, description: 'The gateway cannot listen on its host and port: in use, not permitted, or not an address of this machine.' },
 
   // ---- request-level (client-facing) ----
   BAD_USER_INPUT: { status: 400, description: 'A variable does not fit its type or a required one is missing (a request error: 200 when the client accepts only application/json), or an argument value cannot be sent upstream (for example a dot-segment in a path argument; a field error).' },

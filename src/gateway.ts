@@ -76,6 +76,9 @@ export interface Generation {
   close(): Promise<void>;
 }
 
+/** How one source of a generation loaded (for commands: check, start --strict). */
+export type SourceStatus = BuiltSchema['sources'][number];
+
 export interface GenerationOptions {
   readonly logger: Logger;
   readonly onProgress?: BuildOptions['onProgress'];

@@ -3,13 +3,12 @@
 // log: progress on stderr, one row per source, and errors as one coded message — the
 // build's own log lines (JSON, with stacks) only with --verbose. With --json, exactly
 // one JSON object on stdout (CheckResult) for a machine; the exit code is the same.
-import { buildOnce } from '../gateway.ts';
+import { buildOnce, type SourceStatus } from '../gateway.ts';
 import { loadConfig } from '../config/load.ts';
 import { pino } from 'pino';
 import type { Logger } from '../observability/log.ts';
 import { isTributaryError } from '../errors.ts';
 import { createProgress } from './progress.ts';
-import type { SourceStatus } from '../schema/build.ts';
 
 export interface CheckOptions {
   config: string;

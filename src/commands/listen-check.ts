@@ -8,7 +8,7 @@
 // gateway that is not ready yet). A clash in the instant of the hand-over, or in a
 // cluster worker, gets the same message from listenError().
 import { createServer, type AddressInfo } from 'node:net';
-import { TributaryError, type ErrorCode } from '../errors.ts';
+import { TributaryError } from '../errors.ts';
 
 export interface Listen {
   readonly host: string;
@@ -21,17 +21,11 @@ export interface PortReservation {
   release(): Promise<void>;
 }
 
-/**
- * LISTEN_FAILED is not in the catalogue (src/errors.ts) yet; the status is given here so
- * that the error renders the same way as a catalogued one. Proposed entry:
- * `LISTEN_FAILED: { status: 500, description: 'The gateway cannot listen on its host and port: in use, not permitted, or not an address of this machine.' }`
- */
-const LISTEN_FAILED = 'LISTEN_FAILED' as ErrorCode;
 
 /** An operator's message for a failed listen; other errors are returned unchanged. */
 export function listenError(error: unknown, { host, port }: Listen): unknown {
   const code = (error as NodeJS.ErrnoException)?.code;
-  const say = (message: string) => new TributaryError(LISTEN_FAILED, message, { status: 500, cause: error, extensions: { host, port, errno: code } });
+  const say = (message: string) => new TributaryError('LISTEN_FAILED', message, { cause: error, extensions: { host, port, errno: code } });
   switch (code) {
     case 'EADDRINUSE':
       return say(`port ${port} on ${host} is already in use; set PORT or --port`);
