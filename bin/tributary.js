@@ -2,10 +2,15 @@
 // Entry point of the `tributary` command. It runs dist/ — the sources compiled by
 // `npm run build` — when that is up to date (entry.js); otherwise the TypeScript sources
 // through tsx's loader, which needs no build step but starts about twice as slowly
-// (src/runtime/module-runtime.ts says why).
+// (src/module-runtime.ts says why).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chooseEntry } from './entry.js';
+import { servingRelaunch } from './serving-flags.js';
+
+// A serving command gets its V8 flags before anything else loads (serving-flags.js).
+const relaunch = servingRelaunch();
+if (relaunch) process.execve(process.execPath, relaunch);
 
 const entry = chooseEntry(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'));
 if (entry.use === 'dist') {

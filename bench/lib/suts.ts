@@ -2,7 +2,7 @@
 //   bff        the hand-written BFF (bff-main.ts) — the yardstick;
 //   tributary  `node bin/tributary.js start` on a config written for the scenario;
 //   tributary-v8gc  the same with V8's default young generation (TRIBUTARY_SEMI_SPACE_MB=0,
-//              see src/runtime/serving-thread.ts): less memory, more GC;
+//              see bin/serving-flags.js): less memory, more GC;
 //   stock-mesh `mesh build` then `mesh start` (GraphQL Mesh v0 CLI) in a temp dir, on
 //              the same OpenAPI documents, links written as `@resolveTo`.
 // Each writes its config into its own folder of the run's work dir, with the backend's
@@ -81,7 +81,10 @@ export function writeTributaryConfig(dir: string, scenario: AnyScenario, urls: R
 export async function startTributary(dir: string, scenario: AnyScenario, urls: Record<string, string>, cpu: number | undefined, options: { workers?: number; nodeFlags?: string[]; v8gc?: boolean } = {}): Promise<Sut> {
   const config = writeTributaryConfig(dir, scenario, urls);
   const port = await freePort();
-  const args = [...(options.nodeFlags ?? []), path.join(ROOT, 'bin', 'tributary.js'), 'start', '--config', config, '--port', String(port), '--host', '127.0.0.1'];
+  // The young generation the launcher gives `tributary start` on Node 22.15+ (bin/serving-flags.js),
+  // given here explicitly so that a run on an older Node measures the same thing.
+  const young = options.v8gc ? [] : WORKER_NODE_FLAGS;
+  const args = [...young, ...(options.nodeFlags ?? []), path.join(ROOT, 'bin', 'tributary.js'), 'start', '--config', config, '--port', String(port), '--host', '127.0.0.1'];
   if (options.workers !== undefined) args.push('--workers', String(options.workers));
   const proc = spawnPinned(cpu, process.execPath, args, { cwd: dir, log: path.join(dir, 'tributary.log'), env: options.v8gc ? { TRIBUTARY_SEMI_SPACE_MB: '0' } : {} });
   return { name: options.v8gc ? 'tributary-v8gc' : 'tributary', url: `http://127.0.0.1:${port}/graphql`, process: proc };

@@ -1,6 +1,6 @@
 // CPU profile of Tributary under load on one scenario:
-//   node --import tsx bench/tools/profile.ts [SCENARIO=posts-bulk] [SECONDS=10] [--c N] [--callers FUNCTION] [--alloc] [--gc]
-// (`--gc`: with the young-generation size cluster workers get)
+//   node --import tsx bench/tools/profile.ts [SCENARIO=posts-bulk] [SECONDS=10] [--c N] [--callers FUNCTION] [--alloc] [--v8gc]
+// (the young generation `tributary start` gets from its launcher; `--v8gc`: V8's default instead)
 // Starts the scenario's backend, Tributary with `--cpu-prof` on core 0, loads it at
 // c=50 from core 1, stops it with SIGINT (so the profile is written) and prints the
 // summary (profile-summary.ts). The .cpuprofile file stays for DevTools.
@@ -36,7 +36,7 @@ const alloc = argv.includes('--alloc');
 const heapFile = path.join(dir, 'alloc.heapprofile');
 const command = alloc
   ? ['--import', TSX, path.join(ROOT, 'bench', 'tools', 'alloc-profile-main.ts'), config, String(port), heapFile]
-  : ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...(argv.includes('--gc') ? WORKER_NODE_FLAGS : []), path.join(ROOT, 'bin', 'tributary.js'), 'start', '--config', config, '--port', String(port), '--host', '127.0.0.1'];
+  : ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...(argv.includes('--v8gc') ? [] : WORKER_NODE_FLAGS), path.join(ROOT, 'bin', 'tributary.js'), 'start', '--config', config, '--port', String(port), '--host', '127.0.0.1'];
 const proc = spawnPinned(0, process.execPath, command, { cwd: dir, log: path.join(dir, 'tributary.log') });
 const url = `http://127.0.0.1:${port}/graphql`;
 const body = JSON.stringify({ query: scenario.query });

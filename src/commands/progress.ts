@@ -22,8 +22,7 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr): Pro
   let active = false;
   const current = new Map<string, ProgressPhase>();
   let lastPlain = '';
-  // In a worker thread process.stderr is a pipe to the main thread; start.ts says whether the real one is a terminal.
-  const tty = stream.isTTY === true || (stream === process.stderr && process.env.TRIBUTARY_STDERR_TTY === '1');
+  const tty = stream.isTTY === true;
   let shown = false;
   return {
     update(phase, source) {

@@ -5,19 +5,16 @@
 // tributary.server.shutdownGraceMs), a second one cuts what is left. The
 // exit code is 0 once the shutdown has run, whether or not requests had to be cut.
 //
-// Which process or thread serves (and why):
-//   - by default (1 worker) one process, serving from a thread with a larger young
-//     generation (runtime/serving-thread.ts); this main thread only runs the command
-//     line, so the modules below are imported where the serving happens;
+// Which process serves (and why):
+//   - by default (1 worker) this process, with the larger young generation the launcher
+//     gave it (bin/serving-flags.js: V8 flags are decided before anything loads);
 //   - with more workers (`--workers N`, or `tributary.server.workers`; 0 = one per
-//     core) the main thread becomes the node:cluster primary (runtime/workers.ts) and
-//     each worker process runs this same command and serves here, in process.
+//     core) this process becomes the node:cluster primary (runtime/workers.ts) and
+//     each worker process runs this same command and serves here.
 // One process is the default: the shape containers scaled by replicas expect, and the
 // least memory; on a VM or bare metal, set `workers: 0`.
 import cluster from 'node:cluster';
-import { isMainThread, parentPort } from 'node:worker_threads';
-import { perWorkerStateWarnings, resolveWorkerCount, runPrimary, WORKER_CUT, WORKER_SEMI_SPACE_MB, WORKER_STOP } from '../runtime/workers.ts';
-import { serveFromThread, type ThreadMessage } from '../runtime/serving-thread.ts';
+import { perWorkerStateWarnings, resolveWorkerCount, runPrimary, WORKER_CUT, WORKER_STOP } from '../runtime/workers.ts';
 import type { Gateway, SourceStatus } from '../gateway.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import type { Logger } from '../observability/log.ts';
@@ -35,31 +32,20 @@ export interface StartOptions {
 }
 
 export async function start(opts: StartOptions): Promise<void> {
-  // The serving thread's stderr is not a TTY even when the terminal's is; it inherits
-  // this, so that the load progress still draws one line in place (commands/progress.ts).
-  if (isMainThread && process.stderr.isTTY) process.env.TRIBUTARY_STDERR_TTY ??= '1';
-  if (cluster.isPrimary && isMainThread && WORKER_SEMI_SPACE_MB > 0) return serveFromThread(import.meta.url, { ...opts });
   let reservation: PortReservation | undefined;
   if (cluster.isPrimary) {
-    // In the serving thread (or the main one): the config decides how many workers there
-    // are, how long a shutdown may take, and (below the flags and variables) where to listen.
+    // The config decides how many workers there are, how long a shutdown may take, and
+    // (below the flags and variables) where to listen.
     const { loadConfig } = await import('../config/load.ts');
     const { server, policies } = (await loadConfig(opts.config)).tributary;
     const listen = { port: opts.port ?? server.port, host: opts.host ?? server.host };
     const count = resolveWorkerCount(opts.workers ?? server.workers);
-    const warnings = perWorkerStateWarnings(policies, count);
     // Before any build. Workers listen on their own (through the primary), once each has
     // built: here the port is only tried.
     reservation = await reservePort(listen);
-    if (count > 1) await reservation.release();
-    if (count > 1 && parentPort) {
-      // The main thread becomes the primary and prints the warnings (this thread ends now).
-      parentPort.postMessage({ type: 'cluster', count, graceMs: server.shutdownGraceMs, warnings } satisfies ThreadMessage);
-      return;
-    }
-    parentPort?.postMessage({ type: 'grace', graceMs: server.shutdownGraceMs } satisfies ThreadMessage);
     if (count > 1) {
-      for (const warning of warnings) console.warn(`Tributary: warning: ${warning}`);
+      await reservation.release();
+      for (const warning of perWorkerStateWarnings(policies, count)) console.warn(`Tributary: warning: ${warning}`);
       process.exit(await runPrimary({ count, graceMs: server.shutdownGraceMs, log: (message) => console.log(message) }));
     }
   }
@@ -116,9 +102,8 @@ function strictRefusal(failed: SourceStatus[], total: number): TributaryError {
 }
 
 /**
- * Listens for the ways a stop reaches this process or thread: its own signals (first:
- * drain, second: cut), the main thread's 'stop'/'cut' (serving thread: signals only reach
- * the main thread) and the cluster primary's messages (a worker). Registered before the
+ * Listens for the ways a stop reaches this process: its own signals (first: drain,
+ * second: cut) and, in a worker, the cluster primary's messages. Registered before the
  * build, so that a stop during a long build ends the process at once: nothing is in
  * flight yet.
  */
@@ -133,7 +118,7 @@ function stopOnSignals(): { serving(gateway: Gateway, logger: Logger, beforeClos
     const { gateway, logger, beforeClose } = current;
     beforeClose();
     gateway.close().then(
-      // The summary line must reach the log before the process (or thread) is gone.
+      // The summary line must reach the log before the process is gone.
       () => logger.flush(() => process.exit(0)),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
@@ -154,10 +139,6 @@ function stopOnSignals(): { serving(gateway: Gateway, logger: Logger, beforeClos
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  parentPort?.on('message', (message) => {
-    if (message === 'stop') stop();
-    else if (message === 'cut') cut();
-  });
   if (cluster.isWorker) {
     process.on('message', (message) => {
       if (message === WORKER_STOP) stop();

@@ -41,7 +41,7 @@ import {
 /**
  * Units of generated code (one per coerced input position, one per compiled field) that
  * graphql-jit may spend on one operation. Measured on graphql-jit 0.8.9 (0.8.7, the pinned one, expands the same way): 2,000 units
- * compile in 200–350 ms and ~20 MB, once per operation, while the serving thread waits;
+ * compile in 200–350 ms and ~20 MB, once per operation, while the event loop waits;
  * real operations, GraphiQL's introspection query included, stay in the low hundreds.
  * Above the budget graphql-js is the cheaper executor (no compile at all).
  */

@@ -7,7 +7,7 @@ export type Logger = PinoLogger;
 
 // Synchronous writes to stdout: pino's default stream writes asynchronously through
 // libuv's thread pool, and `flush()` does not wait for a write already queued there. A
-// serving thread or worker that logs its shutdown summary and then exits lost that line
+// gateway or worker that logs its shutdown summary and then exits lost that line
 // whenever the pool was busy (reproduced under load). Log volume is a few lines per
 // event, never per upstream call, so the syscall per line costs nothing measurable.
 export function createLogger(options: { level?: string; destination?: NodeJS.WritableStream } = {}): Logger {

@@ -5,31 +5,21 @@
 // upstream pools — listening on the shared port; the cluster module hands incoming
 // connections to the workers in turn.
 //
-// Workers get a larger young generation (`--max-semi-space-size`), unless the operator
-// set one: a gateway request allocates a lot of short-lived objects (parsed upstream
-// JSON, the response being built), and with V8's default 16 MB semi-space the scavenger
-// runs so often that objects still in flight are copied and promoted; in the benchmark
-// (BENCHMARKS.md) 64 MB cut CPU per query by about a third. 32 MB did as well on the
-// smaller queries but took 1.37× the CPU per query on the three-service demo (17
+// Workers get the larger young generation the launcher gives a serving process
+// (bin/serving-flags.js says why), through the primary's argv. 32 MB did as well as 64 on
+// the smaller queries but took 1.37× the CPU per query on the three-service demo (17
 // upstream calls); the memory a large build used to leave in it is handled at start-up
 // (release-memory.ts).
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import type { TributarySettings } from '../config/schema.ts';
+import { semiSpaceMb, semiSpaceSet } from '../../bin/serving-flags.js';
 
 /**
- * Young-generation semi-space for the serving thread or workers, in MB (V8's default
- * is 16). `TRIBUTARY_SEMI_SPACE_MB` overrides it; 0 keeps V8's default (and a single
- * process then serves from its main thread).
+ * Young-generation semi-space for workers, in MB: the launcher's rule (bin/serving-flags.js),
+ * `TRIBUTARY_SEMI_SPACE_MB` or 64; 0 keeps V8's default.
  */
 export const WORKER_SEMI_SPACE_MB = semiSpaceMb(process.env.TRIBUTARY_SEMI_SPACE_MB);
-
-function semiSpaceMb(value: string | undefined): number {
-  if (value === undefined || value === '') return 64;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 1024) throw new Error(`TRIBUTARY_SEMI_SPACE_MB: expected a whole number of MB from 0 to 1024, found "${value}"`);
-  return n;
-}
 
 /** A dead worker is replaced after this pause; a crash loop then costs little. */
 const RESTART_DELAY_MS = 1_000;
@@ -49,10 +39,12 @@ export function resolveWorkerCount(requested: number): number {
   return requested === 0 ? availableParallelism() : requested;
 }
 
-/** Node options for a worker: the parent's, plus the semi-space size unless one is set. */
+/**
+ * Node options for a worker: the parent's (which hold the launcher's flag), plus the
+ * semi-space size when the parent has none (a Node that could not relaunch itself).
+ */
 export function workerExecArgv(parent: readonly string[], nodeOptions = process.env.NODE_OPTIONS ?? ''): string[] {
-  const set = [...parent, ...nodeOptions.split(/\s+/)].some((a) => a.startsWith('--max-semi-space-size'));
-  return set || WORKER_SEMI_SPACE_MB === 0 ? [...parent] : [...parent, `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`];
+  return semiSpaceSet(parent, nodeOptions) || WORKER_SEMI_SPACE_MB === 0 ? [...parent] : [...parent, `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`];
 }
 
 /**
