@@ -46,6 +46,7 @@ export const ERRORS = {
   UPSTREAM_UNAVAILABLE: { status: 502, description: 'The REST service could not be reached (connection refused, reset, DNS).' },
   UPSTREAM_CIRCUIT_OPEN: { status: 503, description: 'Calls to this source are suspended after repeated failures; retry later.' },
   UPSTREAM_BAD_RESPONSE: { status: 502, description: 'The REST service answered with a body that is not what its OpenAPI document says (e.g. malformed JSON, or a value that does not fit its field\'s type: extensions.field, extensions.expectedType).' },
+  OPERATION_UNSERVABLE: { status: 502, description: 'The source\'s OpenAPI document does not say how to call this operation (for example a path variable with no declared parameter); nothing is sent, and `sources check` names it with a JSON pointer.' },
   UPSTREAM_RESPONSE_TOO_LARGE: { status: 502, description: 'The REST service answered with more bytes than the configured cap.' },
 
   INTERNAL_SERVER_ERROR: { status: 500, description: 'An unexpected error; details are in the gateway log, never in the response.' },

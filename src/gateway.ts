@@ -219,7 +219,7 @@ export async function buildLoneSource(options: LoneSourceOptions): Promise<LoneS
   try {
     const own = makeExecutableSource({ name, annotated: loaded.schema, endpoint, ms: loaded.ms }, loaded.schema, { upstream, logger, handler });
     const schema = applyTransforms(own.schema, options.transforms, { apiName: name, baseDir: options.baseDir, where: '--prefix' });
-    return { loaded, schema, endpoint, endpointProblem };
+    return { loaded: own.warnings.length ? { ...loaded, warnings: [...loaded.warnings, ...own.warnings] } : loaded, schema, endpoint, endpointProblem };
   } finally {
     await upstream.close();
   }

@@ -17,7 +17,8 @@
 // by document object — Yoga's parse cache (an LRU) keeps one per query text and bounds
 // how many live — and by operation name, since one document may hold several operations.
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
-import { execute, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { execute, getOperationAST, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { inSpecOrder } from './jit-order.ts';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../observability/log.ts';
 import { chooseExecutor } from './executor-budget.ts';
@@ -77,11 +78,19 @@ function createPlan(args: ExecutionArgs, logger: Logger | undefined): Plan {
     logger?.info({ ...shown, reason: choice.reason }, 'operation runs on graphql-js: graphql-jit cannot compile it safely');
     return { executor: 'graphql-js', execute: guarded(guard, execute) };
   }
+  // graphql-jit answers fragments' fields out of order: compiled from a document with
+  // them expanded in place, or run on graphql-js when that cannot be done (jit-order.ts).
+  const operation = getOperationAST(args.document, operationName);
+  const ordered = operation ? inSpecOrder(args.schema, args.document, operation) : args.document;
+  if (!ordered) {
+    logger?.debug({ ...shown }, 'operation runs on graphql-js: graphql-jit would not keep its field order');
+    return { executor: 'graphql-js', execute: guarded(guard, execute) };
+  }
   let compiled: CompiledQuery | ExecutionResult;
   try {
     // Stack traces of resolver errors are never shown to clients (see mask-errors.ts),
     // so graphql-jit need not capture them.
-    compiled = compileQuery(args.schema, args.document, operationName, { disablingCapturingStackErrors: true });
+    compiled = compileQuery(args.schema, ordered, operationName, { disablingCapturingStackErrors: true });
   } catch (error) {
     compiled = { errors: [error as never] };
   }

@@ -131,6 +131,7 @@ export async function buildSchema(config: LoadedConfig, options: BuildOptions): 
         handler,
       });
       const schema = applyTransforms(own.schema, source.transforms, { apiName: source.name, baseDir: config.dir, where: `sources[${source.name}].transforms` });
+      for (const w of own.warnings) warnings.push(`Source "${source.name}": ${formatWarning(w)}`);
       executable.push({ name: source.name, schema });
       statuses.push({
         name: source.name,

@@ -9,6 +9,7 @@ import { getDirective, getDirectiveExtensions } from '@graphql-tools/utils';
 import { processDirectives } from '@graphql-mesh/transport-rest';
 import { interpolateEnv } from '../config/env.ts';
 import { enumDefaultsAsValues } from './enum-defaults.ts';
+import { undeclaredPathVariables } from './operation/path.ts';
 import { TributaryError } from '../errors.ts';
 import type { Logger } from '../observability/log.ts';
 import type { UpstreamClient } from '../upstream/types.ts';
@@ -105,6 +106,8 @@ export interface ExecutableSource {
   endpoint: string;
   schema: GraphQLSchema;
   operations: RestOperation[];
+  /** What the document says that cannot be served as written, with its JSON pointer. */
+  warnings: SpecWarning[];
 }
 
 /**
@@ -135,6 +138,7 @@ export function makeExecutableSource(
   };
   const marked = typesNeedingMetadata(schema);
   const operations: RestOperation[] = [];
+  const warnings: SpecWarning[] = [];
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type.name.startsWith('__')) continue;
     for (const field of Object.values(type.getFields())) {
@@ -158,6 +162,13 @@ export function makeExecutableSource(
         needsMetadata: needsMetadata(schema, getNamedType(field.type), marked),
       });
       operations.push(op);
+      for (const variable of undeclaredPathVariables(directive.path ?? '')) {
+        warnings.push({
+          pointer: `#/paths/${pointerSegment(directive.path ?? '')}/${String(directive.httpMethod ?? 'get').toLowerCase()}`,
+          problem: `the path template variable "{${variable}}" has no declared parameter (OAS 3.1 §4.8.12.1)`,
+          action: `${type.name}.${field.name} is refused with OPERATION_UNSERVABLE, never called`,
+        });
+      }
       field.resolve = function restOperationResolver(_root, args, context) {
         return op.execute(args, context);
       };
@@ -166,5 +177,10 @@ export function makeExecutableSource(
       field.extensions = { ...field.extensions, tributaryOperation: op };
     }
   }
-  return { name: source.name, endpoint: source.endpoint, schema, operations };
+  return { name: source.name, endpoint: source.endpoint, schema, operations, warnings };
+}
+
+/** A path key as one JSON pointer segment (RFC 6901 §3: `~` → `~0`, `/` → `~1`). */
+function pointerSegment(key: string): string {
+  return key.replace(/\{args\.([^}]+)\}/g, '{$1}').replaceAll('~', '~0').replaceAll('/', '~1');
 }

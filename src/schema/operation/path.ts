@@ -126,9 +126,19 @@ export function compilePathTemplate(template: string, fieldCoordinate: string): 
         }
         return encodePathSegment(value, argName);
       });
-    } else {
+    } else if (/^(env|context)\./.test(expr)) {
       const raw = m[0];
       parts.push((args, context) => encodePathSegment(stringInterpolator.parse(raw, { args, context, env: process.env }), expr));
+    } else {
+      // `{thingId}` with no parameter of that name (OAS 3.1 §4.8.12.1: every template
+      // expression MUST be a path parameter): nothing can fill it, and a guess would call
+      // another resource (`/things/undefined`). The operation is refused, never sent;
+      // `undeclaredPathVariables` names it at build time.
+      parts.push(() => {
+        throw new TributaryError('OPERATION_UNSERVABLE', `${fieldCoordinate} cannot be called: its path template has the variable "{${expr}}", which its OpenAPI document declares no parameter for.`, {
+          extensions: { variable: expr },
+        });
+      });
     }
     last = m.index + m[0].length;
   }
@@ -182,4 +192,9 @@ function safeDecode(text: string): string {
   } catch {
     return text;
   }
+}
+
+/** Template variables of a path that no argument fills (`/things/{thingId}` without a `thingId` parameter). */
+export function undeclaredPathVariables(template: string): string[] {
+  return [...template.matchAll(/\{([^{}]+)\}/g)].map((m) => m[1]!.trim()).filter((expr) => !/^(args|env|context)\./.test(expr));
 }
