@@ -96,7 +96,11 @@ function instruments() {
       labelNames: ['operation_type', 'outcome'] as const,
       buckets: SECONDS,
     }),
-    inFlight: new Gauge({ name: 'tributary_requests_in_flight', help: 'Requests being served, by kind (graphql, passthrough).', labelNames: ['kind'] as const }),
+    inFlight: new Gauge({
+      name: 'tributary_requests_in_flight',
+      help: 'Requests being served, by kind (graphql, passthrough).',
+      labelNames: ['kind'] as const,
+    }),
     upstreamDuration: new Histogram({
       name: 'tributary_upstream_request_duration_seconds',
       help: 'Logical upstream calls (retries included; streamed calls until the answer head), by source, operation template and status class.',
@@ -147,7 +151,8 @@ function instruments() {
       collect() {
         this.reset();
         for (const { name, upstream } of servedSources()) {
-          for (const { operation, state } of upstream.openOperations(name)) this.set({ source: name, operation: upstreamOperations.of(operation) }, STATE_VALUE[state]);
+          for (const { operation, state } of upstream.openOperations(name))
+            this.set({ source: name, operation: upstreamOperations.of(operation) }, STATE_VALUE[state]);
         }
       },
     }),
@@ -157,7 +162,11 @@ function instruments() {
       labelNames: ['policy', 'outcome'] as const,
     }),
     rateLimited: new Counter({ name: 'tributary_rate_limited_total', help: 'Requests refused with 429, by rule.', labelNames: ['rule'] as const }),
-    cacheLookups: new Counter({ name: 'tributary_cache_lookups_total', help: 'Response cache lookups, by route kind and result.', labelNames: ['kind', 'result'] as const }),
+    cacheLookups: new Counter({
+      name: 'tributary_cache_lookups_total',
+      help: 'Response cache lookups, by route kind and result.',
+      labelNames: ['kind', 'result'] as const,
+    }),
   };
 }
 
