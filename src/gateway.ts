@@ -45,6 +45,7 @@ import { createPolicies, policyFingerprint, type Policies } from './policies/ind
 import type { Policy } from './policies/policy.ts';
 import { forwardHeadersRule, requestIdRule } from './upstream/outbound.ts';
 import { useRequestId } from './http/request-id.ts';
+import { metricsEndpoint, type MetricsEndpoint } from './http/metrics.ts';
 import { createAccessLog, type AccessLog } from './observability/access-log.ts';
 import { schemaBuilds, type SchemaBuildMessage } from './observability/channels.ts';
 import type { OutboundRule } from './context.ts';
@@ -280,6 +281,8 @@ function outboundRules(config: LoadedConfig, policies: readonly Policy[]): Outbo
  *   request id      first, so that every answer echoes it and the access log times the
  *                   whole request, refusals by later onRequest hooks included
  *   health          /healthz and /readyz answer before any policy, so probes need no credentials
+ *   metrics         GET /metrics likewise (it asks for credentials itself when configured to),
+ *                   and the GraphQL requests counted from here on, refusals included
  *   policies        up to the executor, in policyOrder's order (the cache's come after it)
  *   GraphQL errors  codes for the executors' own errors (operation types, variables, upstream values)
  *   executor        graphql-jit or graphql-js, chosen once per operation (http/jit.ts); it
@@ -289,11 +292,12 @@ function outboundRules(config: LoadedConfig, policies: readonly Policy[]): Outbo
  *   extra           tests' and embedders' plugins, around Tributary's own
  *   body limit      last, where Yoga puts its own maxRequestBodySize check (http/body-limit.ts)
  */
-function plugins(p: Policies, built: { requestId: YogaPlugin; health: YogaPlugin; jit: YogaPlugin; extra: readonly Plugin[] }): YogaPlugin[] {
+function plugins(p: Policies, built: { requestId: YogaPlugin; health: YogaPlugin; metrics: readonly YogaPlugin[]; jit: YogaPlugin; extra: readonly Plugin[] }): YogaPlugin[] {
   const before = policyOrder(p).filter((x) => x !== p.cache);
   return [
     built.requestId,
     built.health,
+    ...built.metrics,
     ...before.flatMap((x) => x.graphql ?? []),
     ...useGraphqlErrors(),
     built.jit,
@@ -315,12 +319,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   };
   // Like the policies, decided by the first config (Yoga's plugins are fixed by then).
   let accessLog: AccessLog | undefined;
+  // Metrics too (http/metrics.ts): acquired before the first build, so that its duration is recorded.
+  let metrics: MetricsEndpoint | undefined;
   let first = true;
   const generationOf = async (): Promise<Generation> => {
     const config = await loadConfig(options.configFile);
     // Before the schema build: a policy config error fails fast.
     const policies = await policiesFor(config);
     if (first) accessLog = config.tributary.observability.accessLog ? createAccessLog(logger) : undefined;
+    if (first) metrics = metricsEndpoint(config.tributary.observability.metrics, { graphqlPath: config.tributary.server.graphqlPath, credentials: policies.credentials });
     const reason = first ? 'start' : 'reload';
     first = false;
     const started = performance.now();
@@ -334,7 +341,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     }
   };
   holdYoungGeneration();
-  let generation = await generationOf();
+  let generation = await generationOf().catch((error: unknown) => {
+    metrics?.close().catch(() => undefined);
+    throw error;
+  });
+  metrics?.watch(() => generation.built);
   // A loader thread holds Mesh's modules and its last document (over 100 MB with a
   // Stripe-sized spec); a gateway that has started needs neither. Reloads (dev, --watch)
   // start a thread again and keep it warm, since they come in bursts.
@@ -372,6 +383,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     plugins: plugins(active, {
       requestId: useRequestId(accessLog),
       health: useHealth(() => generation.built, () => shutdown !== undefined),
+      metrics: metrics?.plugins ?? [],
       jit: useJit({ logger: logger.child({ component: 'executor' }) }),
       extra: options.plugins ?? [],
     }),
@@ -380,6 +392,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const current = generation;
     if (current.passthrough.matches(req.url ?? '/')) {
+      metrics?.passthroughStarted(res);
       current.passthrough.handle(req, res).catch((error: unknown) => {
         logger.error({ err: error }, 'passthrough failed');
         if (res.headersSent) return void res.destroy();
@@ -404,6 +417,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         server.listen(port ?? s.port, host ?? s.host, () => resolve());
       });
       servers.push(tracked);
+      await metrics?.listen();
       const address = server.address() as AddressInfo;
       // Wildcard and loopback binds are shown as "localhost": that is what people type.
       const bound = host ?? s.host;
@@ -450,6 +464,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         await Promise.race([pools, new Promise((resolve) => setTimeout(resolve, Math.max(0, grace - report.ms)).unref())]);
         await yoga.dispose?.();
         await active.close();
+        await metrics?.close();
         logger.info({ drained: report.drained, cut: report.cut, ms: report.ms, graceMs: grace }, `shutdown: ${report.drained} requests drained, ${report.cut} cut, in ${report.ms} ms (grace ${grace} ms)`);
       })();
       shutdown = { drain, closed };

@@ -13,7 +13,7 @@ export const MetricsSettings = z
     /** Serve /metrics on its own port (and `host`) instead of the gateway's. */
     port: port.optional(),
     host: z.string().min(1).default('0.0.0.0'),
-    /** Ask for the same credentials as /graphql (tributary.policies.auth) on the gateway port. */
+    /** Require the credentials /graphql accepts (tributary.policies.auth) wherever /metrics is served. */
     requireAuth: z.boolean().default(false),
   })
   .strict();

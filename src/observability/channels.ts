@@ -20,6 +20,8 @@ export interface UpstreamCallMessage {
   /** Set by the tracing channel once the call settled. */
   result?: { readonly status: number; readonly attempts?: number };
   error?: unknown;
+  /** Attempts made, set by the client before a buffered call settles, failed or not (retries = attempts - 1). */
+  attempts?: number;
 }
 
 export const upstreamCalls = diagnostics_channel.tracingChannel<UpstreamCallMessage, UpstreamCallMessage>('tributary:upstream:call');

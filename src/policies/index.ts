@@ -8,7 +8,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { LoadedConfig } from '../config/load.ts';
 import type { Logger } from '../observability/log.ts';
 import { createAuthenticator, type Authenticator } from './auth/authenticator.ts';
-import { useAuth } from './auth/use-auth.ts';
+import { credentialsGate, useAuth, type CredentialsGate } from './auth/use-auth.ts';
 import { passthroughCacheJudge } from './cache/passthrough-judge.ts';
 import { createPassthroughCache, type PassthroughCache } from './cache/passthrough-cache.ts';
 import { memoryKv, redisKv } from './cache/kv.ts';
@@ -46,6 +46,8 @@ export interface Policies {
   readonly introspection?: Policy;
   readonly setHeaders: Policy;
   readonly cache?: Policy;
+  /** /graphql's credentials, required, for the gateway's own routes that ask for them (metrics); absent without auth. */
+  readonly credentials?: CredentialsGate;
   /** A digest of the settings this was built from; a reload with other settings needs a restart. */
   readonly fingerprint: string;
   close(): Promise<void>;
@@ -139,6 +141,7 @@ export async function createPolicies(options: PolicyOptions): Promise<Policies> 
       csrf: csrf.enabled ? { name: 'csrf', graphql: [useCsrf(csrf.requestHeaders)] } : undefined,
       clientAddress: useClientAddress(clientAddress),
       auth: authenticator ? useAuth(authenticator, graphqlPath) : undefined,
+      credentials: authenticator ? credentialsGate(authenticator) : undefined,
       rateLimit: limiter ? useRateLimit(limiter, graphqlPath) : undefined,
       limits: { name: 'operation limits', graphql: useOperationLimits(limits, { hideFieldSuggestions: !(settings.fieldSuggestions ?? !production) }) },
       introspection: (settings.introspection ?? !production) ? undefined : { name: 'introspection off', graphql: [useIntrospectionDisabled()] },

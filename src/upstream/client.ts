@@ -193,10 +193,11 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     const request = await judged(source, call);
     if (!upstreamCalls.hasSubscribers) return buffered(source, request);
     const message = callMessage(source, request, false);
-    return upstreamCalls.tracePromise(() => buffered(source, { ...request, headers: message.headers }), message);
+    return upstreamCalls.tracePromise(() => buffered(source, { ...request, headers: message.headers }, message), message);
   }
 
-  async function buffered(source: Source, request: UpstreamRequest): Promise<UpstreamResponse> {
+  /** `message`, when observers listen: told the attempts made, which a failed call's error does not carry. */
+  async function buffered(source: Source, request: UpstreamRequest, message?: UpstreamCallMessage): Promise<UpstreamResponse> {
     const target = joinPath(source.endpoint.basePath, request.path);
     const operation = operationOf(request);
     const detail = describeCall(source, request.method, target, request.operation);
@@ -233,6 +234,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       // The caller went away between attempts: no verdict on the service.
       source.circuits.settle(admission, {});
       throw abort;
+    } finally {
+      if (message) message.attempts = attempts;
     }
     // Once per logical call, on its last attempt: retries do not multiply one failure.
     source.circuits.settle(admission, verdictOf(outcome));

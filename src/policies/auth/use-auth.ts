@@ -8,6 +8,21 @@ import { scopeOf } from '../../context.ts';
 import { passthroughRefusal, refusalResponse } from '../refusal.ts';
 import { joinedHeader, type Policy } from '../policy.ts';
 import type { Authenticator } from './authenticator.ts';
+import type { TributaryError } from '../../errors.ts';
+
+/** Credentials checked for a route of the gateway's own (GET /metrics with requireAuth); the refusal, or none. */
+export type CredentialsGate = (header: (name: string) => string | null | undefined) => Promise<TributaryError | undefined>;
+
+/**
+ * The same authenticator as /graphql, with credentials always required: an operator who
+ * asks for them on a route wants them even where /graphql lets anonymous callers in.
+ */
+export function credentialsGate(authenticator: Authenticator): CredentialsGate {
+  return async function requireCredentials(header) {
+    const outcome = await authenticator.authenticate(header, 'required');
+    return 'error' in outcome ? outcome.error : undefined;
+  };
+}
 
 export function useAuth(authenticator: Authenticator, graphqlPath: string): Policy {
   const graphql: Plugin = {

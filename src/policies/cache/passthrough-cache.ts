@@ -8,7 +8,7 @@
 // by bumping a per-source generation that every entry records.
 import { createHash } from 'node:crypto';
 import type { Logger } from '../../observability/log.ts';
-import { cacheLookups, storeErrors } from '../metrics.ts';
+import { cacheLookups, storeErrors } from '../../observability/metrics.ts';
 import { clientRefusesStored, sharedFreshnessMs } from './http-freshness.ts';
 import type { KvStore } from './kv.ts';
 

@@ -7,7 +7,7 @@ import { createInMemoryCache, type Cache, type CacheEntityRecord } from '@envelo
 import type { ExecutionResult } from 'graphql';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../observability/log.ts';
-import { storeErrors } from '../metrics.ts';
+import { storeErrors } from '../../observability/metrics.ts';
 
 export function memoryResponseStore(maxEntries: number): Cache {
   return createInMemoryCache({ max: maxEntries });

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { httpExtension, TributaryError } from '../../errors.ts';
 import type { Logger } from '../../observability/log.ts';
 import type { RateLimitRule, RateLimitSettings } from '../../config/policies.ts';
-import { rateLimited, storeErrors } from '../metrics.ts';
+import { rateLimited, storeErrors } from '../../observability/metrics.ts';
 import type { Counter, CounterFactory, WindowCount } from './counters.ts';
 
 export interface CompiledRule {
