@@ -66,7 +66,7 @@ export async function start(opts: StartOptions): Promise<void> {
     throw listenError(error, wanted);
   });
   for (const s of failed) logger.error({ source: s.name, error: s.error }, 'source not served');
-  console.log(`Tributary is serving ${url}${graphiqlOn(config) ? ' (GraphiQL in a browser)' : ''}`);
+  say(logger, `Tributary is serving ${url}${graphiqlOn(config) ? ' (GraphiQL in a browser)' : ''}`, { url });
   if (failed.length) {
     console.warn(`Tributary: ${failed.length} of ${built.sources.length} sources failed to load and are not served: ${failed.map((s) => s.name).join(', ')} (the log says why; --strict refuses to start instead)`);
   }
@@ -74,9 +74,18 @@ export async function start(opts: StartOptions): Promise<void> {
   if (live) {
     live.on('reloaded', () => progress.done());
     live.on('failed', () => progress.done());
-    console.log('Watching the config and the source documents; every change rebuilds and swaps the schema.');
+    say(logger, 'Watching the config and the source documents; every change rebuilds and swaps the schema.');
   }
   shutdown.serving(gateway, logger, () => live?.close());
+}
+
+/**
+ * A line for the operator. In production stdout carries only JSON lines — a log
+ * collector parses every one — so it is a log line there; elsewhere plain text.
+ */
+function say(logger: Logger, text: string, fields: Record<string, unknown> = {}): void {
+  if (process.env.NODE_ENV === 'production') logger.info(fields, text);
+  else console.log(text);
 }
 
 /**

@@ -71,7 +71,11 @@ function serve(args: string[], options: { env?: Record<string, string>; cwd?: st
     let banner: string | undefined;
     child.stdout.on('data', (d) => {
       stdout += d;
-      const line = stdout.split('\n').find((l) => l.startsWith('Tributary is serving'));
+      // Plain text, or in production a JSON log line whose message is the banner.
+      const line = stdout
+        .split('\n')
+        .map((l) => (l.startsWith('{') ? ((JSON.parse(l) as { msg?: string }).msg ?? '') : l))
+        .find((l) => l.startsWith('Tributary is serving'));
       if (line && !banner) {
         banner = line;
         child.kill('SIGTERM');
@@ -180,6 +184,8 @@ describe('start serves where flag > env > config > default say, and its banner t
     expect(run.banner, run.stderr).toEqual(row.banner());
     expect(run.warning).toBe(row.warning);
     expect(run.code).toBe(0);
+    // In production stdout carries only JSON lines (issue 12: human text goes to stderr or into the log).
+    if (row.env?.().NODE_ENV === 'production') for (const line of run.stdout.split('\n').filter(Boolean)) expect(() => JSON.parse(line), line).not.toThrow();
   });
 });
 
