@@ -45,6 +45,8 @@ import { createPolicies, policyFingerprint, type Policies } from './policies/ind
 import type { Policy } from './policies/policy.ts';
 import { forwardHeadersRule, requestIdRule } from './upstream/outbound.ts';
 import { useRequestId } from './http/request-id.ts';
+import { useTracing } from './http/tracing.ts';
+import { startTracing, tracingEnabled } from './observability/tracing.ts';
 import { createAccessLog, type AccessLog } from './observability/access-log.ts';
 import { schemaBuilds, type SchemaBuildMessage } from './observability/channels.ts';
 import type { OutboundRule } from './context.ts';
@@ -272,6 +274,9 @@ function outboundRules(config: LoadedConfig, policies: readonly Policy[]): Outbo
 
 /**
  * Every Yoga plugin, in the order they run:
+ *   tracing         (when on) first: its instrumentation wraps the whole request, so the
+ *                   server span times every later hook, refusals included, and the
+ *                   parse/validate/execute spans are current while those phases run
  *   request id      first, so that every answer echoes it and the access log times the
  *                   whole request, refusals by later onRequest hooks included
  *   health          /healthz and /readyz answer before any policy, so probes need no credentials
@@ -284,9 +289,10 @@ function outboundRules(config: LoadedConfig, policies: readonly Policy[]): Outbo
  *   extra           tests' and embedders' plugins, around Tributary's own
  *   body limit      last, where Yoga puts its own maxRequestBodySize check (http/body-limit.ts)
  */
-function plugins(p: Policies, built: { requestId: YogaPlugin; health: YogaPlugin; jit: YogaPlugin; extra: readonly Plugin[] }): YogaPlugin[] {
+function plugins(p: Policies, built: { tracing?: YogaPlugin; requestId: YogaPlugin; health: YogaPlugin; jit: YogaPlugin; extra: readonly Plugin[] }): YogaPlugin[] {
   const before = policyOrder(p).filter((x) => x !== p.cache);
   return [
+    ...(built.tracing ? [built.tracing] : []),
     built.requestId,
     built.health,
     ...before.flatMap((x) => x.graphql ?? []),
@@ -330,6 +336,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   };
   holdYoungGeneration();
   let generation = await generationOf();
+  // Once per gateway, from the first config; OpenTelemetry loads only when it is on.
+  const tracing = tracingEnabled(generation.config.tributary.observability.tracing) ? await startTracing(generation.config.tributary.observability.tracing, logger) : undefined;
   // A loader thread holds Mesh's modules and its last document (over 100 MB with a
   // Stripe-sized spec); a gateway that has started needs neither. Reloads (dev, --watch)
   // start a thread again and keep it warm, since they come in bursts.
@@ -365,6 +373,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       return sdk ? Object.assign(context, sdk) : context;
     },
     plugins: plugins(active, {
+      tracing: tracing && useTracing(tracing),
       requestId: useRequestId(accessLog),
       health: useHealth(() => generation.built, () => shutdown !== undefined),
       jit: useJit({ logger: logger.child({ component: 'executor' }) }),
@@ -375,7 +384,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const current = generation;
     if (current.passthrough.matches(req.url ?? '/')) {
-      current.passthrough.handle(req, res).catch((error: unknown) => {
+      const run = () => current.passthrough.handle(req, res);
+      (tracing ? tracing.serve(req, res, `${current.config.tributary.passthrough.prefix}/*`, run) : run()).catch((error: unknown) => {
         logger.error({ err: error }, 'passthrough failed');
         if (res.headersSent) return void res.destroy();
         const answer = httpError({ code: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error.' }, 'rest');
@@ -445,6 +455,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         await Promise.race([pools, new Promise((resolve) => setTimeout(resolve, Math.max(0, grace - report.ms)).unref())]);
         await yoga.dispose?.();
         await active.close();
+        await tracing?.shutdown();
         logger.info({ drained: report.drained, cut: report.cut, ms: report.ms, graceMs: grace }, `shutdown: ${report.drained} requests drained, ${report.cut} cut, in ${report.ms} ms (grace ${grace} ms)`);
       })();
       shutdown = { drain, closed };
