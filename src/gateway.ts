@@ -274,9 +274,10 @@ function outboundRules(config: LoadedConfig, policies: readonly Policy[]): Outbo
 
 /**
  * Every Yoga plugin, in the order they run:
- *   tracing         (when on) first: its instrumentation wraps the whole request, so the
- *                   server span times every later hook, refusals included, and the
- *                   parse/validate/execute spans are current while those phases run
+ *   tracing         (when on) before all, request id included: its instrumentation wraps
+ *                   the whole request, so the server span times every later hook,
+ *                   refusals included, and each GraphQL phase's span is current while
+ *                   that phase runs (the fields' upstream calls become its children)
  *   request id      first, so that every answer echoes it and the access log times the
  *                   whole request, refusals by later onRequest hooks included
  *   health          /healthz and /readyz answer before any policy, so probes need no credentials
