@@ -46,6 +46,8 @@ import type { Policy } from './policies/policy.ts';
 import { forwardHeadersRule, requestIdRule } from './upstream/outbound.ts';
 import { useRequestId } from './http/request-id.ts';
 import { metricsEndpoint, type MetricsEndpoint } from './http/metrics.ts';
+import { useTracing } from './http/tracing.ts';
+import { startTracing, tracingEnabled } from './observability/tracing.ts';
 import { createAccessLog, type AccessLog } from './observability/access-log.ts';
 import { schemaBuilds, type SchemaBuildMessage } from './observability/channels.ts';
 import type { OutboundRule } from './context.ts';
@@ -278,7 +280,11 @@ function outboundRules(config: LoadedConfig, policies: readonly Policy[]): Outbo
 
 /**
  * Every Yoga plugin, in the order they run:
- *   request id      first, so that every answer echoes it and the access log times the
+ *   tracing         (when on) before all, request id included: its instrumentation wraps
+ *                   the whole request, so the server span times every later hook,
+ *                   refusals included, and each GraphQL phase's span is current while
+ *                   that phase runs (the fields' upstream calls become its children)
+ *   request id      first of the rest, so that every answer echoes it and the access log times the
  *                   whole request, refusals by later onRequest hooks included
  *   health          /healthz and /readyz answer before any policy, so probes need no credentials
  *   metrics         GET /metrics likewise (it asks for credentials itself when configured to),
@@ -292,9 +298,10 @@ function outboundRules(config: LoadedConfig, policies: readonly Policy[]): Outbo
  *   extra           tests' and embedders' plugins, around Tributary's own
  *   body limit      last, where Yoga puts its own maxRequestBodySize check (http/body-limit.ts)
  */
-function plugins(p: Policies, built: { requestId: YogaPlugin; health: YogaPlugin; metrics: readonly YogaPlugin[]; jit: YogaPlugin; extra: readonly Plugin[] }): YogaPlugin[] {
+function plugins(p: Policies, built: { tracing?: YogaPlugin; requestId: YogaPlugin; health: YogaPlugin; metrics: readonly YogaPlugin[]; jit: YogaPlugin; extra: readonly Plugin[] }): YogaPlugin[] {
   const before = policyOrder(p).filter((x) => x !== p.cache);
   return [
+    ...(built.tracing ? [built.tracing] : []),
     built.requestId,
     built.health,
     ...built.metrics,
@@ -346,6 +353,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     throw error;
   });
   metrics?.watch(() => generation.built);
+  // Once per gateway, from the first config; OpenTelemetry loads only when it is on.
+  const tracing = tracingEnabled(generation.config.tributary.observability.tracing) ? await startTracing(generation.config.tributary.observability.tracing, logger) : undefined;
   // A loader thread holds Mesh's modules and its last document (over 100 MB with a
   // Stripe-sized spec); a gateway that has started needs neither. Reloads (dev, --watch)
   // start a thread again and keep it warm, since they come in bursts.
@@ -381,6 +390,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       return sdk ? Object.assign(context, sdk) : context;
     },
     plugins: plugins(active, {
+      tracing: tracing && useTracing(tracing),
       requestId: useRequestId(accessLog),
       health: useHealth(() => generation.built, () => shutdown !== undefined),
       metrics: metrics?.plugins ?? [],
@@ -393,7 +403,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     const current = generation;
     if (current.passthrough.matches(req.url ?? '/')) {
       metrics?.passthroughStarted(res);
-      current.passthrough.handle(req, res).catch((error: unknown) => {
+      const run = () => current.passthrough.handle(req, res);
+      (tracing ? tracing.serve(req, res, `${current.config.tributary.passthrough.prefix}/*`, run) : run()).catch((error: unknown) => {
         logger.error({ err: error }, 'passthrough failed');
         if (res.headersSent) return void res.destroy();
         const answer = httpError({ code: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error.' }, 'rest');
@@ -465,6 +476,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         await yoga.dispose?.();
         await active.close();
         await metrics?.close();
+        await tracing?.shutdown();
         logger.info({ drained: report.drained, cut: report.cut, ms: report.ms, graceMs: grace }, `shutdown: ${report.drained} requests drained, ${report.cut} cut, in ${report.ms} ms (grace ${grace} ms)`);
       })();
       shutdown = { drain, closed };
