@@ -341,7 +341,9 @@ describe('sampling', () => {
 describe('tracing off (no endpoint configured anywhere)', () => {
   let gateway: Gateway;
   beforeAll(async () => {
-    gateway = await createGateway({ configFile: `${await configDir(TRIBUTARY)}/.meshrc.yaml` });
+    // Metrics off as well: they subscribe to the same channels, and this is about tracing's cost.
+    const dir = await configDir(`${TRIBUTARY}  observability: { metrics: { enabled: false } }\n`);
+    gateway = await createGateway({ configFile: `${dir}/.meshrc.yaml` });
   });
   afterAll(async () => {
     await gateway?.close({ graceMs: 0 });
