@@ -1,10 +1,12 @@
-// Links join a field of one source to a root field of another. Two ways to declare one
+// Links join a field of one source to a root field of another. Three ways to declare one
 // are checked against the schema here and compile to the same plan (plan.ts), which runs
 // on the same DataLoader layer (loader.ts):
-//   - Tributary's short form in `tributary.links` (the field is added for you), and
-//   - GraphQL Mesh's `@resolveTo` in `additionalTypeDefs` / object `additionalResolvers`.
+//   - Tributary's short form in `tributary.links` (the field is added for you),
+//   - GraphQL Mesh's `@resolveTo` in `additionalTypeDefs` / object `additionalResolvers`,
+//   - OpenAPI `links` on a response (OAS 3.0 §4.7.20), which the loader turns into fields.
 // Plans are compiled once per schema; a request only runs them.
 import { getNamedType, getNullableType, isListType, isObjectType, type GraphQLField, type GraphQLFieldResolver, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
+import { getDirectiveExtensions } from '@graphql-tools/utils';
 import type { BatchingSettings, LinkSettings } from '../config/schema.ts';
 import { readPath, setPath } from './loader.ts';
 import { compileArgs, compileLink, linkInvalid, pathOf, type CompiledLink } from './plan.ts';
@@ -49,8 +51,11 @@ function attach(links: CompiledLink[]): void {
     const field = link.parent.getFields()[link.fieldName];
     if (!field) linkInvalid(`${link.id}: field is missing from the schema.`);
     field.resolve = link.resolve as GraphQLFieldResolver<unknown, unknown>;
+    // Read by what must know that a field costs upstream calls (http/default-query.ts).
+    (field as { extensions: Record<string, unknown> }).extensions = { ...field.extensions, tributaryLink: true };
   }
 }
+
 
 /** The target's arguments for one parent: `{ [arg]: key }`, the argument path split once here. */
 function perKeyArgsOf(arg: string, keyPath: readonly string[]): (root: unknown) => Record<string, unknown> {
@@ -139,4 +144,67 @@ export function wireResolveTo(schema: GraphQLSchema, configs: readonly ResolveTo
     );
   });
   attach(compiled);
+}
+
+/** The loader's record of one OpenAPI link, in the `@linkResolver` of the operation whose answer has it. */
+interface MeshLink {
+  linkObjArgs?: Record<string, unknown>;
+  targetTypeName: string;
+  targetFieldName: string;
+}
+
+/**
+ * Moves the fields made from OpenAPI `links` onto the link plans. The loader resolves each
+ * such field by calling the target operation's resolver once per parent object: 20 users
+ * over 3 teams made 21 calls. Here each becomes a per-key link — one call per distinct
+ * argument set in a request — or a bulk link when the target takes the key as a list
+ * (`ids: [ID]`) and its items say which key they answer. A link this cannot place (its
+ * target renamed away by a transform) keeps the loader's resolver, with a warning.
+ */
+export function wireOpenApiLinks(schema: GraphQLSchema, rootNames: RootFieldNames, batching: BatchingSettings): string[] {
+  const warnings: string[] = [];
+  const compiled: CompiledLink[] = [];
+  for (const parent of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(parent) || parent.name.startsWith('__')) continue;
+    for (const field of Object.values(parent.getFields())) {
+      const [origin] = (getDirectiveExtensions(field, schema)?.oas_link ?? []) as Array<{ subgraph?: string; defaultRootType?: string; defaultField?: string }>;
+      if (!origin?.defaultRootType || !origin.defaultField) continue;
+      const id = `${parent.name}.${field.name}`;
+      const own = (name: string, type: string) => (origin.subgraph ? rootNames.get(origin.subgraph)?.get(`${type}.${name}`) : undefined) ?? name;
+      const declaring = (schema.getType(origin.defaultRootType) as GraphQLObjectType | undefined)?.getFields?.()[own(origin.defaultField, origin.defaultRootType)];
+      const map = declaring ? linkResolverMap(schema, declaring) : undefined;
+      const link = map?.[field.name];
+      const target = link ? (schema.getType(link.targetTypeName) as GraphQLObjectType | undefined)?.getFields?.()[own(link.targetFieldName, link.targetTypeName)] : undefined;
+      if (!link || !target) {
+        warnings.push(`OpenAPI link ${id} (source ${origin.subgraph ?? '?'}): its target operation is not in the served schema under the name the document gives; it is resolved one call per parent.`);
+        continue;
+      }
+      compiled.push(compileOpenApiLink(id, parent, field.name, target, link.linkObjArgs ?? {}, batching));
+    }
+  }
+  attach(compiled);
+  return warnings;
+}
+
+function linkResolverMap(schema: GraphQLSchema, field: GraphQLField<unknown, unknown>): Record<string, MeshLink> | undefined {
+  const [directive] = (getDirectiveExtensions(field, schema)?.linkResolver ?? []) as Array<{ linkResolverMap?: string | Record<string, MeshLink> }>;
+  const map = directive?.linkResolverMap;
+  return typeof map === 'string' ? (JSON.parse(map) as Record<string, MeshLink>) : map;
+}
+
+/** Bulk when one argument reads one property of the parent and the target takes a list there; else per key. */
+function compileOpenApiLink(id: string, parent: GraphQLObjectType, fieldName: string, target: GraphQLField<unknown, unknown>, linkArgs: Record<string, unknown>, batching: BatchingSettings): CompiledLink {
+  const perKey = () => compileLink({ id, parent, fieldName, target, fixedArgs: compileArgs(undefined), perKeyArgs: compileArgs(linkArgs) }, batching);
+  const entries = Object.entries(linkArgs);
+  const [argName, expression] = entries.length === 1 ? entries[0] : [];
+  const property = typeof expression === 'string' ? /^\{root\.\$response\.body#\/([^/~]+)\}$/.exec(expression)?.[1] : undefined;
+  const arg = target.args.find((a) => a.name === argName);
+  if (!property || !arg || !isListType(getNullableType(arg.type)) || !parent.getFields()[property]) return perKey();
+  try {
+    return compileLink({ id, parent, fieldName, target, keyField: property, keysArg: argName, fixedArgs: compileArgs(undefined) }, batching);
+  } catch {
+    // The target's items do not say which key they answer (no `id`, no field named like
+    // the key): a bulk answer could not be matched back, so one call per distinct key.
+    return perKey();
+  }
 }

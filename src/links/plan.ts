@@ -41,7 +41,10 @@ export function compileArgs(template: Record<string, unknown> | undefined): Args
       return;
     }
     const single = typeof value === 'string' ? /^\{([^{}]+)\}$/.exec(value) : null;
-    if (single) {
+    const pointer = single ? responseBodyPointer(single[1].trim()) : undefined;
+    if (pointer) {
+      entries.push({ path, value: (scope) => readPath(scope().root, pointer) });
+    } else if (single && !single[1].includes('#')) {
       const at = pathOf(single[1].trim());
       entries.push({ path, value: (scope) => readPath(scope(), at) });
     } else if (typeof value === 'string' && value.includes('{')) {
@@ -58,6 +61,21 @@ export function compileArgs(template: Record<string, unknown> | undefined): Args
     return out;
   };
   return Object.assign(build, { empty: entries.length === 0 });
+}
+
+/**
+ * An OpenAPI link's runtime expression on the answer's body, as the loader writes it
+ * (`root.$response.body#/customer/id`, OAS 3.0 §4.7.20.4): the JSON pointer's segments
+ * (RFC 6901: `~1` is `/`, `~0` is `~`), read straight from the parent object — which is
+ * that body — without the loader's metadata. Undefined for any other expression.
+ */
+function responseBodyPointer(expression: string): string[] | undefined {
+  const match = /^root\.\$response\.body#((?:\/[^/]*)*)$/.exec(expression);
+  if (!match) return undefined;
+  return match[1]
+    .split('/')
+    .slice(1)
+    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 /**

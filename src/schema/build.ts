@@ -23,7 +23,7 @@ import { mergeSourceSchemas } from './merge.ts';
 import { resolveAbstractTypesSafely } from './abstract-types.ts';
 import { descriptionsAsMarkdown } from './descriptions.ts';
 import { RESOLVE_TO_DIRECTIVE, buildInContextSdk, loadAdditionalResolvers, loadAdditionalTypeDefs, resolveToFromTypeDefs } from './additional.ts';
-import { linkTypeDefs, wireResolveTo, wireTributaryLinks } from '../links/declare.ts';
+import { linkTypeDefs, wireOpenApiLinks, wireResolveTo, wireTributaryLinks } from '../links/declare.ts';
 
 export interface SourceStatus {
   name: string;
@@ -180,6 +180,7 @@ export async function buildSchema(config: LoadedConfig, options: BuildOptions): 
   // Fields declared for a failed source's @resolveTo resolve to null instead of failing the build.
   wireResolveTo(schema, usable, merged.rootFields, settings.batching);
   wireTributaryLinks(schema, settings.links, settings.batching);
+  warnings.push(...wireOpenApiLinks(schema, merged.rootFields, settings.batching));
 
   // Mesh's annotations (@httpOperation, @transport, …) are build-time data: they were
   // compiled into resolvers above and would only leak upstream paths to clients.

@@ -56,3 +56,16 @@ it('resolves the Mesh-style @resolveTo and the OpenAPI link of the demo config',
   const customerOfOrder2 = body.data.orderById.customerOrders[0].customerId;
   for (const o of body.data.orderById.customerOrders) expect(o.customerId).toBe(customerOfOrder2);
 });
+
+it('the GraphiQL default query runs, shows more than one service, and costs a handful of upstream calls', async () => {
+  const html = await (await gateway.yoga.fetch('http://gw/graphql', { headers: { accept: 'text/html' } })).text();
+  const defaultQuery = JSON.parse(`"${/defaultQuery":"((?:[^"\\]|\\.)*)"/.exec(html)![1]}"`) as string;
+  services.resetCalls();
+  const { body } = await query(gateway, defaultQuery);
+  expect(body.errors).toBeUndefined();
+  const calls = services.calls();
+  expect(new Set(calls.map((c) => c.service)).size).toBeGreaterThan(1);
+  expect(calls.length).toBeLessThanOrEqual(6);
+  // It used to walk two levels of links: 187 calls and 2.2 MB of answer on the demo.
+  expect(JSON.stringify(body).length).toBeLessThan(20_000);
+});
