@@ -2,19 +2,36 @@
 // artifact but automatic: a gateway restart (or a new replica) with unchanged spec
 // files skips Mesh's OpenAPI loader and its worker thread, which for a Stripe-sized
 // document is most of the start-up time and a few hundred MB. The key is a hash of the
-// spec files' contents, the source's options and the loader's version, so an edit or an
-// upgrade is a miss. A cache that cannot be read or written is a miss, never an error.
+// spec files' contents, the source's options, the loader's version and Tributary's own
+// repair code, so an edit or an upgrade is a miss. A cache that cannot be read or written is a miss, never an error.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-/** Bump when what is stored (or how Tributary repairs specs) changes meaning. */
+/** Bump when what is stored changes meaning. */
 const FORMAT = 1;
 const LOADER_VERSION = (createRequire(import.meta.url)('@omnigraph/openapi/package.json') as { version: string }).version;
 
+let ownCode: Promise<string> | undefined;
+/**
+ * A hash of this folder's own modules — the repairs, the sanitizer, the loader thread —
+ * so that a Tributary upgrade that repairs documents differently is a miss, without
+ * anyone remembering to bump a number.
+ */
+function ownCodeHash(): Promise<string> {
+  ownCode ??= (async () => {
+    const dir = path.dirname(fileURLToPath(import.meta.url));
+    const hash = createHash('sha256');
+    for (const name of (await readdir(dir)).filter((n) => /\.(ts|js)$/.test(n)).sort()) hash.update(name).update(await readFile(path.join(dir, name)));
+    return hash.digest('hex');
+  })();
+  return ownCode;
+}
+
 export async function diskCacheKey(files: readonly string[], options: unknown): Promise<string> {
-  const hash = createHash('sha256').update(JSON.stringify([FORMAT, LOADER_VERSION, options]));
+  const hash = createHash('sha256').update(JSON.stringify([FORMAT, LOADER_VERSION, await ownCodeHash(), options]));
   for (const file of [...files].sort()) {
     hash.update(file).update('\0');
     hash.update(await readFile(file).catch(() => 'missing'));

@@ -21,6 +21,7 @@
 //     Mesh silently keeps only one of them
 //
 // The document is the caller's own parsed copy and is changed in place.
+import { markEmptySuccesses } from './empty-success.ts';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { keyPathOfPointer, pointerOf, type SpecWarning } from './spec-warning.ts';
@@ -338,6 +339,11 @@ function repairOperations(doc: Json, warn: (k: KeyPath, p: string, a: string) =>
             warn([...at, 'responses', status], `response is ${describeValue(response)}`, 'response skipped');
             delete op.responses[status];
           }
+          markEmptySuccesses(op.responses, typeof doc.swagger === 'string', (r) => {
+            const target = typeof r.$ref === 'string' ? keyPathOfPointer(r.$ref) : undefined;
+            const found = target && get(doc, target);
+            return isObject(found) ? found : undefined;
+          });
         }
       }
       if (typeof op.operationId === 'string') {

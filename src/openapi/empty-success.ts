@@ -1,0 +1,34 @@
+// A success without a body, in an operation whose other answers have one. OAS 3.0
+// §4.7.17: a response without `content` has no body (Swagger 2.0 §Response Object: no
+// `schema`). The loader gives such a response no type at all — except for 204 — so the
+// field takes the type of the one response that has a schema, usually the `default`
+// error: `PUT /things/{id}` answering an empty 200 became `Err` with a non-null `code`
+// the service never sent, and every such call failed. Said here as the loader says it
+// for 204 (a `null` schema), the field becomes the union of "no body" and the error,
+// resolved by the status code.
+
+type Json = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Whether a Response Object declares a body (OAS 3 `content` with a media type, Swagger 2 `schema`). */
+function hasBody(response: Json): boolean {
+  if (isObject(response.content)) return Object.keys(response.content).length > 0;
+  return isObject(response.schema);
+}
+
+/**
+ * Gives each body-less 2xx response (204 aside: the loader does it already) a `null`
+ * schema, when another response of the operation has a body. `deref` follows a local
+ * `$ref` to its Response Object (undefined when it cannot).
+ */
+export function markEmptySuccesses(responses: Json, swagger2: boolean, deref: (value: Json) => Json | undefined): void {
+  const entries = Object.entries(responses).map(([status, value]) => [status, isObject(value) ? (typeof value.$ref === 'string' ? deref(value) : value) : undefined] as const);
+  if (!entries.some(([, r]) => r && hasBody(r))) return;
+  for (const [status, response] of entries) {
+    if (!/^2(\d\d|XX)$/i.test(status) || status === '204' || !response || hasBody(response)) continue;
+    // A shared Response Object ($ref) is copied, not changed: other operations may use it.
+    const noBody = swagger2 ? { schema: { type: 'null' } } : { content: { 'application/json': { schema: { type: 'null' } } } };
+    responses[status] = { ...response, ...noBody };
+  }
+}
