@@ -19,11 +19,32 @@
 import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
 import { Kind, visit, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
 import type { Plugin, YogaMaskedErrorOpts } from 'graphql-yoga';
+import { scopeOf } from '../context.ts';
 import { useIncrementalMasking } from './mask-errors.ts';
 
-/** The directives' validation rules, and the error masking of the parts (mask-errors.ts). */
+/**
+ * The directives' validation rules, the error masking of the parts (mask-errors.ts), and
+ * a mark on batched requests: Yoga answers a batch as one JSON array, which has no room
+ * for parts, so each of its operations is answered whole.
+ */
 export function useIncrementalDelivery(masking: YogaMaskedErrorOpts): Plugin[] {
-  return [useDeferStream() as Plugin, useIncrementalMasking(masking)];
+  const batches: Plugin = {
+    onRequestParse({ request }) {
+      return {
+        onRequestParseDone({ requestParserResult }) {
+          if (Array.isArray(requestParserResult)) scopeOf(request).memo.set(BATCHED, true);
+        },
+      };
+    },
+  };
+  return [useDeferStream() as Plugin, useIncrementalMasking(masking), batches];
+}
+
+const BATCHED = 'incremental-delivery:batched';
+
+/** Whether this request's @defer and @stream are delivered in parts (else the answer is whole). */
+export function deliversIncrementally(request: Request | undefined): boolean {
+  return request !== undefined && acceptsIncrementalDelivery(request) && !scopeOf(request).memo.has(BATCHED);
 }
 
 const INCREMENTAL = new Set(['defer', 'stream']);
@@ -63,8 +84,8 @@ const STREAMING = ['multipart/mixed', 'text/event-stream'];
  * processors read it: any listed type, wildcards included (`*\/*` too, as fetch() and
  * curl send), whose charset, if it names one, is utf-8.
  */
-export function acceptsIncrementalDelivery(request: Request | undefined): boolean {
-  const accept = request?.headers.get('accept');
+function acceptsIncrementalDelivery(request: Request): boolean {
+  const accept = request.headers.get('accept');
   if (!accept) return true;
   for (const entry of accept.toLowerCase().split(',')) {
     const [type, ...params] = entry.split(';').map((p) => p.trim());

@@ -30,7 +30,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../observability/log.ts';
 import { chooseExecutor } from './executor-budget.ts';
 import { tooDeepVariable, variableTooDeepResult } from './executor-variable-depth.ts';
-import { acceptsIncrementalDelivery, usesIncrementalDelivery } from './defer-stream.ts';
+import { deliversIncrementally, usesIncrementalDelivery } from './defer-stream.ts';
 
 type Result = ExecutionResult | AsyncIterable<ExecutionResult>;
 type Run = (args: ExecutionArgs) => Result | Promise<Result>;
@@ -86,7 +86,7 @@ function createPlan(args: ExecutionArgs, logger: Logger | undefined): Plan {
   if (operation && usesIncrementalDelivery(args.document, operation)) {
     logger?.debug({ ...shown, executor: 'graphql-tools' }, 'operation runs on graphql-tools\' executor: it uses @defer or @stream');
     // Which one runs is the client's choice, per request (defer-stream.ts): a header read.
-    const incremental: Run = (a) => (acceptsIncrementalDelivery((a.contextValue as { request?: Request } | undefined)?.request) ? normalizedExecutor(a) : execute(a));
+    const incremental: Run = (a) => (deliversIncrementally((a.contextValue as { request?: Request } | undefined)?.request) ? normalizedExecutor(a) : execute(a));
     return { executor: 'graphql-tools', execute: guarded(guard, incremental) };
   }
   if (choice.executor === 'graphql-js') {

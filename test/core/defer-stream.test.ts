@@ -29,7 +29,7 @@ beforeAll(async () => {
       done();
     },
   });
-  gateway = await createGateway({ configFile: await shop.config(), logger: createLogger({ level: 'debug', destination }) });
+  gateway = await createGateway({ configFile: await shop.config('  policies:\n    limits:\n      maxBatch: 5\n'), logger: createLogger({ level: 'debug', destination }) });
   ({ url } = await gateway.listen({ port: 0, host: '127.0.0.1' }));
 });
 afterAll(async () => {
@@ -180,6 +180,18 @@ describe('a client that takes JSON only', () => {
     expect(response.headers.get('content-type')).toMatch(/^application\/graphql-response\+json/);
     expect(await response.json()).toEqual({ data: { orders: ORDERS.map((o) => ({ id: o.id, customer: customerOf(o) })) } });
     expect(customerCalls()).toHaveLength(1);
+  });
+});
+
+describe('a batch of operations', () => {
+  it('answers each operation whole: a JSON array has no room for parts', async () => {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'multipart/mixed, application/json' },
+      body: JSON.stringify([{ query: '{ orders(limit: 2) { id ... @defer { customer { id } } } }' }, { query: '{ orders(limit: 1) @stream { id } }' }]),
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual([{ data: { orders: ORDERS.slice(0, 2).map((o) => ({ id: o.id, customer: { id: o.customerId } })) } }, { data: { orders: [{ id: 'o1' }] } }]);
   });
 });
 
