@@ -12,8 +12,8 @@
 // by http/jit.ts's plan.
 //
 // A client that accepts neither streaming type (only JSON) gets the whole answer in one
-// payload: the directives are a hint the server may decline (incremental delivery RFC,
-// "@defer and @stream are optional"), and running graphql-js — which does not know them
+// payload: the directives are a hint that a server may decline (the incremental
+// delivery RFC lets it send deferred data in place), and running graphql-js — which does not know them
 // and so delivers every fragment and item in place — costs the same upstream calls as
 // deferring would, where refusing after execution (Yoga's empty 406) would waste them.
 import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
@@ -77,22 +77,26 @@ export function usesIncrementalDelivery(document: DocumentNode, operation: Opera
   return found;
 }
 
-const STREAMING = ['multipart/mixed', 'text/event-stream'];
+/** The streaming types Yoga answers in, as [type, subtype]. */
+const STREAMING = [
+  ['multipart', 'mixed'],
+  ['text', 'event-stream'],
+] as const;
 
 /**
  * Whether the request's Accept header takes a streaming answer, as Yoga's result
  * processors read it: any listed type, wildcards included (`*\/*` too, as fetch() and
- * curl send), whose charset, if it names one, is utf-8.
+ * curl send), whose charset, if it names one, is utf-8. No header at all means `*\/*`.
  */
 function acceptsIncrementalDelivery(request: Request): boolean {
   const accept = request.headers.get('accept');
   if (!accept) return true;
   for (const entry of accept.toLowerCase().split(',')) {
-    const [type, ...params] = entry.split(';').map((p) => p.trim());
+    const [range, ...params] = entry.split(';').map((p) => p.trim());
     const charset = params.find((p) => p.startsWith('charset='));
-    if (!type || (charset && charset !== 'charset=utf-8')) continue;
-    const [main, sub] = type.split('/');
-    if (STREAMING.some((s) => { const [m, u] = s.split('/'); return (main === '*' || main === m) && (sub === '*' || sub === u); })) return true;
+    if (!range || (charset && charset !== 'charset=utf-8')) continue;
+    const [type, subtype] = range.split('/');
+    if (STREAMING.some(([t, s]) => (type === '*' || type === t) && (subtype === '*' || subtype === s))) return true;
   }
   return false;
 }

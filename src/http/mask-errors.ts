@@ -45,20 +45,20 @@ export function tributaryMaskedErrors(logger: Logger): YogaMaskedErrorOpts {
 export function useIncrementalMasking(masking: YogaMaskedErrorOpts): Plugin {
   const message = masking.errorMessage ?? 'Unexpected error.';
   const mask = (error: GraphQLError) => (masking.maskError ?? yogaMaskError)(error, message, false) as GraphQLError;
-  return {
-    onExecute() {
+  const parts: OnExecuteDone = {
+    onExecuteDone({ result }) {
+      if (!isAsyncIterable(result)) return;
       return {
-        onExecuteDone({ result }) {
-          if (!isAsyncIterable(result)) return;
-          return {
-            onNext({ result: payload, setResult }) {
-              const parts = (payload as { incremental?: ReadonlyArray<{ errors?: readonly GraphQLError[] }> }).incremental;
-              if (!parts?.some((part) => part.errors?.length)) return;
-              setResult({ ...payload, incremental: parts.map((part) => (part.errors?.length ? { ...part, errors: part.errors.map(mask) } : part)) } as never);
-            },
-          };
+        onNext({ result: payload, setResult }) {
+          const incremental = (payload as { incremental?: ReadonlyArray<{ errors?: readonly GraphQLError[] }> }).incremental;
+          if (!incremental?.some((part) => part.errors?.length)) return;
+          setResult({ ...payload, incremental: incremental.map((part) => (part.errors?.length ? { ...part, errors: part.errors.map(mask) } : part)) } as never);
         },
       };
     },
   };
+  // The same hooks object for every request: nothing is allocated for a plain answer.
+  return { onExecute: () => parts };
 }
+
+type OnExecuteDone = Exclude<ReturnType<NonNullable<Plugin['onExecute']>>, void | Promise<unknown>>;

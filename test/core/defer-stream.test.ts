@@ -183,6 +183,27 @@ describe('a client that takes JSON only', () => {
   });
 });
 
+describe('parts or whole, by the Accept header', () => {
+  const ACCEPTS = [
+    { accept: 'multipart/mixed', answer: 'multipart/mixed' },
+    { accept: 'text/event-stream', answer: 'text/event-stream' },
+    { accept: 'multipart/mixed; deferSpec=20220824, application/json', answer: 'multipart/mixed' },
+    { accept: '*/*', answer: 'multipart/mixed' },
+    { accept: 'multipart/*', answer: 'multipart/mixed' },
+    { accept: 'application/graphql-response+json', answer: 'application/graphql-response+json' },
+    { accept: 'application/json', answer: 'application/json' },
+    { accept: 'application/*', answer: 'application/json' },
+  ];
+  it.each(ACCEPTS)('$accept → $answer', async ({ accept, answer }) => {
+    const response = await gateway.yoga.fetch('http://gateway.test/graphql', { method: 'POST', headers: { 'content-type': 'application/json', accept }, body: JSON.stringify({ query: '{ orders(limit: 1) { id ... @defer { customer { id } } } }' }) });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')?.split(';')[0]).toBe(answer);
+    const body = await response.text();
+    if (answer.startsWith('application/')) expect(JSON.parse(body)).toEqual({ data: { orders: [{ id: 'o1', customer: { id: 'c1' } }] } });
+    else expect(body).toContain('"hasNext":false');
+  });
+});
+
 describe('a batch of operations', () => {
   it('answers each operation whole: a JSON array has no room for parts', async () => {
     const response = await fetch(url, {
