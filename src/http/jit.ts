@@ -85,7 +85,8 @@ function createPlan(args: ExecutionArgs, logger: Logger | undefined): Plan {
   const operation = getOperationAST(args.document, operationName);
   if (operation && usesIncrementalDelivery(args.document, operation)) {
     logger?.debug({ ...shown, executor: 'graphql-tools' }, 'operation runs on graphql-tools\' executor: it uses @defer or @stream');
-    // Which one runs is the client's choice, per request (defer-stream.ts): a header read.
+    // Parts, or one whole answer from graphql-js, is the client's choice per request
+    // (defer-stream.ts): a header read, on this plan only.
     const incremental: Run = (a) => (deliversIncrementally((a.contextValue as { request?: Request } | undefined)?.request) ? normalizedExecutor(a) : execute(a));
     return { executor: 'graphql-tools', execute: guarded(guard, incremental) };
   }
