@@ -296,7 +296,8 @@ function outboundRules(config: LoadedConfig, policies: readonly Policy[]): Outbo
  *   defer/stream    validation rules for @defer and @stream (http/defer-stream.ts), beside
  *                   the executor that runs them, and the masking of the deferred parts'
  *                   errors: after the GraphQL errors, which code those errors first
- *   executor        graphql-jit or graphql-js, chosen once per operation (http/jit.ts); it
+ *   executor        graphql-jit, graphql-js, or graphql-tools' for @defer/@stream, chosen
+ *                   once per operation (http/jit.ts); it
  *                   replaces the execute function, so what wraps execution comes after it —
  *                   in envelop a later onExecute wraps what earlier ones set
  *   cache           the response cache wraps execution
