@@ -297,9 +297,9 @@ function outboundRules(config: LoadedConfig, policies: readonly Policy[]): Outbo
  *                   the executor that runs them, and the masking of the deferred parts'
  *                   errors: after the GraphQL errors, which code those errors first
  *   executor        graphql-jit, graphql-js, or graphql-tools' for @defer/@stream, chosen
- *                   once per operation (http/jit.ts); it
- *                   replaces the execute function, so what wraps execution comes after it —
- *                   in envelop a later onExecute wraps what earlier ones set
+ *                   once per operation (http/jit.ts); it replaces the execute function,
+ *                   so what wraps execution comes after it — in envelop a later
+ *                   onExecute wraps what earlier ones set
  *   cache           the response cache wraps execution
  *   extra           tests' and embedders' plugins, around Tributary's own
  *   body limit      last, where Yoga puts its own maxRequestBodySize check (http/body-limit.ts)
