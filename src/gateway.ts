@@ -39,6 +39,7 @@ import { useGraphqlErrors } from './http/graphql-errors.ts';
 import { useHealth } from './http/health.ts';
 import { shutDown, trackServer, type Shutdown, type TrackedServer } from './runtime/shutdown.ts';
 import { useJit } from './http/jit.ts';
+import { useIncrementalDelivery } from './http/defer-stream.ts';
 import { useRequestBodyLimit } from './http/body-limit.ts';
 import { withCompression } from './http/compression.ts';
 import { defaultQuery } from './http/default-query.ts';
@@ -292,14 +293,18 @@ function outboundRules(config: LoadedConfig, policies: readonly Policy[]): Outbo
  *                   and the GraphQL requests counted from here on, refusals included
  *   policies        up to the executor, in policyOrder's order (the cache's come after it)
  *   GraphQL errors  codes for the executors' own errors (operation types, variables, upstream values)
- *   executor        graphql-jit or graphql-js, chosen once per operation (http/jit.ts); it
- *                   replaces the execute function, so what wraps execution comes after it —
- *                   in envelop a later onExecute wraps what earlier ones set
+ *   defer/stream    validation rules for @defer and @stream (http/defer-stream.ts), beside
+ *                   the executor that runs them, and the masking of the deferred parts'
+ *                   errors: after the GraphQL errors, which code those errors first
+ *   executor        graphql-jit, graphql-js, or graphql-tools' for @defer/@stream, chosen
+ *                   once per operation (http/jit.ts); it replaces the execute function,
+ *                   so what wraps execution comes after it — in envelop a later
+ *                   onExecute wraps what earlier ones set
  *   cache           the response cache wraps execution
  *   extra           tests' and embedders' plugins, around Tributary's own
  *   body limit      last, where Yoga puts its own maxRequestBodySize check (http/body-limit.ts)
  */
-function plugins(p: Policies, built: { tracing?: YogaPlugin; requestId: YogaPlugin; health: YogaPlugin; metrics: readonly YogaPlugin[]; jit: YogaPlugin; extra: readonly Plugin[] }): YogaPlugin[] {
+function plugins(p: Policies, built: { tracing?: YogaPlugin; requestId: YogaPlugin; health: YogaPlugin; metrics: readonly YogaPlugin[]; jit: YogaPlugin; incremental: readonly YogaPlugin[]; extra: readonly Plugin[] }): YogaPlugin[] {
   const before = policyOrder(p).filter((x) => x !== p.cache);
   return [
     ...(built.tracing ? [built.tracing] : []),
@@ -308,6 +313,7 @@ function plugins(p: Policies, built: { tracing?: YogaPlugin; requestId: YogaPlug
     ...built.metrics,
     ...before.flatMap((x) => x.graphql ?? []),
     ...useGraphqlErrors(),
+    ...built.incremental,
     built.jit,
     ...(p.cache?.graphql ?? []),
     ...built.extra,
@@ -371,6 +377,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   // Set once close() starts; /readyz answers 503 from then on.
   let shutdown: { drain: Shutdown; closed: Promise<void> } | undefined;
 
+  const maskedErrors = tributaryMaskedErrors(logger);
   const yoga = createYoga<Record<string, unknown>, TributaryContext>({
     // A function, so that each request executes against the generation current when it
     // started; a request in flight during a reload finishes on the schema it began with.
@@ -386,7 +393,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     // on the first GraphiQL page only: the inline assets cost ~80 MB of resident memory
     // in every process, most of which never serve a browser.
     renderGraphiQL: async (opts) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(opts),
-    maskedErrors: tributaryMaskedErrors(logger),
+    maskedErrors,
     logging: false,
     context: ({ request }) => {
       const sdk = generation.built.sdk;
@@ -401,6 +408,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       health: useHealth(() => generation.built, () => shutdown !== undefined),
       metrics: metrics?.plugins ?? [],
       jit: useJit({ logger: logger.child({ component: 'executor' }) }),
+      incremental: useIncrementalDelivery(maskedErrors),
       extra: options.plugins ?? [],
     }),
   });

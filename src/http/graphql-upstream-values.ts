@@ -7,19 +7,23 @@
 // UPSTREAM_BAD_RESPONSE, naming the field and the type it expected; the executor's own
 // message, with the value, goes to the log (as the TributaryError's `detail`).
 //
-// How a completion error is told from a resolver's error, in both executors:
+// How a completion error is told from a resolver's error, in every executor:
 //   graphql-js  wraps what completion threw: a GraphQLError (a scalar's or enum's
 //               serialize, isTypeOf, "Expected Iterable") or, for null, a plain Error;
+//               graphql-tools' executor (@defer, @stream), a fork of it, does the same,
+//               except that a serialize error comes as a plain Error with its words;
 //   graphql-jit reports its completion errors itself, with no originalError.
-// A resolver's error is the originalError in both. A TributaryError (already coded and
+// A resolver's error is the originalError in all. A TributaryError (already coded and
 // safe) and any other coded error are left alone; a resolver's plain Error stays
 // "unexpected" (masked and logged by mask-errors.ts).
 import {
   GraphQLError,
+  getNamedType,
   getNullableType,
   isListType,
   type DocumentNode,
   type ExecutionResult,
+  type GraphQLNamedType,
   type GraphQLSchema,
   type GraphQLType,
 } from 'graphql';
@@ -36,23 +40,56 @@ interface Operation {
   readonly operationName?: string | null;
 }
 
+/** One payload of an incremental answer (@defer, @stream): its parts carry their own errors. */
+interface IncrementalPayload extends ExecutionResult {
+  readonly incremental?: ReadonlyArray<{ readonly errors?: readonly GraphQLError[] }>;
+}
+
 export function useUpstreamValueErrors(): Plugin {
   return {
     onExecute({ args }) {
       return {
         onExecuteDone({ result, setResult }) {
-          if (isAsyncIterable(result) || !result.errors?.length) return;
-          let changed = false;
-          const errors = result.errors.map((error) => {
-            const coded = upstreamValueError(error, args);
-            if (coded) changed = true;
-            return coded ?? error;
-          });
-          if (changed) setResult({ ...result, errors } as ExecutionResult);
+          // An incremental answer: each payload as it is sent, and each deferred or
+          // streamed part's errors within it (its paths are from the root too).
+          const coded = (payload: IncrementalPayload): IncrementalPayload | undefined => {
+            const errors = payload.errors && codedErrors(payload.errors, args);
+            let partsChanged = false;
+            const incremental = payload.incremental?.map((part) => {
+              const partErrors = part.errors && codedErrors(part.errors, args);
+              if (!partErrors) return part;
+              partsChanged = true;
+              return { ...part, errors: partErrors };
+            });
+            if (!errors && !partsChanged) return undefined;
+            return { ...payload, ...(errors ? { errors } : {}), ...(partsChanged ? { incremental } : {}) };
+          };
+          if (!isAsyncIterable(result)) {
+            const next = coded(result);
+            if (next) setResult(next);
+            return;
+          }
+          return {
+            onNext({ result: payload, setResult: setPayload }) {
+              const next = coded(payload as IncrementalPayload);
+              if (next) setPayload(next);
+            },
+          };
         },
       };
     },
   };
+}
+
+/** The errors with each value-completion error coded; undefined when none was one. */
+function codedErrors(errors: readonly GraphQLError[], operation: Operation): GraphQLError[] | undefined {
+  let changed = false;
+  const out = errors.map((error) => {
+    const coded = upstreamValueError(error, operation);
+    if (coded) changed = true;
+    return coded ?? error;
+  });
+  return changed ? out : undefined;
 }
 
 /** The coded replacement for an executor's value-completion error, or undefined for any other error. */
@@ -62,9 +99,11 @@ export function upstreamValueError(error: GraphQLError, operation: Operation): G
   if (wrapsTributaryError(error)) return undefined;
   const isNull = error.message.startsWith(NULL_IN_NON_NULL);
   const origin = error.originalError;
-  if (origin && !(origin instanceof GraphQLError) && !isNull) return undefined;
+  const plain = origin !== undefined && origin !== null && !(origin instanceof GraphQLError) && !isNull;
+  if (plain && origin.constructor !== Error) return undefined;
 
   const at = fieldAtPath(operation.schema, operation.document, operation.operationName, path);
+  if (plain && !(at && isDemotedSerializeError(origin, getNamedType(at.field.type)))) return undefined;
   const coordinate = at ? `${at.parent.name}.${at.field.name}` : path.join('.');
   const expected = at ? String(typeAt(at.field.type, trailingIndexes(path))) : undefined;
   const message = isNull
@@ -76,6 +115,16 @@ export function upstreamValueError(error: GraphQLError, operation: Operation): G
     detail: { path: path.join('.'), executorMessage: error.message },
   });
   return new GraphQLError(message, { nodes: at?.nodes ?? error.nodes, path, originalError: coded });
+}
+
+/**
+ * graphql-tools' executor rethrows a scalar's or enum's serialize error as a plain Error
+ * with the same words, so it is told from a resolver's own Error by them: graphql-js's
+ * `String cannot represent …` and `Enum "Color" cannot represent …`, for the field's
+ * own type. A custom scalar's words are not known: its error stays unexpected (masked).
+ */
+function isDemotedSerializeError(origin: Error, type: GraphQLNamedType): boolean {
+  return origin.message.startsWith(`${type.name} cannot represent`) || origin.message.startsWith(`Enum "${type.name}" cannot represent`);
 }
 
 function wrapsTributaryError(error: GraphQLError): boolean {

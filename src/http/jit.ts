@@ -10,6 +10,12 @@
 // compile that fails falls back to graphql-js, which reports a real problem as well —
 // and the plan is cached; a request with a known document costs two map lookups.
 //
+// graphql-jit cannot run @defer or @stream either (it compiles one function that
+// returns one result), so an operation that carries them runs on graphql-tools'
+// executor, which can (defer-stream.ts). That too is part of the plan: the document is
+// looked at once, and every other operation keeps graphql-jit, since the incremental
+// executor interprets the document per request as graphql-js does.
+//
 // Plans are cached per schema object: a reload starts with an empty cache and the old one
 // goes with its schema (Yoga's parse cache hands out the same document object for the
 // same query text across a reload, so a cache by document alone would run operations
@@ -17,18 +23,20 @@
 // by document object — Yoga's parse cache (an LRU) keeps one per query text and bounds
 // how many live — and by operation name, since one document may hold several operations.
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import { normalizedExecutor } from '@graphql-tools/executor';
 import { execute, getOperationAST, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { inSpecOrder } from './jit-order.ts';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../observability/log.ts';
 import { chooseExecutor } from './executor-budget.ts';
 import { tooDeepVariable, variableTooDeepResult } from './executor-variable-depth.ts';
+import { deliversIncrementally, usesIncrementalDelivery } from './defer-stream.ts';
 
 type Result = ExecutionResult | AsyncIterable<ExecutionResult>;
 type Run = (args: ExecutionArgs) => Result | Promise<Result>;
 
 interface Plan {
-  readonly executor: 'jit' | 'graphql-js';
+  readonly executor: 'jit' | 'graphql-js' | 'graphql-tools';
   readonly execute: Run;
   /** graphql-jit's subscribe, when the operation is a compiled subscription; else graphql-js's runs. */
   readonly subscribe?: Run;
@@ -74,16 +82,23 @@ function createPlan(args: ExecutionArgs, logger: Logger | undefined): Plan {
   const guard = choice.unboundedVariables;
   const operationName = args.operationName ?? undefined;
   const shown = { operationName: operationName ?? soleOperationName(args.document) };
+  const operation = getOperationAST(args.document, operationName);
+  if (operation && usesIncrementalDelivery(args.document, operation)) {
+    logger?.debug({ ...shown, executor: 'graphql-tools' }, 'operation runs on graphql-tools\' executor: it uses @defer or @stream');
+    // Parts, or one whole answer from graphql-js, is the client's choice per request
+    // (defer-stream.ts): a header read, on this plan only.
+    const incremental: Run = (a) => (deliversIncrementally((a.contextValue as { request?: Request } | undefined)?.request) ? normalizedExecutor(a) : execute(a));
+    return { executor: 'graphql-tools', execute: guarded(guard, incremental) };
+  }
   if (choice.executor === 'graphql-js') {
-    logger?.info({ ...shown, reason: choice.reason }, 'operation runs on graphql-js: graphql-jit cannot compile it safely');
+    logger?.info({ ...shown, executor: 'graphql-js', reason: choice.reason }, 'operation runs on graphql-js: graphql-jit cannot compile it safely');
     return { executor: 'graphql-js', execute: guarded(guard, execute) };
   }
   // graphql-jit answers fragments' fields out of order: compiled from a document with
   // them expanded in place, or run on graphql-js when that cannot be done (jit-order.ts).
-  const operation = getOperationAST(args.document, operationName);
   const ordered = operation ? inSpecOrder(args.schema, args.document, operation) : args.document;
   if (!ordered) {
-    logger?.debug({ ...shown }, 'operation runs on graphql-js: graphql-jit would not keep its field order');
+    logger?.debug({ ...shown, executor: 'graphql-js' }, 'operation runs on graphql-js: graphql-jit would not keep its field order');
     return { executor: 'graphql-js', execute: guarded(guard, execute) };
   }
   let compiled: CompiledQuery | ExecutionResult;
@@ -96,10 +111,10 @@ function createPlan(args: ExecutionArgs, logger: Logger | undefined): Plan {
   }
   if (!isCompiledQuery(compiled as never)) {
     // graphql-js runs it and reports whatever is wrong with it the way it always does.
-    logger?.warn({ ...shown, err: (compiled as ExecutionResult).errors?.[0] }, 'graphql-jit failed to compile an operation; it runs on graphql-js');
+    logger?.warn({ ...shown, executor: 'graphql-js', err: (compiled as ExecutionResult).errors?.[0] }, 'graphql-jit failed to compile an operation; it runs on graphql-js');
     return { executor: 'graphql-js', execute: guarded(guard, execute) };
   }
-  logger?.debug({ ...shown, cost: choice.cost }, 'operation compiled by graphql-jit');
+  logger?.debug({ ...shown, executor: 'jit', cost: choice.cost }, 'operation compiled by graphql-jit');
   const query = (compiled as CompiledQuery).query.bind(compiled);
   const subscribe = (compiled as CompiledQuery).subscribe?.bind(compiled);
   const jitRun = (run: typeof query): Run => (a) => run(a.rootValue, a.contextValue, a.variableValues) as Result | Promise<Result>;

@@ -3,7 +3,7 @@
 // is masked to "Unexpected error." and logged in full. Upstream URLs, headers and bodies
 // are never in a TributaryError's message or extensions (they live in `detail`, logged).
 import { GraphQLError } from 'graphql';
-import { maskError as yogaMaskError, type YogaMaskedErrorOpts } from 'graphql-yoga';
+import { isAsyncIterable, maskError as yogaMaskError, type Plugin, type YogaMaskedErrorOpts } from 'graphql-yoga';
 import { isTributaryError } from '../errors.ts';
 import type { Logger } from '../observability/log.ts';
 
@@ -34,3 +34,31 @@ export function tributaryMaskedErrors(logger: Logger): YogaMaskedErrorOpts {
     },
   };
 }
+
+/**
+ * The same masking for the parts of an incremental answer (@defer, @stream): Yoga's
+ * masking (envelop's useMaskedErrors) reaches a payload's top-level `errors` only, while
+ * each deferred fragment or streamed item carries its own in `incremental[].errors` —
+ * unmasked, they would show an unexpected error's message and a coded one's lack of code.
+ * Runs on each payload as it is sent, after the plugins that code errors.
+ */
+export function useIncrementalMasking(masking: YogaMaskedErrorOpts): Plugin {
+  const message = masking.errorMessage ?? 'Unexpected error.';
+  const mask = (error: GraphQLError) => (masking.maskError ?? yogaMaskError)(error, message, false) as GraphQLError;
+  const parts: OnExecuteDone = {
+    onExecuteDone({ result }) {
+      if (!isAsyncIterable(result)) return;
+      return {
+        onNext({ result: payload, setResult }) {
+          const incremental = (payload as { incremental?: ReadonlyArray<{ errors?: readonly GraphQLError[] }> }).incremental;
+          if (!incremental?.some((part) => part.errors?.length)) return;
+          setResult({ ...payload, incremental: incremental.map((part) => (part.errors?.length ? { ...part, errors: part.errors.map(mask) } : part)) } as never);
+        },
+      };
+    },
+  };
+  // The same hooks object for every request: nothing is allocated for a plain answer.
+  return { onExecute: () => parts };
+}
+
+type OnExecuteDone = Exclude<ReturnType<NonNullable<Plugin['onExecute']>>, void | Promise<unknown>>;

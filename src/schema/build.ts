@@ -9,6 +9,7 @@
 //   6. every link plan wired to the per-request DataLoader layer.
 import path from 'node:path';
 import { GraphQLSchema, isSpecifiedDirective } from 'graphql';
+import { GraphQLDeferDirective, GraphQLStreamDirective } from '@graphql-tools/utils';
 import { mergeSchemas } from '@graphql-tools/schema';
 import { TributaryError } from '../errors.ts';
 import { resolveServerUrl } from './server-url.ts';
@@ -184,7 +185,11 @@ export async function buildSchema(config: LoadedConfig, options: BuildOptions): 
 
   // Mesh's annotations (@httpOperation, @transport, …) are build-time data: they were
   // compiled into resolvers above and would only leak upstream paths to clients.
-  schema = new GraphQLSchema({ ...schema.toConfig(), directives: schema.getDirectives().filter(isSpecifiedDirective), assumeValid: true });
+  // @defer and @stream are the client's (incremental delivery, http/defer-stream.ts):
+  // declared here, once per build, because Yoga's defer-stream plugin would otherwise
+  // copy the schema to add them — per request, as the schema is a per-request factory.
+  const served = [...schema.getDirectives().filter(isSpecifiedDirective), GraphQLDeferDirective, GraphQLStreamDirective];
+  schema = new GraphQLSchema({ ...schema.toConfig(), directives: served, assumeValid: true });
   resolveAbstractTypesSafely(schema);
   descriptionsAsMarkdown(schema);
   const sdk = additional.modules.length ? buildInContextSdk(schema, merged.rootFields) : undefined;

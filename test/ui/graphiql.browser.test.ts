@@ -53,3 +53,24 @@ it('opens GraphiQL with a default query that runs and shows data from both sourc
   expect(text).not.toContain('"errors"');
   expect(failed.filter((u) => !u.startsWith(url.replace(/\/graphql$/, '')))).toEqual([]);
 });
+
+it('runs a query with @defer from GraphiQL: the answer comes as multipart/mixed and shows the deferred data merged', async () => {
+  const page = await browser.newPage();
+  const query = '{ tickets(limit: 2) { id ... @defer(label: "who") { assignee { id name } } } }';
+  const answers: Array<string | undefined> = [];
+  page.on('response', (r) => {
+    if (r.request().method() === 'POST' && r.url() === url) answers.push(r.headers()['content-type']);
+  });
+  // Yoga's GraphiQL takes the editor's text from `?query=`, as a shared link would.
+  await page.goto(`${url}?query=${encodeURIComponent(query)}`);
+  await page.waitForSelector('.graphiql-container', { timeout: 30_000 });
+  await expect.poll(async () => page.locator('.graphiql-query-editor').innerText(), { timeout: 30_000 }).toContain('@defer');
+  await page.locator('.graphiql-execute-button').click();
+  const result = page.locator('.graphiql-response');
+  await expect.poll(async () => result.innerText(), { timeout: 30_000 }).toContain('"assignee"');
+  await page.screenshot({ path: `${process.env.TMPDIR ?? '/tmp'}/tributary-graphiql-defer.png` });
+  const text = (await result.innerText()).replace(/[^\x20-\x7e\n]/g, ' ').replace(/\s+/g, ' ');
+  expect(text).toContain('"assignee": { "id": "2", "name": "Agent 2"');
+  expect(text).not.toContain('"errors"');
+  expect(answers.some((type) => type?.startsWith('multipart/mixed'))).toBe(true);
+});
