@@ -100,8 +100,8 @@ export interface GenerationOptions {
 
 export interface Gateway {
   readonly yoga: YogaServerInstance<Record<string, unknown>, TributaryContext>;
-  /** The config and schema being served now. */
-  current(): { config: LoadedConfig; built: BuiltSchema };
+  /** The config, schema and trusted documents being served now. */
+  current(): { config: LoadedConfig; built: BuiltSchema; trustedDocuments?: TrustedDocuments };
   /** node:http request listener: passthrough first, Yoga for the rest. */
   handle(req: IncomingMessage, res: ServerResponse): void;
   listen(options?: { port?: number; host?: string }): Promise<{ server: Server; url: string; port: number }>;
@@ -432,7 +432,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   return {
     yoga,
-    current: () => ({ config: generation.config, built: generation.built }),
+    current: () => ({ config: generation.config, built: generation.built, trustedDocuments: generation.trustedDocuments }),
     handle,
     async listen({ port, host } = {}) {
       const server = createServer(handle);

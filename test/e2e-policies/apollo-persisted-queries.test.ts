@@ -135,6 +135,30 @@ describe.skipIf(!binary)('automatic persisted queries in Redis, two replicas', (
     expect(result.data).toEqual({ listProducts: PRODUCTS.map(({ name }) => ({ __typename: 'Product', name })) });
     expect(get.exchanges).toEqual([{ method: 'GET', sentQuery: false, status: 200, codes: [] }]);
   });
+
+  it('with Redis down, a hash reads as a miss and the link sends the query: every request is answered', async () => {
+    const g = gateways.at(-1)!;
+    await redis.stop();
+    const query = gql`
+      query Ids {
+        listProducts {
+          id
+        }
+      }
+    `;
+    const { client, exchanges } = apolloClient(g.base);
+    for (let i = 0; i < 2; i += 1) {
+      const result = await client.query({ query, fetchPolicy: 'network-only' });
+      expect(result.data).toEqual({ listProducts: PRODUCTS.map(({ id }) => ({ __typename: 'Product', id })) });
+    }
+    // The link remembers nothing between requests: each one misses, then sends its query.
+    expect(exchanges.map((e) => [e.sentQuery, e.status])).toEqual([
+      [false, 404],
+      [true, 200],
+      [false, 404],
+      [true, 200],
+    ]);
+  });
 });
 
 describe('trusted documents only (NODE_ENV=production, a manifest)', () => {

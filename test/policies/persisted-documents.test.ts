@@ -3,11 +3,13 @@
 // form, the manifest formats, trusted documents only in production (refused before any
 // upstream call), a reload that serves a changed manifest, and the checks at load.
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DocumentNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startLiveReload, type ReloadedEvent } from '../../src/reload/live-reload.ts';
 import { codes, startGateway, type RunningGateway } from './fixtures/gateway.ts';
 import { PRODUCTS, startWorld, type World } from './fixtures/world.ts';
 
@@ -101,6 +103,24 @@ describe('automatic persisted queries (memory store)', () => {
   });
 });
 
+describe('automatic persisted queries: the memory store\'s byte bound', () => {
+  let g: RunningGateway;
+  beforeAll(async () => {
+    // An entry is held as key and document, 2 bytes a character: ~210 bytes for the short queries below.
+    g = await startGateway(world, ['  policies:', '    apq: { maxBytes: 500 }'].join('\n'));
+  });
+  afterAll(() => g?.close());
+
+  it('keeps what fits in maxBytes, the least recently used going first, and never a document larger than it', async () => {
+    const queries = ['{ a: listProducts { id } }', '{ b: listProducts { id } }', '{ c: listProducts { id } }'];
+    const large = `{ ${Array.from({ length: 12 }, (_, i) => `f${i}: listProducts { id }`).join(' ')} }`;
+    for (const query of [...queries, large]) expect((await g.graphql({ query, ...persisted(query) })).status).toBe(200);
+    const found = [];
+    for (const query of [...queries, large]) found.push(codes((await g.graphql(persisted(query))).json));
+    expect(found).toEqual([['PERSISTED_QUERY_NOT_FOUND'], [], [], ['PERSISTED_QUERY_NOT_FOUND']]);
+  });
+});
+
 describe('automatic persisted queries turned off', () => {
   let g: RunningGateway;
   beforeAll(async () => {
@@ -161,8 +181,8 @@ describe('trusted documents only (NODE_ENV=production, a manifest)', () => {
     await g.graphql({ query: LIST });
     await g.graphql(persisted(LIST));
     expect(executed).toHaveLength(3);
-    // The documentId can only have come from the manifest: the query and the hash got the same object.
     expect(new Set(executed).size).toBe(1);
+    expect(executed[0]).toBe(g.gateway.current().trustedDocuments?.bySha256(sha256(LIST))?.document);
   });
 
   const refused = [
@@ -193,5 +213,27 @@ describe('trusted documents only (NODE_ENV=production, a manifest)', () => {
     expect((await g.graphql({ documentId: sha256(added) })).status).toBe(200);
     await writeFile(manifestFile(), codegenManifest([LIST], [ONE]));
     expect((await g.gateway.reload()).ok).toBe(true);
+  });
+});
+
+describe('live reload (start --watch, dev)', () => {
+  it('watches a local manifest: writing a new one serves it, with no config change', async () => {
+    const file = join(world.dir, 'watched.json');
+    await writeFile(file, codegenManifest([LIST]));
+    const tributary = ['  policies:', '    persistedDocuments:', '      manifest: watched.json', '      allowArbitrary: false'].join('\n');
+    const g = await startGateway(world, tributary, { configName: 'watched.yaml' });
+    const reload = await startLiveReload(g.gateway, { print: () => undefined, printError: () => undefined, debounceMs: 20 });
+    try {
+      const added = '{ listProducts { name price } }';
+      expect(codes((await g.graphql({ documentId: sha256(added) })).json)).toEqual(['PERSISTED_DOCUMENT_NOT_FOUND']);
+      const reloaded = once(reload, 'reloaded') as Promise<[ReloadedEvent]>;
+      await writeFile(file, codegenManifest([LIST, added]));
+      const [event] = await reloaded;
+      expect(event.changed).toContain(file);
+      expect((await g.graphql({ documentId: sha256(added) })).json).toEqual({ data: { listProducts: PRODUCTS.map(({ name, price }) => ({ name, price })) } });
+    } finally {
+      reload.close();
+      await g.close();
+    }
   });
 });
