@@ -1,9 +1,10 @@
 // The gateway policies, built once from config, each capability a Policy (policy.ts):
 // gateway.ts puts them in order. Secure defaults (body size, CSRF, operation limits,
 // introspection, GraphiQL and field suggestions in production, CORS off) are always
-// there; auth, rate limits, caching and per-source header rules only when configured, so
-// an unconfigured policy adds no hook and no work to a request. Shared stores (Redis)
-// are opened here and closed with the policies.
+// there, and so are persisted documents (Apollo clients expect automatic persisted
+// queries; a manifest adds trusted documents); auth, rate limits, caching and per-source
+// header rules only when configured, so an unconfigured policy adds no hook and no work
+// to a request. Shared stores (Redis) are opened here and closed with the policies.
 import type { Plugin } from 'graphql-yoga';
 import type { LoadedConfig } from '../config/load.ts';
 import type { Logger } from '../observability/log.ts';

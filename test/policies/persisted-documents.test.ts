@@ -214,6 +214,15 @@ describe('trusted documents only (NODE_ENV=production, a manifest)', () => {
     await writeFile(manifestFile(), codegenManifest([LIST], [ONE]));
     expect((await g.gateway.reload()).ok).toBe(true);
   });
+
+  it('a reload that drops the manifest trusts nothing: arbitrary documents need a restart', async () => {
+    await world.config('', 'trusted.yaml');
+    expect((await g.gateway.reload()).ok).toBe(true);
+    const answer = await g.graphql({ query: LIST });
+    expect(answer.status).toBe(403);
+    expect(codes(answer.json)).toEqual(['PERSISTED_DOCUMENT_NOT_ALLOWED']);
+    expect(world.calls()).toBe(0);
+  });
 });
 
 describe('live reload (start --watch, dev)', () => {

@@ -103,8 +103,9 @@ export function usePersistedDocuments(deps: PersistedDocumentsDeps): Policy {
         });
       }
 
-      if (query !== undefined && trusted) {
-        const doc = trusted.bySha256(sha256Hex(query));
+      // Trusted documents only, and no manifest (a reload dropped it): nothing is trusted.
+      if (query !== undefined && (trusted || trustedOnly)) {
+        const doc = trusted?.bySha256(sha256Hex(query));
         if (doc) return serve(doc);
         if (trustedOnly) throw notAllowed();
       }
@@ -131,7 +132,7 @@ export function usePersistedDocuments(deps: PersistedDocumentsDeps): Policy {
 /** `documentId` from a JSON body, or from the query string of a GET (Yoga's GET parser drops unknown parameters). */
 function documentIdOf(params: Params, request: Request): string | undefined {
   let id = params.documentId;
-  if (id === undefined && request.method === 'GET') id = new URL(request.url, 'http://localhost').searchParams.get('documentId') ?? undefined;
+  if (id === undefined && request.method === 'GET' && request.url.includes('documentId=')) id = new URL(request.url, 'http://localhost').searchParams.get('documentId') ?? undefined;
   if (id === undefined || id === null) return undefined;
   if (typeof id !== 'string' || id === '') throw refusal('BAD_REQUEST', `"documentId" must be a non-empty string, found ${JSON.stringify(id).slice(0, SHOWN)}.`);
   return id;
