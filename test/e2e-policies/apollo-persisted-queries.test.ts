@@ -1,10 +1,13 @@
 // A frontend's view of persisted documents: Apollo Client with its persisted-queries
-// link (SHA-256 from node:crypto) against gateways listening on loopback. With
+// link (SHA-256 from node:crypto) against gateways listening on loopback — `tributary
+// start` processes, as a team would run them, and in-process gateways where the test
+// restarts one or stops Redis under it. With
 // automatic persisted queries in a real Redis, the first request misses and the link
 // sends the query, the next sends only the hash; a second replica sharing the Redis, or
 // the gateway restarted, still knows the hash; GET by hash works. With trusted documents
 // only (production, a manifest), a document from the manifest runs by its hash alone and
 // anything else is refused before any upstream call.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,6 +15,7 @@ import { ApolloClient, ApolloLink, gql, HttpLink, InMemoryCache } from '@apollo/
 import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { print } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/free-port.ts';
 import { redisServerBinary, startRedis, type RedisServer } from '../policies/fixtures/redis.ts';
 import { startGateway, type SocketGateway } from '../policies/fixtures/gateway.ts';
 import { PRODUCTS, startWorld, type World } from '../policies/fixtures/world.ts';
@@ -197,6 +201,83 @@ describe('trusted documents only (NODE_ENV=production, a manifest)', () => {
     const whole = await fetch(`${g.base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: print(unknown) }) });
     expect(whole.status).toBe(403);
     expect(((await whole.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code).toBe('PERSISTED_DOCUMENT_NOT_ALLOWED');
+    expect(world.calls()).toBe(0);
+  });
+});
+
+/** A `tributary start` process on a free loopback port, ready (its /readyz answered 200). */
+async function tributaryStart(config: string, env: Record<string, string>): Promise<{ base: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const output: string[] = [];
+  const child: ChildProcess = spawn(process.execPath, [join(process.cwd(), 'bin/tributary.js'), 'start', '--config', config, '--port', String(port), '--host', '127.0.0.1'], {
+    env: { ...process.env, TRIBUTARY_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
+  child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
+  const base = `http://127.0.0.1:${port}`;
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    });
+  // Bounded polling of /readyz: up to ~45 s in 100 ms steps; fail at once if the process died.
+  for (let i = 0; i < 450; i += 1) {
+    if (child.exitCode !== null) throw new Error(`tributary start exited with ${child.exitCode}:\n${output.join('')}`);
+    const ready = await fetch(`${base}/readyz`).then((r) => r.status === 200, () => false);
+    if (ready) return { base, stop };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await stop();
+  throw new Error(`tributary start never became ready:\n${output.join('')}`);
+}
+
+describe.skipIf(!binary)('`tributary start` processes', () => {
+  let redis: RedisServer;
+  const processes: Array<{ base: string; stop(): Promise<void> }> = [];
+  beforeAll(async () => {
+    redis = await startRedis(binary!);
+  });
+  afterAll(async () => {
+    await Promise.all(processes.map((p) => p.stop()));
+    await redis?.close();
+  });
+
+  it('two replicas sharing Redis: a miss and the query on one, then the hash alone on the other, by POST and by GET', async () => {
+    const config = await world.config(['  policies:', '    apq:', '      store: redis', "      redisUrl: '{env.TEST_REDIS_URL}'"].join('\n'), 'apq-processes.yaml');
+    const [one, two] = await Promise.all([tributaryStart(config, { TEST_REDIS_URL: redis.url }), tributaryStart(config, { TEST_REDIS_URL: redis.url })]);
+    processes.push(one, two);
+    const first = apolloClient(one.base);
+    expect((await first.client.query({ query: LIST, fetchPolicy: 'network-only' })).data).toEqual(listed);
+    expect(first.exchanges.map((e) => [e.method, e.sentQuery, e.status, e.codes])).toEqual([
+      ['POST', false, 404, ['PERSISTED_QUERY_NOT_FOUND']],
+      ['POST', true, 200, []],
+    ]);
+    const other = apolloClient(two.base, { useGET: true });
+    expect((await other.client.query({ query: LIST, fetchPolicy: 'network-only' })).data).toEqual(listed);
+    expect(other.exchanges.map((e) => [e.method, e.sentQuery, e.status])).toEqual([['GET', false, 200]]);
+  });
+
+  it('production with a manifest: the manifest\'s document runs by its hash; any other is refused with no upstream call', async () => {
+    const text = print(new InMemoryCache().transformDocument(LIST));
+    await writeFile(join(world.dir, 'processes-trusted.json'), JSON.stringify({ [sha256(text)]: text }));
+    const config = await world.config(['  policies:', '    persistedDocuments:', '      manifest: processes-trusted.json'].join('\n'), 'trusted-processes.yaml');
+    const gateway = await tributaryStart(config, { NODE_ENV: 'production' });
+    processes.push(gateway);
+    const known = apolloClient(gateway.base);
+    expect((await known.client.query({ query: LIST, fetchPolicy: 'network-only' })).data).toEqual(listed);
+    expect(known.exchanges.map((e) => [e.sentQuery, e.status])).toEqual([[false, 200]]);
+    world.reset();
+    const unknown = apolloClient(gateway.base);
+    const refused = await unknown.client.query({ query: gql('query Prices { listProducts { price } }'), fetchPolicy: 'network-only' }).then(
+      () => undefined,
+      (error: unknown) => error as Error,
+    );
+    expect(refused).toBeInstanceOf(Error);
+    expect(unknown.exchanges.map((e) => [e.sentQuery, e.status, e.codes])).toEqual([[false, 404, ['PERSISTED_DOCUMENT_NOT_FOUND']]]);
+    const whole = await fetch(`${gateway.base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ listProducts { price } }' }) });
+    expect(whole.status).toBe(403);
     expect(world.calls()).toBe(0);
   });
 });
