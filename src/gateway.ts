@@ -40,6 +40,7 @@ import { useHealth } from './http/health.ts';
 import { shutDown, trackServer, type Shutdown, type TrackedServer } from './runtime/shutdown.ts';
 import { useJit } from './http/jit.ts';
 import { useRequestBodyLimit } from './http/body-limit.ts';
+import { withCompression } from './http/compression.ts';
 import { defaultQuery } from './http/default-query.ts';
 import { createPolicies, policyFingerprint, type Policies } from './policies/index.ts';
 import type { Policy } from './policies/policy.ts';
@@ -344,10 +345,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   // Metrics too (http/metrics.ts): acquired before the first build, so that its duration is recorded.
   let metrics: MetricsEndpoint | undefined;
   let first = true;
+  let firstServer = '';
   const generationOf = async (): Promise<Generation> => {
     const config = await loadConfig(options.configFile);
     // Before the schema build: a policy config error fails fast.
     const policies = await policiesFor(config);
+    // The server's settings (port, path, compression) are fixed once it listens.
+    const server = JSON.stringify(config.tributary.server);
+    if (first) firstServer = server;
+    else if (server !== firstServer) logger.warn('tributary.server changed: restart the gateway to apply it');
     if (first) accessLog = config.tributary.observability.accessLog ? createAccessLog(logger) : undefined;
     if (first) metrics = metricsEndpoint(config.tributary.observability.metrics, { graphqlPath: config.tributary.server.graphqlPath, credentials: policies.credentials });
     const reason = first ? 'start' : 'reload';
@@ -414,6 +420,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     }),
   });
 
+  // From the first config, like the server's other settings.
+  const graphqlHandler = withCompression(generation.config.tributary.server.compression, (req, res) => void yoga(req, res));
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const current = generation;
     if (current.passthrough.matches(req.url ?? '/')) {
@@ -427,7 +435,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       });
       return;
     }
-    void yoga(req, res);
+    graphqlHandler(req, res);
   };
 
   return {

@@ -112,6 +112,16 @@ export const BatchingSettings = z
   .strict();
 export type BatchingSettings = z.infer<typeof BatchingSettings>;
 
+export const CompressionSettings = z
+  .object({
+    /** gzip or brotli, as the client's Accept-Encoding prefers, for the GraphiQL page and GraphQL answers. */
+    enabled: z.boolean().default(true),
+    /** Answers smaller than this are sent as they are: compressing them costs more than it saves. */
+    thresholdBytes: nonNegativeInt.default(1024),
+  })
+  .strict();
+export type CompressionSettings = z.infer<typeof CompressionSettings>;
+
 export const ServerSettings = z
   .object({
     host: z.string().min(1).default('0.0.0.0'),
@@ -124,6 +134,7 @@ export const ServerSettings = z
      * connections are cut (0 cuts at once). At most an hour: timers past 2^31 ms fire at once.
      */
     shutdownGraceMs: nonNegativeInt.max(3_600_000).default(30_000),
+    compression: CompressionSettings.default(CompressionSettings.parse({})),
   })
   .strict();
 export type ServerSettings = z.infer<typeof ServerSettings>;

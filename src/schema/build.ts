@@ -20,6 +20,8 @@ import { loadAnnotatedSource, makeExecutableSource, type AnnotatedSource, type O
 import { applyTransforms } from './transforms.ts';
 import { formatWarning } from '../openapi/spec-warning.ts';
 import { mergeSourceSchemas } from './merge.ts';
+import { resolveAbstractTypesSafely } from './abstract-types.ts';
+import { descriptionsAsMarkdown } from './descriptions.ts';
 import { RESOLVE_TO_DIRECTIVE, buildInContextSdk, loadAdditionalResolvers, loadAdditionalTypeDefs, resolveToFromTypeDefs } from './additional.ts';
 import { linkTypeDefs, wireResolveTo, wireTributaryLinks } from '../links/declare.ts';
 
@@ -182,6 +184,8 @@ export async function buildSchema(config: LoadedConfig, options: BuildOptions): 
   // Mesh's annotations (@httpOperation, @transport, …) are build-time data: they were
   // compiled into resolvers above and would only leak upstream paths to clients.
   schema = new GraphQLSchema({ ...schema.toConfig(), directives: schema.getDirectives().filter(isSpecifiedDirective), assumeValid: true });
+  resolveAbstractTypesSafely(schema);
+  descriptionsAsMarkdown(schema);
   const sdk = additional.modules.length ? buildInContextSdk(schema, merged.rootFields) : undefined;
   statuses.sort((a, b) => order.get(a.name)! - order.get(b.name)!);
   for (const w of warnings) logger.warn(w);

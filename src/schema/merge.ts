@@ -20,7 +20,7 @@ import {
   printType,
   type GraphQLNamedType,
 } from 'graphql';
-import { MapperKind, mapSchema, renameType } from '@graphql-tools/utils';
+import { isPromise, MapperKind, mapSchema, renameType } from '@graphql-tools/utils';
 import { mergeSchemas } from '@graphql-tools/schema';
 
 export interface MergeInput {
@@ -89,9 +89,11 @@ function renameInSource(schema: GraphQLSchema, renames: Map<string, string>, fie
         // Type resolvers answer with the names they knew; translate to the new ones.
         const resolveType = type.resolveType;
         if (resolveType) {
-          type.resolveType = async (value, context, info, abstract) => {
-            const name = await resolveType(value, context, info, abstract);
-            return typeof name === 'string' ? (renames.get(name) ?? name) : name;
+          // Synchronous when the loader's is: graphql-jit never awaits a type resolver.
+          const rename = (name: unknown) => (typeof name === 'string' ? (renames.get(name) ?? name) : name) as string | undefined;
+          type.resolveType = (value, context, info, abstract) => {
+            const name = resolveType(value, context, info, abstract);
+            return isPromise(name) ? name.then(rename) : rename(name);
           };
         }
       }
