@@ -38,6 +38,11 @@ export const ERRORS = {
   VARIABLE_TOO_DEEP: { status: 400, description: 'A variable value of a recursive input type or a JSON scalar nests objects and lists more than 128 levels deep (extensions.limit).' },
   INTROSPECTION_DISABLED: { status: 400, description: 'Introspection is off (the default when NODE_ENV=production; see tributary.policies.introspection).' },
   CSRF_HEADER_REQUIRED: { status: 403, description: 'A request a browser could send cross-site without a preflight must carry a CSRF header (tributary.policies.csrf).' },
+  PERSISTED_QUERY_NOT_FOUND: { status: 404, description: 'Automatic persisted queries: no document is stored under this extensions.persistedQuery.sha256Hash (yet); the message is `PersistedQueryNotFound`, on which Apollo Client sends the query with its hash and the gateway stores it.' },
+  PERSISTED_QUERY_NOT_SUPPORTED: { status: 400, description: 'A request sent only a hash while automatic persisted queries are off (tributary.policies.apq) and no manifest holds it; the message is `PersistedQueryNotSupported`, on which Apollo Client sends the query.' },
+  PERSISTED_QUERY_HASH_MISMATCH: { status: 400, description: 'extensions.persistedQuery is not `{ version: 1, sha256Hash: <64 hex digits> }`, or the hash is not the SHA-256 of the query sent with it; nothing is stored or run.' },
+  PERSISTED_DOCUMENT_NOT_FOUND: { status: 404, description: 'A documentId (or, with trusted documents only, a hash) names no document in the manifest (tributary.policies.persistedDocuments); nothing is run.' },
+  PERSISTED_DOCUMENT_NOT_ALLOWED: { status: 403, description: 'Only trusted documents run (a manifest and allowArbitrary false, the default when NODE_ENV=production) and this document is not in the manifest; nothing is run.' },
   RATE_LIMIT_UNAVAILABLE: { status: 503, description: 'The rate-limit store is down and tributary.policies.rateLimit.onStoreDown is "closed"; retry later.' },
 
   // ---- upstream (a REST service misbehaved; data for other fields is still returned) ----

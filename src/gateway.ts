@@ -45,6 +45,7 @@ import { withCompression } from './http/compression.ts';
 import { defaultQuery } from './http/default-query.ts';
 import { createPolicies, policyFingerprint, type Policies } from './policies/index.ts';
 import type { Policy } from './policies/policy.ts';
+import { loadTrustedDocuments, unservableDocuments, type TrustedDocuments } from './policies/persisted/manifest.ts';
 import { forwardHeadersRule, requestIdRule } from './upstream/outbound.ts';
 import { useRequestId } from './http/request-id.ts';
 import { metricsEndpoint, type MetricsEndpoint } from './http/metrics.ts';
@@ -77,6 +78,8 @@ export interface Generation {
   readonly built: BuiltSchema;
   readonly passthrough: ReturnType<typeof createPassthrough>;
   readonly graphiqlQuery: string;
+  /** The manifest's documents as this build read them (tributary.policies.persistedDocuments). */
+  readonly trustedDocuments?: TrustedDocuments;
   /** Closes the generation's upstream pools (their calls finish first). */
   close(): Promise<void>;
 }
@@ -99,8 +102,8 @@ export interface GenerationOptions {
 
 export interface Gateway {
   readonly yoga: YogaServerInstance<Record<string, unknown>, TributaryContext>;
-  /** The config and schema being served now. */
-  current(): { config: LoadedConfig; built: BuiltSchema };
+  /** The config, schema and trusted documents being served now. */
+  current(): { config: LoadedConfig; built: BuiltSchema; trustedDocuments?: TrustedDocuments };
   /** node:http request listener: passthrough first, Yoga for the rest. */
   handle(req: IncomingMessage, res: ServerResponse): void;
   listen(options?: { port?: number; host?: string }): Promise<{ server: Server; url: string; port: number }>;
@@ -133,6 +136,9 @@ export async function buildGeneration(config: LoadedConfig, options: GenerationO
   const { logger } = options;
   const policies = options.policies ?? [];
   const outbound = outboundRules(config, policies);
+  // Read on every build, before the schema (a bad manifest fails fast), so a reload serves it as it is now.
+  const manifest = config.tributary.policies.persistedDocuments;
+  const trustedDocuments = manifest ? await loadTrustedDocuments(manifest, config.dir, 'tributary.policies.persistedDocuments') : undefined;
   const built = await buildSchema(config, {
     logger,
     onProgress: options.onProgress,
@@ -160,7 +166,11 @@ export async function buildGeneration(config: LoadedConfig, options: GenerationO
     // The served schema says which operations each source declares (passthrough/declared.ts).
     schema: built.schema,
   });
-  return { config, built, passthrough, graphiqlQuery: defaultQuery(built.schema), close: () => built.upstream.close() };
+  if (trustedDocuments) {
+    const unservable = unservableDocuments(trustedDocuments, built.schema);
+    if (unservable.length) logger.warn({ manifest: trustedDocuments.shownAs, documents: unservable.slice(0, 20) }, `${unservable.length} of the manifest's ${trustedDocuments.size} documents do not validate against the schema; requests for them will fail`);
+  }
+  return { config, built, passthrough, graphiqlQuery: defaultQuery(built.schema), trustedDocuments, close: () => built.upstream.close() };
 }
 
 /** Builds a config's generation once, for a command that never serves it, and closes its pools. */
@@ -254,6 +264,11 @@ function lostSources(current: Generation, next: Generation): Error | undefined {
  *                   credentials before the rate limits charge for it
  *   rate limits     global rules in onRequest (no body read for a refusal), field rules in
  *                   onExecute (after validation: a refused document costs nothing)
+ *   persisted documents  onParams: swaps a documentId or hash for its document (or refuses
+ *                   one not trusted) before anything reads the query — Yoga's parameter
+ *                   check, parsing and the limits, validation, field rules, the cache key;
+ *                   after auth and the global rate limits, so a refused client never
+ *                   reaches the persisted-query store
  *   limits          tokens while parsing; depth, aliases, directives, cost in validation
  *   introspection   off in production: a validation rule
  *   gateway-set headers  outbound only, last of the rules: its fields win over any the
@@ -263,7 +278,7 @@ function lostSources(current: Generation, next: Generation): Error | undefined {
  *                   authenticated and counted
  */
 export function policyOrder(p: Policies): Policy[] {
-  return [p.errors, p.csrf, p.clientAddress, p.auth, p.rateLimit, p.limits, p.introspection, p.setHeaders, p.cache].filter((x): x is Policy => x !== undefined);
+  return [p.errors, p.csrf, p.clientAddress, p.auth, p.rateLimit, p.persisted, p.limits, p.introspection, p.setHeaders, p.cache].filter((x): x is Policy => x !== undefined);
 }
 
 type YogaPlugin = NonNullable<NonNullable<Parameters<typeof createYoga<Record<string, unknown>, TributaryContext>>[0]['plugins']>[number]>;
@@ -327,7 +342,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   // is created. A reload that changes them keeps the running ones and says so.
   let policies: Policies | undefined;
   const policiesFor = async (config: LoadedConfig): Promise<Policies> => {
-    if (!policies) policies = await createPolicies({ config, logger: logger.child({ component: 'policies' }) });
+    if (!policies) policies = await createPolicies({ config, logger: logger.child({ component: 'policies' }), trustedDocuments: () => generation.trustedDocuments });
     else if (policies.fingerprint !== policyFingerprint(config)) logger.warn('tributary.policies or a source\'s setHeaders/forwardHeaders changed: restart the gateway to apply policy changes');
     return policies;
   };
@@ -433,7 +448,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   return {
     yoga,
-    current: () => ({ config: generation.config, built: generation.built }),
+    current: () => ({ config: generation.config, built: generation.built, trustedDocuments: generation.trustedDocuments }),
     handle,
     async listen({ port, host } = {}) {
       const server = createServer(handle);

@@ -189,6 +189,42 @@ export const CacheSettings = z
   .strict();
 export type CacheSettings = z.infer<typeof CacheSettings>;
 
+export const PersistedDocumentsSettings = z
+  .object({
+    /**
+     * The manifest of trusted documents: a file (relative to the config file) or an
+     * http(s) URL, read on every build (start and each reload). GraphQL Codegen's and
+     * Relay's `{ "<id>": "<document>" }` or Apollo's persisted-query manifest.
+     */
+    manifest: z.string().min(1),
+    /**
+     * Whether documents not in the manifest still run. Default: no when NODE_ENV=production
+     * (trusted documents only), yes otherwise.
+     */
+    allowArbitrary: z.boolean().optional(),
+    /** How long fetching a manifest URL may take. */
+    fetchTimeoutMs: positiveInt.default(10_000),
+  })
+  .strict();
+export type PersistedDocumentsSettings = z.infer<typeof PersistedDocumentsSettings>;
+
+export const ApqSettings = z
+  .object({
+    /** Default: on, unless trusted documents only are allowed (a manifest with allowArbitrary false). */
+    enabled: z.boolean().optional(),
+    store: z.enum(['memory', 'redis']).default('memory'),
+    redisUrl,
+    keyPrefix: z.string().min(1).default('tributary:apq:'),
+    /** Documents the memory store keeps (least recently used go first). */
+    maxEntries: positiveInt.default(1_000),
+    /** Total size of the documents the memory store keeps, in bytes (as held in memory: 2 per character). */
+    maxBytes: positiveInt.default(8 * 1024 * 1024),
+    /** How long a stored document lives without being sent again (both stores). */
+    ttlSec: positiveInt.default(86_400),
+  })
+  .strict();
+export type ApqSettings = z.infer<typeof ApqSettings>;
+
 export const PoliciesSettings = z
   .object({
     limits: LimitsSettings.default(LimitsSettings.parse({})),
@@ -205,6 +241,10 @@ export const PoliciesSettings = z
     auth: AuthSettings.optional(),
     rateLimit: RateLimitSettings.optional(),
     cache: CacheSettings.optional(),
+    /** Trusted documents from a manifest (persisted documents, allow-list). */
+    persistedDocuments: PersistedDocumentsSettings.optional(),
+    /** Automatic persisted queries (Apollo's protocol). */
+    apq: ApqSettings.default(ApqSettings.parse({})),
   })
   .strict();
 export type PoliciesSettings = z.infer<typeof PoliciesSettings>;

@@ -1,9 +1,10 @@
 // The gateway policies, built once from config, each capability a Policy (policy.ts):
 // gateway.ts puts them in order. Secure defaults (body size, CSRF, operation limits,
 // introspection, GraphiQL and field suggestions in production, CORS off) are always
-// there; auth, rate limits, caching and per-source header rules only when configured, so
-// an unconfigured policy adds no hook and no work to a request. Shared stores (Redis)
-// are opened here and closed with the policies.
+// there, and so are persisted documents (Apollo clients expect automatic persisted
+// queries; a manifest adds trusted documents); auth, rate limits, caching and per-source
+// header rules only when configured, so an unconfigured policy adds no hook and no work
+// to a request. Shared stores (Redis) are opened here and closed with the policies.
 import type { Plugin } from 'graphql-yoga';
 import type { LoadedConfig } from '../config/load.ts';
 import type { Logger } from '../observability/log.ts';
@@ -27,6 +28,8 @@ import { createRedisConnections } from './redis.ts';
 import { compileSetHeaders, useSetHeaders, type HeaderRules } from './set-headers.ts';
 import type { Policy } from './policy.ts';
 import { TributaryError } from '../errors.ts';
+import type { TrustedDocuments } from './persisted/manifest.ts';
+import { usePersistedDocuments } from './persisted/use-persisted-documents.ts';
 
 export interface Policies {
   /** Yoga options the policies decide. */
@@ -42,6 +45,7 @@ export interface Policies {
   readonly clientAddress: Policy;
   readonly auth?: Policy;
   readonly rateLimit?: Policy;
+  readonly persisted: Policy;
   readonly limits: Policy;
   readonly introspection?: Policy;
   readonly setHeaders: Policy;
@@ -60,6 +64,11 @@ export interface PolicyOptions {
   readonly nodeEnv?: string;
   /** Clock for token expiry checks (tests). */
   readonly now?: () => number;
+  /**
+   * The trusted documents of the generation serving now (gateway.ts reads the manifest
+   * on every build, so a reload serves a changed one); none without a manifest.
+   */
+  readonly trustedDocuments?: () => TrustedDocuments | undefined;
 }
 
 const WHERE = 'tributary.policies';
@@ -69,7 +78,10 @@ export function policyFingerprint(config: LoadedConfig): string {
   const sources = Object.fromEntries(Object.entries(config.tributary.sources).map(([name, s]) => [name, [s.setHeaders, s.forwardHeaders]]));
   // The response cache key is built from what the templates read: a reload that reads other inputs needs a restart too.
   const reads = [...new Set((config.contextReads ?? []).map((r) => JSON.stringify(r.path)))].sort();
-  return JSON.stringify([config.tributary.policies, sources, config.tributary.server.graphqlPath, reads]);
+  // The manifest is read again by every build: where it is may change on a reload, whether there is one may not.
+  const { persistedDocuments, ...policies } = config.tributary.policies;
+  const persisted = persistedDocuments ? { allowArbitrary: persistedDocuments.allowArbitrary } : undefined;
+  return JSON.stringify([policies, persisted, sources, config.tributary.server.graphqlPath, reads]);
 }
 
 export async function createPolicies(options: PolicyOptions): Promise<Policies> {
@@ -127,6 +139,8 @@ export async function createPolicies(options: PolicyOptions): Promise<Policies> 
       cachePlugins.push(...useGraphqlCache({ store, rules: cacheSettings.rules, session: sessionInputsOf(config.contextReads ?? [], forwardedHeaders(config)), headerRules, passthroughCache }));
     }
 
+    const persisted = persistedDocumentsPolicy(options, production, redis);
+
     const { limits, csrf, cors } = settings;
     const graphqlPath = config.tributary.server.graphqlPath;
     await redis.ready(2_000);
@@ -143,6 +157,7 @@ export async function createPolicies(options: PolicyOptions): Promise<Policies> 
       auth: authenticator ? useAuth(authenticator, graphqlPath) : undefined,
       credentials: authenticator ? credentialsGate(authenticator) : undefined,
       rateLimit: limiter ? useRateLimit(limiter, graphqlPath) : undefined,
+      persisted,
       limits: { name: 'operation limits', graphql: useOperationLimits(limits, { hideFieldSuggestions: !(settings.fieldSuggestions ?? !production) }) },
       introspection: (settings.introspection ?? !production) ? undefined : { name: 'introspection off', graphql: [useIntrospectionDisabled()] },
       setHeaders: useSetHeaders(headerRules),
@@ -157,6 +172,29 @@ export async function createPolicies(options: PolicyOptions): Promise<Policies> 
     await redis.close();
     throw error;
   }
+}
+
+/**
+ * Trusted documents and automatic persisted queries, one policy: both rewrite the
+ * request's document. Trusted documents only — the default with a manifest in
+ * production — leaves APQ off, since it would let any client add documents.
+ */
+function persistedDocumentsPolicy(options: PolicyOptions, production: boolean, redis: ReturnType<typeof createRedisConnections>): Policy {
+  const { persistedDocuments: manifest, apq } = options.config.tributary.policies;
+  const trustedOnly = manifest !== undefined && !(manifest.allowArbitrary ?? !production);
+  if (apq.enabled === true && trustedOnly) {
+    throw new TributaryError('CONFIG_INVALID', `${WHERE}.apq.enabled: automatic persisted queries let clients add documents, and ${WHERE}.persistedDocuments allows trusted documents only${manifest.allowArbitrary === undefined ? ' (the default when NODE_ENV=production)' : ''}; set persistedDocuments.allowArbitrary: true, or leave apq off.`);
+  }
+  const apqOn = apq.enabled ?? !trustedOnly;
+  // Even with neither, the hook stays: a hash then answers PersistedQueryNotSupported, on
+  // which Apollo Client sends its queries whole, rather than "Must provide query string".
+  const store = !apqOn ? undefined : apq.store === 'redis' ? redisKv(redis.get(apq.redisUrl, `${WHERE}.apq`)) : memoryKv(apq.maxEntries, apq.maxBytes);
+  return usePersistedDocuments({
+    trusted: options.trustedDocuments ?? (() => undefined),
+    trustedOnly,
+    apq: store ? { store, prefix: apq.keyPrefix, ttlMs: apq.ttlSec * 1000 } : undefined,
+    logger: options.logger.child({ policy: 'persisted-documents' }),
+  });
 }
 
 /** Client request headers some source copies onto its GraphQL calls (`tributary.sources.<name>.forwardHeaders`). */

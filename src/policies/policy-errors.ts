@@ -10,16 +10,16 @@ import { ERRORS, httpExtension, type ErrorCode } from '../errors.ts';
 
 const POLICY_STATUS = Symbol('tributary.policyStatus');
 
-/** Gives a GraphQL error a catalogue code and makes its HTTP status final. */
-export function markRefusal(error: GraphQLError, code: ErrorCode, extra: Record<string, unknown> = {}): void {
+/** Gives a GraphQL error a catalogue code and makes its HTTP status (and response headers, if any) final. */
+export function markRefusal(error: GraphQLError, code: ErrorCode, extra: Record<string, unknown> = {}, headers?: Readonly<Record<string, string>>): void {
   const extensions = error.extensions as Record<string, unknown>;
-  Object.assign(extensions, extra, { code, http: httpExtension(code) });
-  Object.defineProperty(error, POLICY_STATUS, { value: ERRORS[code].status });
+  Object.assign(extensions, extra, { code, http: httpExtension(code, { headers }) });
+  Object.defineProperty(error, POLICY_STATUS, { value: { status: ERRORS[code].status, headers } });
 }
 
 interface SerializableError {
   extensions?: Record<string, unknown>;
-  [POLICY_STATUS]?: number;
+  [POLICY_STATUS]?: { status: number; headers?: Readonly<Record<string, string>> };
 }
 
 function tidy(error: SerializableError): void {
@@ -32,9 +32,9 @@ function tidy(error: SerializableError): void {
   // A body that is not JSON, or a batch when batching is off, is not a well-formed
   // GraphQL-over-HTTP request at all: 400 whatever the client accepts (§6.4.1 covers only well-formed ones).
   if (extensions.code === 'BAD_REQUEST' && typeof extensions.http === 'object' && extensions.http !== null) extensions.http = { ...extensions.http, spec: false };
-  const status = error[POLICY_STATUS];
+  const refusal = error[POLICY_STATUS];
   // Yoga's parse step sets `spec` after our onReject ran; restore the refusal's status.
-  if (status !== undefined) extensions.http = { status, spec: false };
+  if (refusal !== undefined) extensions.http = { status: refusal.status, spec: false, ...(refusal.headers ? { headers: refusal.headers } : {}) };
 }
 
 export function usePolicyErrors(): Plugin {

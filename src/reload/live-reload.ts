@@ -1,9 +1,10 @@
-// Live reload for `tributary dev` and `tributary start --watch`: when the config file or
-// any local source document changes, rebuild in the background and swap the schema
-// atomically (gateway.reload(); requests in flight finish on the schema they started
-// with), then print what changed. A change that breaks things keeps the last good
-// schema: an invalid config, or a source that loaded before and no longer does, is
-// reported and nothing is swapped — GraphQL Mesh would need a restart for any change.
+// Live reload for `tributary dev` and `tributary start --watch`: when the config file,
+// any local source document or the trusted-documents manifest changes, rebuild in the
+// background and swap the schema atomically (gateway.reload(); requests in flight
+// finish on the schema they started with), then print what changed. A change that
+// breaks things keeps the last good schema: an invalid config, or a source that loaded
+// before and no longer does, is reported and nothing is swapped — GraphQL Mesh would
+// need a restart for any change.
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import type { Gateway } from '../gateway.ts';
@@ -44,6 +45,9 @@ export interface LiveReload extends EventEmitter {
 export async function reloadTargets(config: LoadedConfig): Promise<WatchTargets> {
   const files = [config.file];
   const folders: string[] = [];
+  // The trusted-documents manifest is read by every build: a new one (a deploy writing it) reloads too.
+  const manifest = config.tributary.policies.persistedDocuments?.manifest;
+  if (manifest !== undefined && !/^https?:\/\//i.test(manifest)) files.push(path.resolve(config.dir, manifest));
   for (const source of config.mesh.sources) {
     const spec = source.handler.openapi?.source;
     if (typeof spec !== 'string') continue;

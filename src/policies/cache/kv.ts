@@ -12,8 +12,13 @@ export interface KvStore {
   incr(key: string): Promise<number>;
 }
 
-export function memoryKv(maxEntries: number): KvStore {
-  const values = new LRUCache<string, string>({ max: maxEntries, ttlAutopurge: false });
+/** `maxBytes` also bounds the values' total length (as held: UTF-16 code units, times 2). */
+export function memoryKv(maxEntries: number, maxBytes?: number): KvStore {
+  const values = new LRUCache<string, string>({
+    max: maxEntries,
+    ttlAutopurge: false,
+    ...(maxBytes !== undefined ? { maxSize: maxBytes, sizeCalculation: (value: string, key: string) => Math.max(1, (value.length + key.length) * 2) } : {}),
+  });
   const counters = new Map<string, number>();
   return {
     async mget(keys) {
