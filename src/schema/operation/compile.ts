@@ -26,6 +26,7 @@ import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../../upstream/json-depth.ts';
 import { compilePathTemplate, splitPathKey, type PathKeyConstant } from './path.ts';
 import { reachesOpaqueScalar } from './opaque-values.ts';
 import { compileParamEncoder, compileQueryValueCheck } from './query-string.ts';
+import { compileBodyEncoder } from './body.ts';
 import { requestHeadersOf, type TributaryContext } from '../../context.ts';
 
 /** The arguments Mesh's OpenAPI loader writes into `@httpOperation`. */
@@ -280,6 +281,14 @@ export function compileRestOperation(options: CompileOptions): RestOperation {
   for (const c of pathKey.constants) if (c.in === 'header' && !declaredHeaders.has(c.name)) headerTemplates.push(compileHeaderTemplate(c.name, c.value.replace(/[{}]/g, '')));
   const contentType = String(headerTemplates.find((h) => h.name === 'content-type')?.value({}, undefined) ?? '');
   const sendsBody = method !== 'GET' && method !== 'HEAD';
+  const encodeBody = compileBodyEncoder({
+    contentType,
+    inputType: inputArg?.type,
+    isBinary: Boolean(directive.isBinary),
+    requestBaseBody: directive.requestBaseBody,
+    shapeInput,
+    qsOptions: qsBase,
+  });
   // The circuit key (see src/upstream/breaker.ts): the template, never the filled-in path,
   // so every value of `{id}` shares one circuit and no client can mint new ones.
   const operation = `${method} ${(directive.path ?? '/').split('?')[0]!.replace(/\{\s*args\.([^}]+?)\s*\}/g, '{$1}')}`;
@@ -318,38 +327,6 @@ export function compileRestOperation(options: CompileOptions): RestOperation {
       }
     }
     return out;
-  }
-
-  async function encodeBody(args: Record<string, unknown>, context: unknown, headers: Record<string, string>): Promise<string | Uint8Array | undefined> {
-    if (directive.isBinary) {
-      const upload = (await args.input) as Blob | undefined;
-      if (upload == null) return undefined;
-      if (!headers['content-type'] && upload.type) headers['content-type'] = upload.type;
-      return new Uint8Array(await upload.arrayBuffer());
-    }
-    let input = args.input;
-    if (directive.requestBaseBody) {
-      input = { ...(input as object) };
-      for (const [key, value] of Object.entries(directive.requestBaseBody)) {
-        (input as Record<string, unknown>)[key] = typeof value === 'string' ? stringInterpolator.parse(value, { args, context, env: process.env }) : value;
-      }
-    }
-    if (input == null) return undefined;
-    if (shapeInput) input = shapeInput(input);
-    if (contentType.startsWith('application/x-www-form-urlencoded')) return qs.stringify(input, qsBase);
-    if (contentType.startsWith('multipart/form-data')) {
-      const form = new FormData();
-      for (const [key, value] of Object.entries(input as Record<string, unknown>)) {
-        if (value == null) continue;
-        form.append(key, value instanceof Blob ? value : typeof value === 'object' ? JSON.stringify(value) : String(value));
-      }
-      const encoded = new Response(form);
-      headers['content-type'] = encoded.headers.get('content-type') ?? 'multipart/form-data';
-      return new Uint8Array(await encoded.arrayBuffer());
-    }
-    if (contentType.startsWith('text/plain')) return String(input);
-    if (!headers['content-type']) headers['content-type'] = 'application/json';
-    return JSON.stringify(input);
   }
 
   function fail(response: UpstreamResponse, path: string): never {
