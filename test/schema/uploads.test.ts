@@ -73,7 +73,7 @@ function lastCall(path: string): BackendCall {
 
 /** Parses what the service received with undici's multipart parser. */
 async function receivedForm(call: BackendCall): Promise<FormData> {
-  return new Request('http://backend/', { method: 'POST', headers: { 'content-type': String(call.headers['content-type']) }, body: call.raw }).formData();
+  return new Request('http://backend/', { method: 'POST', headers: { 'content-type': String(call.headers['content-type']) }, body: new Uint8Array(call.raw) }).formData();
 }
 
 it('multipart/form-data: each file is a part with its bytes, filename and type; other fields are form fields', async () => {

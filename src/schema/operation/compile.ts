@@ -27,6 +27,7 @@ import { compilePathTemplate, splitPathKey, type PathKeyConstant } from './path.
 import { reachesOpaqueScalar } from './opaque-values.ts';
 import { compileParamEncoder, compileQueryValueCheck } from './query-string.ts';
 import { compileBodyEncoder } from './body.ts';
+import { BASE64_SCALAR } from '../binary-answers.ts';
 import { requestHeadersOf, type TributaryContext } from '../../context.ts';
 
 /** The arguments Mesh's OpenAPI loader writes into `@httpOperation`. */
@@ -242,7 +243,8 @@ export function compileRestOperation(options: CompileOptions): RestOperation {
   const returnsList = isListReturn(field);
   const namedReturn = getNamedType(field.type);
   const returnsScalar = isScalarType(namedReturn);
-  const returnsFile = namedReturn.name === 'File';
+  // A binary answer (schema/binary-answers.ts): the body's bytes, as base64.
+  const returnsBase64 = namedReturn.name === BASE64_SCALAR;
   // Scanned for depth only when something below would recurse into all of it.
   const checkDepth = reachesOpaqueScalar(schema, namedReturn);
   const statusCodes = statusMappedCodes(schema, field);
@@ -343,7 +345,7 @@ export function compileRestOperation(options: CompileOptions): RestOperation {
     const ok = response.status >= 200 && response.status < 300;
     const mapped = !ok && statusCodes !== undefined && (statusCodes.has(String(response.status)) || statusCodes.has('default'));
     if (!ok && !mapped) fail(response, path);
-    if (returnsFile) return new Blob([new Uint8Array(response.body)], { type: String(response.headers['content-type'] ?? 'application/octet-stream') });
+    if (returnsBase64) return response.status === 204 ? null : response.body.toString('base64');
     const text = response.body.toString('utf8');
     let data: unknown;
     if (text === '' || response.status === 204) {
