@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 
 /** Bump when what is stored (or how Tributary repairs specs) changes meaning. */
-const FORMAT = 1;
+const FORMAT = 2;
 const LOADER_VERSION = (createRequire(import.meta.url)('@omnigraph/openapi/package.json') as { version: string }).version;
 
 export async function diskCacheKey(files: readonly string[], options: unknown): Promise<string> {

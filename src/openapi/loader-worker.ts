@@ -11,6 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { parentPort } from 'node:worker_threads';
 import { sanitizeDocument } from './sanitize.ts';
+import { anyOfObjectsAsUnions } from './any-of.ts';
 import { operationPointers, subsetDocument } from './subset.ts';
 import type { SpecWarning } from './spec-warning.ts';
 import { dropUnprintableDefaults, indexTypes, repairInterfaceMisfits } from './schema-repairs.ts';
@@ -121,6 +122,8 @@ async function prepare(request: Extract<LoaderRequest, { type: 'prepare' }>) {
   }
   const repaired = request.sanitize ? sanitizeDocument(doc, { dir: isUrl ? undefined : request.cwd }) : { warnings: [], referencedFiles: [] };
   repaired.warnings.unshift(...versionless);
+  // A mapping rule, not a repair: applied whatever `sanitize` says.
+  anyOfObjectsAsUnions(doc);
   document = doc;
   prepared = request;
   typePointers = indexTypes(doc);

@@ -10,6 +10,7 @@ import { processDirectives } from '@graphql-mesh/transport-rest';
 import { interpolateEnv } from '../config/env.ts';
 import { enumDefaultsAsValues } from './enum-defaults.ts';
 import { binaryAnswersAsBase64 } from './binary-answers.ts';
+import { resolveUnionsByShape } from './union-shapes.ts';
 import { undeclaredPathVariables } from './operation/path.ts';
 import { TributaryError } from '../errors.ts';
 import type { Logger } from '../observability/log.ts';
@@ -131,6 +132,7 @@ export function makeExecutableSource(
   const refuse = () => Promise.reject(new Error('Tributary: unexpected direct fetch from the Mesh transport'));
   processDirectives(schema, { globalFetch: refuse as never, logger: meshLogger(options.logger.child({ source: source.name })) } as never);
   enumDefaultsAsValues(schema);
+  resolveUnionsByShape(schema);
 
   const transport: SourceTransport = {
     name: source.name,
