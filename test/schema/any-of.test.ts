@@ -82,6 +82,8 @@ const SPEC = openapiDoc({
     ...Object.fromEntries(ROWS.map((row) => [`/${row.field}`, { get: { operationId: row.field, responses: jsonResponse(row.schema) } }])),
     // Not only objects, or one member: the loader's own mapping, unchanged.
     '/oneMember': { get: { operationId: 'oneMember', responses: jsonResponse({ anyOf: [ref('Cat')] }) } },
+    // A request body: the client picks one member (a `@oneOf` input), which is sent as is.
+    '/pets': { post: { operationId: 'addPet', requestBody: { content: { 'application/json': { schema: { anyOf: [ref('Cat'), ref('Dog')] } } } }, responses: jsonResponse(objectOf({ ok: STRING })) } },
   },
 });
 
@@ -94,6 +96,7 @@ beforeAll(async () => {
     const row = ROWS.find((r) => `/${r.field}` === url.pathname);
     if (row) return { status: 200, body: row.answer };
     if (url.pathname === '/oneMember') return { status: 200, body: { meow: 'm' } };
+    if (url.pathname === '/pets') return { status: 200, body: { ok: 'yes' } };
     return undefined;
   });
   dir = await writeSources({ specs: { 'shapes.yaml': SPEC }, sources: [{ name: 'Shapes', spec: 'shapes.yaml', endpoint: backend.url }] });
@@ -118,4 +121,10 @@ it('an anyOf of objects is a union of its members, not one merged object', () =>
 
 it('an anyOf with one member is that member', async () => {
   expect((await graphql(gateway, '{ oneMember { meow } }')).body).toEqual({ data: { oneMember: { meow: 'm' } } });
+});
+
+it('an anyOf request body takes one member, sent as that member alone', async () => {
+  const answer = await graphql(gateway, 'mutation { addPet(input: { Dog_Input: { bark: 2, name: "Rex" } }) { ok } }');
+  expect(answer.body).toEqual({ data: { addPet: { ok: 'yes' } } });
+  expect(JSON.parse(backend.calls.findLast((c) => c.url === '/pets')!.body)).toEqual({ bark: 2, name: 'Rex' });
 });
