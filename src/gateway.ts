@@ -56,13 +56,14 @@ import { schemaBuilds, type SchemaBuildMessage } from './observability/channels.
 import type { OutboundRule } from './context.ts';
 import { getDirectiveExtensions } from '@graphql-tools/utils';
 import { httpError, TributaryError } from './errors.ts';
-import { UpstreamSettings } from './config/schema.ts';
+import { LoadRetrySettings, UpstreamSettings } from './config/schema.ts';
 import { interpolateEnv } from './config/env.ts';
 import type { LoaderPhase } from './openapi/loader-protocol.ts';
 import { loadSpecRobustly, type RobustLoadOptions, type RobustLoadResult } from './openapi/robust-load.ts';
 import { makeExecutableSource } from './schema/source.ts';
 import { applyTransforms } from './schema/transforms.ts';
 import { resolveServerUrl } from './schema/server-url.ts';
+import { retryLoad, type LoadRetry } from './runtime/load-retry.ts';
 
 export interface GatewayOptions {
   configFile: string;
@@ -70,6 +71,17 @@ export interface GatewayOptions {
   /** Extra Yoga/envelop plugins, after Tributary's own (tests, embedding). */
   plugins?: Plugin[];
   onProgress?: BuildOptions['onProgress'];
+  /** Told about each background retry of a source whose document failed (runtime/load-retry.ts). */
+  onSourceRetry?: (event: SourceRetryEvent) => void;
+}
+
+/** One step of a source's background retry: an attempt failed, it loaded (and is served), or retrying stopped. */
+export interface SourceRetryEvent {
+  readonly source: string;
+  readonly outcome: 'failed' | 'loaded' | 'stopped';
+  /** Attempts made so far. */
+  readonly attempts: number;
+  readonly error?: string;
 }
 
 /** Everything that belongs to one schema version; swapped as a whole on reload. */
@@ -244,6 +256,16 @@ function publishBuild(reason: SchemaBuildMessage['reason'], started: number, ok:
   if (schemaBuilds.hasSubscribers) schemaBuilds.publish({ reason, ms: performance.now() - started, ok } satisfies SchemaBuildMessage);
 }
 
+/** Whether a source's OpenAPI document is read from a URL (what a background retry can wait for). */
+function documentIsUrl(config: LoadedConfig, name: string): boolean {
+  const source = config.mesh.sources.find((s) => s.name === name)?.handler.openapi?.source;
+  try {
+    return typeof source === 'string' && /^https?:\/\//i.test(interpolateEnv(source));
+  } catch {
+    return false; // an unset {env.X}: nothing a retry can wait for
+  }
+}
+
 /** Why a reload is refused: a source served now no longer loads (the running one keeps serving it). */
 function lostSources(current: Generation, next: Generation): Error | undefined {
   const servedNow = new Set(current.built.sources.filter((s) => s.loaded).map((s) => s.name));
@@ -352,7 +374,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   let metrics: MetricsEndpoint | undefined;
   let first = true;
   let firstServer = '';
-  const generationOf = async (): Promise<Generation> => {
+  const generationOf = async (why: 'reload' | 'retry' = 'reload'): Promise<Generation> => {
     const config = await loadConfig(options.configFile);
     // Before the schema build: a policy config error fails fast.
     const policies = await policiesFor(config);
@@ -362,7 +384,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     else if (server !== firstServer) logger.warn('tributary.server changed: restart the gateway to apply it');
     if (first) accessLog = config.tributary.observability.accessLog ? createAccessLog(logger) : undefined;
     if (first) metrics = metricsEndpoint(config.tributary.observability.metrics, { graphqlPath: config.tributary.server.graphqlPath, credentials: policies.credentials });
-    const reason = first ? 'start' : 'reload';
+    const reason = first ? 'start' : why;
     first = false;
     const started = performance.now();
     try {
@@ -393,6 +415,67 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   let shutdown: { drain: Shutdown; closed: Promise<void> } | undefined;
 
   const maskedErrors = tributaryMaskedErrors(logger);
+  // Reloads and background retries build and swap one at a time, each on top of the last.
+  let swaps: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = swaps.then(work, work);
+    swaps = run.catch(() => undefined);
+    return run;
+  };
+  const swapTo = (next: Generation): void => {
+    const previous = generation;
+    generation = next;
+    // Requests that started on the old generation may still be using its upstream
+    // pools; close them once those have had time to finish.
+    setTimeout(() => void previous.close(), 30_000).unref();
+    retryFailedSources();
+  };
+
+  // Sources whose document URL could not be read, retried in the background until they
+  // load (then swapped in like a reload) or the gateway closes; /readyz says which.
+  const retries = new Map<string, LoadRetry>();
+  const retryFailedSources = (): void => {
+    const failing = new Set(generation.built.sources.filter((s) => !s.loaded).map((s) => s.name));
+    for (const [name, retry] of retries) {
+      if (failing.has(name)) continue;
+      retry.stop();
+      retries.delete(name);
+    }
+    if (shutdown) return;
+    for (const name of failing) {
+      const settings = generation.config.tributary.sources[name]?.loadRetry ?? LoadRetrySettings.parse({});
+      if (retries.has(name) || !settings.enabled || !documentIsUrl(generation.config, name)) continue;
+      const retry: LoadRetry = retryLoad({
+        source: name,
+        settings,
+        attempt: (signal) =>
+          exclusive(async () => {
+            if (signal.aborted) throw new Error('stopped');
+            const next = await generationOf('retry');
+            const status = next.built.sources.find((s) => s.name === name);
+            const refused = signal.aborted ? new Error('stopped') : !status ? new Error(`source "${name}" is no longer configured`) : !status.loaded ? new Error(status.error) : lostSources(generation, next);
+            if (refused) {
+              await next.close();
+              throw refused;
+            }
+            // Done before the swap, so that the swap's own look at failing sources leaves it be.
+            retries.delete(name);
+            swapTo(next);
+            logger.info({ source: name, attempts: retry.attempts }, `source "${name}" loaded after ${retry.attempts} retries; now served`);
+          }),
+        onFailure: (error, attempts) => {
+          logger.warn({ source: name, attempts, err: error }, `source "${name}" still fails to load; retrying in the background`);
+          options.onSourceRetry?.({ source: name, outcome: 'failed', attempts, error: error.message });
+        },
+      });
+      retries.set(name, retry);
+      void retry.done.then((loaded) => options.onSourceRetry?.({ source: name, outcome: loaded ? 'loaded' : 'stopped', attempts: retry.attempts }));
+    }
+  };
+  /** What /readyz reports on: the generation served, with the sources being retried marked. */
+  const served = () =>
+    retries.size === 0 ? generation.built : { ...generation.built, sources: generation.built.sources.map((s) => (retries.has(s.name) ? { ...s, retrying: true } : s)) };
+
   const yoga = createYoga<Record<string, unknown>, TributaryContext>({
     // A function, so that each request executes against the generation current when it
     // started; a request in flight during a reload finishes on the schema it began with.
@@ -420,7 +503,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     plugins: plugins(active, {
       tracing: tracing && useTracing(tracing),
       requestId: useRequestId(accessLog),
-      health: useHealth(() => generation.built, () => shutdown !== undefined),
+      health: useHealth(served, () => shutdown !== undefined),
       metrics: metrics?.plugins ?? [],
       jit: useJit({ logger: logger.child({ component: 'executor' }) }),
       incremental: useIncrementalDelivery(maskedErrors),
@@ -445,6 +528,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     }
     graphqlHandler(req, res);
   };
+  retryFailedSources();
 
   return {
     yoga,
@@ -471,24 +555,23 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       const { inject } = await import('light-my-request');
       return inject(handle, request);
     },
-    async reload() {
-      const previous = generation;
-      try {
-        const next = await generationOf();
-        const lost = lostSources(previous, next);
-        if (lost) {
-          await next.close();
-          throw lost;
+    reload() {
+      return exclusive(async () => {
+        const previous = generation;
+        try {
+          const next = await generationOf();
+          const lost = lostSources(previous, next);
+          if (lost) {
+            await next.close();
+            throw lost;
+          }
+          swapTo(next);
+          return { ok: true as const, previous: previous.built.schema, next: next.built.schema };
+        } catch (error) {
+          logger.error({ err: error }, 'reload failed; still serving the previous schema');
+          return { ok: false as const, error: error as Error };
         }
-        generation = next;
-        // Requests that started on the old generation may still be using its upstream
-        // pools; close them once those have had time to finish.
-        setTimeout(() => void previous.close(), 30_000).unref();
-        return { ok: true, previous: previous.built.schema, next: next.built.schema };
-      } catch (error) {
-        logger.error({ err: error }, 'reload failed; still serving the previous schema');
-        return { ok: false, error: error as Error };
-      }
+      });
     },
     close({ graceMs } = {}) {
       if (shutdown) {
@@ -497,8 +580,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       }
       const grace = graceMs ?? generation.config.tributary.server.shutdownGraceMs;
       const drain = shutDown(servers, grace);
+      for (const retry of retries.values()) retry.stop();
+      retries.clear();
       const closed = (async () => {
         const report = await drain.done;
+        // A retry's build in flight finishes (and closes what it built) before the pools close.
+        await Promise.race([swaps, new Promise((resolve) => setTimeout(resolve, Math.max(0, grace - report.ms)).unref())]);
         // Pools close gracefully (their calls finish first), within what is left of the
         // grace: calls still running then (after a cut, or for a client that left) belong
         // to clients already gone, and the process need not wait for them.

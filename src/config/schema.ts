@@ -47,6 +47,22 @@ export const PassthroughMode = z.enum(['declared', 'any']);
 export type PassthroughMode = z.infer<typeof PassthroughMode>;
 
 /** Tributary's settings for one Mesh source, keyed by the source's `name`. */
+/**
+ * A source whose OpenAPI document is a URL that could not be read (at start or on a
+ * reload) is tried again in the background, the others served meanwhile; the delay
+ * doubles from `initialDelayMs` up to `maxDelayMs` (with jitter), and the source joins
+ * the schema when it loads. Stops when the gateway closes.
+ */
+export const LoadRetrySettings = z
+  .object({
+    enabled: z.boolean().default(true),
+    initialDelayMs: positiveInt.max(3_600_000).default(1_000),
+    maxDelayMs: positiveInt.max(3_600_000).default(60_000),
+  })
+  .strict()
+  .refine((r) => r.maxDelayMs >= r.initialDelayMs, { message: 'maxDelayMs must be at least initialDelayMs', path: ['maxDelayMs'] });
+export type LoadRetrySettings = z.infer<typeof LoadRetrySettings>;
+
 export const SourceSettings = z
   .object({
     /**
@@ -68,6 +84,7 @@ export const SourceSettings = z
     allowClientTemplates: z.boolean().optional(),
     /** Values for the variables of the document's server URL (`{port}`); each defaults to the document's own default. */
     serverVariables: z.record(z.string(), z.string()).optional(),
+    loadRetry: LoadRetrySettings.default(LoadRetrySettings.parse({})),
   })
   .strict();
 export type SourceSettings = z.infer<typeof SourceSettings>;

@@ -3,7 +3,8 @@
 //                  upstream cannot get a healthy gateway restarted);
 //   GET /readyz  → 200 once a schema is being served, 503 before and from the moment a
 //                  shutdown starts (`draining: true`), so a balancer stops sending work;
-//                  the body lists each source, whether it loaded, whether its endpoint
+//                  the body lists each source, whether it loaded (if not: why, and
+//                  `retrying: true` while it is retried in the background), whether its endpoint
 //                  answers and its circuit state. Endpoints are not shown: this route is
 //                  often public.
 // Because /readyz is public and needs no credentials, it must not let anyone make the
@@ -15,7 +16,8 @@ import type { Plugin } from 'graphql-yoga';
 
 /** What readiness looks at in the generation being served (gateway.ts hands it the built schema). */
 export interface Served {
-  readonly sources: readonly { readonly name: string; readonly loaded: boolean; readonly error?: string }[];
+  /** `retrying`: the source failed to load and is being retried in the background. */
+  readonly sources: readonly { readonly name: string; readonly loaded: boolean; readonly error?: string; readonly retrying?: boolean }[];
   readonly upstream: {
     probe(source: string): Promise<{ reachable: boolean; status?: number; error?: string }>;
     breakerState(source: string): string;
@@ -29,7 +31,7 @@ export interface ReadinessReport {
   ready: boolean;
   /** Present (true) while the gateway shuts down. */
   draining?: boolean;
-  sources: Array<{ name: string; loaded: boolean; error?: string; reachable?: boolean; status?: number; circuit?: string }>;
+  sources: Array<{ name: string; loaded: boolean; error?: string; retrying?: boolean; reachable?: boolean; status?: number; circuit?: string }>;
 }
 
 type ProbeResult = Awaited<ReturnType<Served['upstream']['probe']>>;
@@ -68,7 +70,7 @@ export function createReadiness({ ttlMs = PROBE_TTL_MS, now = Date.now }: Readin
     for (const name of probes.keys()) if (!names.has(name)) probes.delete(name);
     const sources = await Promise.all(
       current.sources.map(async (s) => {
-        if (!s.loaded) return { name: s.name, loaded: false, error: s.error };
+        if (!s.loaded) return { name: s.name, loaded: false, error: s.error, ...(s.retrying ? { retrying: true } : {}) };
         const probe = await probeOf(current, s.name);
         return { name: s.name, loaded: true, reachable: probe.reachable, status: probe.status, circuit: current.upstream.breakerState(s.name) };
       }),

@@ -38,9 +38,9 @@ export interface LinkBatchMessage {
 
 export const linkBatches = diagnostics_channel.tracingChannel<LinkBatchMessage, LinkBatchMessage>('tributary:link:batch');
 
-/** A schema generation built (start or reload), or a reload refused. */
+/** A schema generation built (start, reload, or a background retry of a failed source), or a reload refused. */
 export interface SchemaBuildMessage {
-  readonly reason: 'start' | 'reload';
+  readonly reason: 'start' | 'reload' | 'retry';
   readonly ms: number;
   readonly ok: boolean;
 }

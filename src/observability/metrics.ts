@@ -130,7 +130,7 @@ function instruments() {
     }),
     schemaBuildDuration: new Histogram({
       name: 'tributary_schema_build_duration_seconds',
-      help: 'Schema generation builds, by reason (start, reload) and outcome (ok, error).',
+      help: 'Schema generation builds, by reason (start, reload, retry) and outcome (ok, error).',
       labelNames: ['reason', 'outcome'] as const,
       buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
     }),

@@ -11,6 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { parentPort } from 'node:worker_threads';
 import { sanitizeDocument } from './sanitize.ts';
+import { anyOfObjectsAsUnions } from './any-of.ts';
 import { operationPointers, subsetDocument } from './subset.ts';
 import type { SpecWarning } from './spec-warning.ts';
 import { dropUnprintableDefaults, indexTypes, repairInterfaceMisfits } from './schema-repairs.ts';
@@ -30,6 +31,20 @@ const { defaultImportFn, readFileOrUrl } = require('@graphql-mesh/utils') as typ
 // Mesh and graphql-compose print notes with console.log; stdout belongs to the command
 // (`sources check --json` prints exactly one JSON object there), so they go to stderr.
 console.log = console.info = console.debug = (...args: unknown[]) => console.error(...args);
+
+/**
+ * How documents (and the files their `$ref`s name) are fetched: Mesh's reader parses
+ * whatever body comes back, so a `503 Service Unavailable` page would be reported as
+ * "not an OpenAPI document". An answer that is not 2xx (RFC 9110 §15.3) is that error.
+ */
+async function documentFetch(input: string | URL, init?: RequestInit): Promise<Response> {
+  const response = await globalThis.fetch(input, init);
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw new Error(`${String(input)} answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`);
+  }
+  return response;
+}
 
 let document: Json | undefined;
 let prepared: Extract<LoaderRequest, { type: 'prepare' }> | undefined;
@@ -98,7 +113,7 @@ async function prepare(request: Extract<LoaderRequest, { type: 'prepare' }>) {
   try {
     raw = await readFileOrUrl(request.source, {
       cwd: request.cwd,
-      fetch: globalThis.fetch as never,
+      fetch: documentFetch as never,
       importFn: defaultImportFn,
       logger: logger as never,
       fallbackFormat,
@@ -121,6 +136,8 @@ async function prepare(request: Extract<LoaderRequest, { type: 'prepare' }>) {
   }
   const repaired = request.sanitize ? sanitizeDocument(doc, { dir: isUrl ? undefined : request.cwd }) : { warnings: [], referencedFiles: [] };
   repaired.warnings.unshift(...versionless);
+  // A mapping rule, not a repair: applied whatever `sanitize` says.
+  anyOfObjectsAsUnions(doc);
   document = doc;
   prepared = request;
   typePointers = indexTypes(doc);
@@ -153,7 +170,7 @@ async function load(request: Extract<LoaderRequest, { type: 'load' }>) {
     ...prepared.handler,
     source: source as never,
     cwd: prepared.cwd,
-    fetch: globalThis.fetch as never,
+    fetch: documentFetch as never,
     logger: jobLogger(warnings) as never,
   } as never);
   if (!prepared.sanitize) return { sdl: printSchemaWithDirectives(schema), warnings };

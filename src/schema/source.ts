@@ -9,6 +9,8 @@ import { getDirective, getDirectiveExtensions } from '@graphql-tools/utils';
 import { processDirectives } from '@graphql-mesh/transport-rest';
 import { interpolateEnv } from '../config/env.ts';
 import { enumDefaultsAsValues } from './enum-defaults.ts';
+import { binaryAnswersAsBase64 } from './binary-answers.ts';
+import { resolveUnionsByShape } from './union-shapes.ts';
 import { undeclaredPathVariables } from './operation/path.ts';
 import { TributaryError } from '../errors.ts';
 import type { Logger } from '../observability/log.ts';
@@ -116,12 +118,13 @@ export interface ExecutableSource {
  */
 export function makeExecutableSource(
   source: AnnotatedSource,
-  schema: GraphQLSchema,
+  annotated: GraphQLSchema,
   options: { upstream: UpstreamClient; logger: Logger; handler: OpenApiHandlerConfig },
 ): ExecutableSource {
   if (!source.endpoint) {
     throw new TributaryError('SOURCE_LOAD_FAILED', `Source "${source.name}": no endpoint. Set handler.openapi.endpoint, or give the OpenAPI document a "servers" entry.`);
   }
+  const schema = binaryAnswersAsBase64(annotated);
   const transportDirective = (getDirectiveExtensions(schema)?.transport?.[0] ?? {}) as Record<string, unknown>;
   // Mesh's transport would call fetch itself for anything not overridden below; there is
   // nothing left for it to call, and if there were, refusing is safer than bypassing the
@@ -129,6 +132,7 @@ export function makeExecutableSource(
   const refuse = () => Promise.reject(new Error('Tributary: unexpected direct fetch from the Mesh transport'));
   processDirectives(schema, { globalFetch: refuse as never, logger: meshLogger(options.logger.child({ source: source.name })) } as never);
   enumDefaultsAsValues(schema);
+  resolveUnionsByShape(schema);
 
   const transport: SourceTransport = {
     name: source.name,

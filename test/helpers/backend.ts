@@ -42,6 +42,8 @@ export interface BackendCall {
   readonly headers: IncomingHttpHeaders;
   /** The request body as text; '' when there was none. */
   readonly body: string;
+  /** The request body's bytes, for bodies that are not UTF-8 text (uploads). */
+  readonly raw: Buffer;
 }
 
 export interface Backend {
@@ -54,11 +56,11 @@ export interface Backend {
   close(): Promise<void>;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolvePromise, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.once('end', () => resolvePromise(Buffer.concat(chunks).toString('utf8')));
+    req.once('end', () => resolvePromise(Buffer.concat(chunks)));
     req.once('error', reject);
   });
 }
@@ -79,8 +81,9 @@ export async function startBackend(routes: BackendRoutes): Promise<Backend> {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     readBody(req)
-      .then(async (body) => {
-        calls.push({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body });
+      .then(async (raw) => {
+        const body = raw.toString('utf8');
+        calls.push({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body, raw });
         return (await routes(req, url, body)) ?? { status: 404, body: { message: 'no route' } };
       })
       .catch((error: unknown): BackendResponse => ({ status: 500, body: { message: error instanceof Error ? error.message : String(error) } }))

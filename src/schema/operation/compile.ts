@@ -26,6 +26,8 @@ import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../../upstream/json-depth.ts';
 import { compilePathTemplate, splitPathKey, type PathKeyConstant } from './path.ts';
 import { reachesOpaqueScalar } from './opaque-values.ts';
 import { compileParamEncoder, compileQueryValueCheck } from './query-string.ts';
+import { compileBodyEncoder } from './body.ts';
+import { BASE64_SCALAR } from '../binary-answers.ts';
 import { requestHeadersOf, type TributaryContext } from '../../context.ts';
 
 /** The arguments Mesh's OpenAPI loader writes into `@httpOperation`. */
@@ -241,7 +243,8 @@ export function compileRestOperation(options: CompileOptions): RestOperation {
   const returnsList = isListReturn(field);
   const namedReturn = getNamedType(field.type);
   const returnsScalar = isScalarType(namedReturn);
-  const returnsFile = namedReturn.name === 'File';
+  // A binary answer (schema/binary-answers.ts): the body's bytes, as base64.
+  const returnsBase64 = namedReturn.name === BASE64_SCALAR;
   // Scanned for depth only when something below would recurse into all of it.
   const checkDepth = reachesOpaqueScalar(schema, namedReturn);
   const statusCodes = statusMappedCodes(schema, field);
@@ -280,6 +283,14 @@ export function compileRestOperation(options: CompileOptions): RestOperation {
   for (const c of pathKey.constants) if (c.in === 'header' && !declaredHeaders.has(c.name)) headerTemplates.push(compileHeaderTemplate(c.name, c.value.replace(/[{}]/g, '')));
   const contentType = String(headerTemplates.find((h) => h.name === 'content-type')?.value({}, undefined) ?? '');
   const sendsBody = method !== 'GET' && method !== 'HEAD';
+  const encodeBody = compileBodyEncoder({
+    contentType,
+    inputType: inputArg?.type,
+    isBinary: Boolean(directive.isBinary),
+    requestBaseBody: directive.requestBaseBody,
+    shapeInput,
+    qsOptions: qsBase,
+  });
   // The circuit key (see src/upstream/breaker.ts): the template, never the filled-in path,
   // so every value of `{id}` shares one circuit and no client can mint new ones.
   const operation = `${method} ${(directive.path ?? '/').split('?')[0]!.replace(/\{\s*args\.([^}]+?)\s*\}/g, '{$1}')}`;
@@ -320,38 +331,6 @@ export function compileRestOperation(options: CompileOptions): RestOperation {
     return out;
   }
 
-  async function encodeBody(args: Record<string, unknown>, context: unknown, headers: Record<string, string>): Promise<string | Uint8Array | undefined> {
-    if (directive.isBinary) {
-      const upload = (await args.input) as Blob | undefined;
-      if (upload == null) return undefined;
-      if (!headers['content-type'] && upload.type) headers['content-type'] = upload.type;
-      return new Uint8Array(await upload.arrayBuffer());
-    }
-    let input = args.input;
-    if (directive.requestBaseBody) {
-      input = { ...(input as object) };
-      for (const [key, value] of Object.entries(directive.requestBaseBody)) {
-        (input as Record<string, unknown>)[key] = typeof value === 'string' ? stringInterpolator.parse(value, { args, context, env: process.env }) : value;
-      }
-    }
-    if (input == null) return undefined;
-    if (shapeInput) input = shapeInput(input);
-    if (contentType.startsWith('application/x-www-form-urlencoded')) return qs.stringify(input, qsBase);
-    if (contentType.startsWith('multipart/form-data')) {
-      const form = new FormData();
-      for (const [key, value] of Object.entries(input as Record<string, unknown>)) {
-        if (value == null) continue;
-        form.append(key, value instanceof Blob ? value : typeof value === 'object' ? JSON.stringify(value) : String(value));
-      }
-      const encoded = new Response(form);
-      headers['content-type'] = encoded.headers.get('content-type') ?? 'multipart/form-data';
-      return new Uint8Array(await encoded.arrayBuffer());
-    }
-    if (contentType.startsWith('text/plain')) return String(input);
-    if (!headers['content-type']) headers['content-type'] = 'application/json';
-    return JSON.stringify(input);
-  }
-
   function fail(response: UpstreamResponse, path: string): never {
     logger.warn(
       { source: transport.name, field: coordinate, method, path, status: response.status, body: response.body.subarray(0, 2048).toString('utf8') },
@@ -366,7 +345,7 @@ export function compileRestOperation(options: CompileOptions): RestOperation {
     const ok = response.status >= 200 && response.status < 300;
     const mapped = !ok && statusCodes !== undefined && (statusCodes.has(String(response.status)) || statusCodes.has('default'));
     if (!ok && !mapped) fail(response, path);
-    if (returnsFile) return new Blob([new Uint8Array(response.body)], { type: String(response.headers['content-type'] ?? 'application/octet-stream') });
+    if (returnsBase64) return response.status === 204 ? null : response.body.toString('base64');
     const text = response.body.toString('utf8');
     let data: unknown;
     if (text === '' || response.status === 204) {
