@@ -79,7 +79,8 @@ function countFields(schema: GraphQLSchema, op: 'query' | 'mutation'): number {
 
 export async function buildSchema(config: LoadedConfig, options: BuildOptions): Promise<BuiltSchema> {
   const { logger } = options;
-  const warnings: string[] = [];
+  // Mesh keys without effect (config/mesh-keys.ts) first: they are about the config as a whole.
+  const warnings: string[] = [...config.warnings];
   const statuses: SourceStatus[] = [];
   const settings = config.tributary;
 
