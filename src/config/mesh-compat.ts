@@ -35,8 +35,8 @@ function dotted(keyPath: KeyPath): string {
 function getIn(value: unknown, keyPath: KeyPath): unknown {
   let current = value;
   for (const key of keyPath) {
-    if (!isMap(current)) return undefined;
-    current = current[key];
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string | number, unknown>)[key];
   }
   return current;
 }

@@ -27,7 +27,7 @@ const NO_CODE = 'Tributary runs no code named by its config';
 export const MESH_KEYS: readonly MeshKey[] = [
   // ---- sources ----
   { key: 'sources', verdict: 'applied', note: 'each source below' },
-  { key: 'sources[].name', verdict: 'applied', note: 'the source name (tributary.sources.<name>, /rest/<name>)' },
+  { key: 'sources[].name', verdict: 'applied', note: 'the source name (tributary.sources.NAME, /rest/NAME)' },
   { key: 'sources[].transforms', verdict: 'applied', note: 'prefix, rename and filterSchema (always in bare mode); any other transform is refused at build' },
   { key: 'sources[].handler', verdict: 'applied', note: 'the handler below' },
   { key: 'sources[].handler.openapi', verdict: 'applied', note: "Mesh's OpenAPI loader, then Tributary's compiled operations; options below" },
@@ -43,7 +43,7 @@ export const MESH_KEYS: readonly MeshKey[] = [
   {
     key: 'sources[].handler.openapi.timeout',
     verdict: 'mapped',
-    note: 'tributary.sources.<name>.upstream.timeoutMs (the whole exchange, per attempt); when both are set, tributary.sources wins, with a warning',
+    note: 'tributary.sources.NAME.upstream.timeoutMs (the whole exchange, per attempt); when both are set, tributary.sources wins, with a warning',
   },
 
   // ---- the unified schema ----
@@ -118,7 +118,7 @@ export const MESH_KEYS: readonly MeshKey[] = [
   { key: 'cache.<other>', verdict: 'warning', note: 'not applied: the response cache uses tributary.policies.cache.store (memory or redis)' },
   { key: 'pubsub', verdict: 'warning', note: "not applied: Tributary does not read Mesh's pubsub setting" },
   { key: 'documents', verdict: 'warning', note: 'not applied: no documents are preloaded or validated at build' },
-  { key: 'customFetch', verdict: 'refused', note: `not supported: ${NO_CODE}; every upstream call goes through Tributary's one client (tributary.sources.<name>.upstream)` },
+  { key: 'customFetch', verdict: 'refused', note: `not supported: ${NO_CODE}; every upstream call goes through Tributary's one client (tributary.sources.NAME.upstream)` },
   { key: 'skipSSLValidation', verdict: 'refused', note: 'not supported: upstream TLS certificates are always verified; give a private CA with NODE_EXTRA_CA_CERTS' },
   { key: 'require', verdict: 'refused', note: `not supported: ${NO_CODE}; set environment variables on the process (e.g. node --env-file)` },
   { key: 'additionalEnvelopPlugins', verdict: 'refused', note: `not supported: ${NO_CODE} (no Envelop plugins)` },

@@ -8,7 +8,7 @@
 //   5. additionalTypeDefs / additionalResolvers, Tributary links,
 //   6. every link plan wired to the per-request DataLoader layer.
 import path from 'node:path';
-import { GraphQLSchema, isSpecifiedDirective } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
 import { mergeSchemas } from '@graphql-tools/schema';
 import { TributaryError } from '../errors.ts';
 import { resolveServerUrl } from './server-url.ts';
@@ -18,6 +18,7 @@ import type { UpstreamClient, UpstreamSource } from '../upstream/types.ts';
 import { UpstreamSettings } from '../config/schema.ts';
 import { loadAnnotatedSource, makeExecutableSource, type AnnotatedSource, type OpenApiHandlerConfig } from './source.ts';
 import { applyTransforms } from './transforms.ts';
+import { markAnnotationOnlyTypes, publicSchema } from './public-schema.ts';
 import { formatWarning } from '../openapi/spec-warning.ts';
 import { mergeSourceSchemas } from './merge.ts';
 import { resolveAbstractTypesSafely } from './abstract-types.ts';
@@ -134,6 +135,7 @@ export async function buildSchema(config: LoadedConfig, options: BuildOptions): 
         handler,
       });
       const schema = applyTransforms(own.schema, source.transforms, { apiName: source.name, baseDir: config.dir, where: `sources[${source.name}].transforms` });
+      markAnnotationOnlyTypes(schema);
       for (const w of own.warnings) warnings.push(`Source "${source.name}": ${formatWarning(w)}`);
       executable.push({ name: source.name, schema });
       statuses.push({
@@ -184,7 +186,7 @@ export async function buildSchema(config: LoadedConfig, options: BuildOptions): 
 
   // Mesh's annotations (@httpOperation, @transport, …) are build-time data: they were
   // compiled into resolvers above and would only leak upstream paths to clients.
-  schema = new GraphQLSchema({ ...schema.toConfig(), directives: schema.getDirectives().filter(isSpecifiedDirective), assumeValid: true });
+  schema = publicSchema(schema);
   resolveAbstractTypesSafely(schema);
   descriptionsAsMarkdown(schema);
   const sdk = additional.modules.length ? buildInContextSdk(schema, merged.rootFields) : undefined;
