@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { isTributaryError } from './errors.ts';
-import { configOption, hostOption, parsePort, portOption, readBooleanEnv, strictOption, watchOption, workersOption } from './commands/cli-env.ts';
+import { configOption, discoverConfigFile, hostOption, parsePort, portOption, readBooleanEnv, strictOption, watchOption, workersOption } from './commands/cli-env.ts';
 
 /** package.json is one folder up from both src/cli.ts (tsx) and dist/cli.js. */
 function packageVersion(): string {
@@ -24,7 +24,9 @@ const program = new Command('tributary')
   .version(packageVersion(), '-V, --version', 'print the version')
   // Before any .command(): subcommands copy these settings when they are created.
   .exitOverride()
-  .showSuggestionAfterError();
+  .showSuggestionAfterError()
+  // Runs before every subcommand's action (commander calls the ancestors' hooks too).
+  .hook('preAction', discoverConfigFile);
 
 program
   .command('start')

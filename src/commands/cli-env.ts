@@ -8,7 +8,7 @@
 // Only commander is imported here: this runs in the main thread, which does nothing but
 // parse arguments (commands/start.ts says why).
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { DEFAULT_CONFIG_FILE } from '../config/file-name.ts';
+import { findConfigFile } from '../config/file-name.ts';
 
 // The variable names. `PORT` and `HOST` are the generic names platforms set; the port is
 // not `TRIBUTARY_PORT` also because Kubernetes injects `<SERVICE>_PORT=tcp://…` into
@@ -49,7 +49,23 @@ function configFile(value: string): string {
 }
 
 export const configOption = (): Option =>
-  new Option('-c, --config <file>', 'config file (GraphQL Mesh .meshrc.yaml with an optional tributary: key)').env(ENV.config).default(DEFAULT_CONFIG_FILE).argParser(configFile);
+  new Option(
+    '-c, --config <file>',
+    'config file: a GraphQL Mesh config with an optional tributary: key (default: the first of .meshrc, .meshrc.json, .meshrc.yaml, .meshrc.yml in the working directory, as Mesh searches; else .meshrc.yaml)',
+  )
+    .env(ENV.config)
+    .argParser(configFile);
+
+/**
+ * A preAction hook: a command with --config that was given none gets the file Mesh's
+ * CLI would have found (src/config/file-name.ts). Decided when the command runs, not
+ * when the options are declared, so `--help` reads nothing from the disk.
+ */
+export function discoverConfigFile(_hooked: Command, command: Command): void {
+  if (!command.options.some((o) => o.attributeName() === 'config')) return;
+  if (command.getOptionValue('config') !== undefined) return;
+  command.setOptionValueWithSource('config', findConfigFile(), 'default');
+}
 export const portOption = (): Option => new Option('-p, --port <n>', 'port to listen on (default: tributary.server.port, 4000)').env(ENV.port).argParser(parsePort);
 export const hostOption = (): Option => new Option('-H, --host <host>', 'interface to listen on (default: tributary.server.host, 0.0.0.0)').env(ENV.host).argParser(host);
 export const workersOption = (): Option => new Option('--workers <n>', 'node:cluster worker processes; 0 = one per core (default: tributary.server.workers, 1)').env(ENV.workers).argParser(count);

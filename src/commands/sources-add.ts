@@ -9,7 +9,7 @@ import path from 'node:path';
 import { isMap, isSeq, parseDocument, type Document } from 'yaml';
 import { printType, type GraphQLSchema } from 'graphql';
 import { TributaryError } from '../errors.ts';
-import { parseConfig, type LoadedConfig } from '../config/load.ts';
+import { configText, parseConfig, type LoadedConfig } from '../config/load.ts';
 import type { Logger } from '../observability/log.ts';
 import { buildLoneSource, buildOnce } from '../gateway.ts';
 import { countTypes } from './sources-check.ts';
@@ -148,7 +148,7 @@ export async function addSource(options: AddSourceOptions): Promise<AddSourceRes
   const entry: Record<string, unknown> = { name: options.name, handler: { openapi: { source, ...(options.endpoint ? { endpoint: options.endpoint } : {}) } } };
   if (transforms) entry.transforms = transforms;
   appendSource(doc, entry);
-  const next = doc.toString();
+  const next = configText(doc, configFile);
   // The would-be config must pass the same validation as at start.
   parseConfig(next, configFile);
   await mkdir(configDir, { recursive: true });

@@ -17,7 +17,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, isSeq, parseDocument, type Document } from 'yaml';
 import { TributaryError } from '../errors.ts';
-import { parseConfig, type LoadedConfig } from '../config/load.ts';
+import { configText, parseConfig, type LoadedConfig } from '../config/load.ts';
 import { buildOnce } from '../gateway.ts';
 import type { Logger } from '../observability/log.ts';
 import type { LoaderPhase } from '../openapi/loader-protocol.ts';
@@ -100,7 +100,7 @@ export async function removeSource(options: RemoveSourceOptions): Promise<Remove
   const doc = parseDocument(text);
   deleteSourceEntry(doc, options.name);
   const settingsRemoved = deleteOwnSettings(doc, options.name);
-  const next = doc.toString();
+  const next = configText(doc, configFile);
   // The would-be config must pass the same validation as at start, and build.
   const nextConfig = parseConfig(next, configFile);
   if (options.check !== false && nextConfig.mesh.sources.length) {

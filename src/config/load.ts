@@ -6,7 +6,7 @@
 // file's folder, never the working directory. The result is frozen.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isSeq, LineCounter, parse as parseYaml, parseDocument, type Document } from 'yaml';
 import type { ErrorObject } from 'ajv';
 import type { z } from 'zod';
 import { TributaryError } from '../errors.ts';
@@ -14,6 +14,8 @@ import { TributarySettings } from './schema.ts';
 import { meshConfigValidator } from './mesh-validator.ts';
 import { contextReadsOf, type ContextRead } from './context-templates.ts';
 import { templateProblems } from './session-inputs.ts';
+import { meshCompatibility } from './mesh-compat.ts';
+import { substituteVariables, unsetEnvTemplates, type EnvProblem } from './env-references.ts';
 
 /** The parts of a Mesh source Tributary reads; the rest is passed to Mesh as is. */
 export interface MeshSourceConfig {
@@ -39,6 +41,12 @@ export interface LoadedConfig {
   readonly tributary: Readonly<TributarySettings>;
   /** Every `{context.…}` expression in the config's templates, parsed once (the response cache key is built from them). */
   readonly contextReads: readonly ContextRead[];
+  /**
+   * Mesh keys that have no effect in Tributary, or that lost to a Tributary setting
+   * (mesh-keys.ts), each with its file, line and key path; the build logs them and
+   * `tributary check` prints them.
+   */
+  readonly warnings: readonly string[];
 }
 
 export { DEFAULT_CONFIG_FILE } from './file-name.ts';
@@ -77,9 +85,12 @@ function getIn(value: unknown, keyPath: KeyPath): unknown {
   return current;
 }
 
+function where(file: string, line: number | undefined): string {
+  return `${file}${line ? `:${line}` : ''}`;
+}
+
 function configError(file: string, line: number | undefined, keyPath: KeyPath, problem: string): TributaryError {
-  const where = `${file}${line ? `:${line}` : ''}`;
-  return new TributaryError('CONFIG_INVALID', `${where}: ${formatKeyPath(keyPath)}: ${problem}`, { extensions: { file, line, keyPath: formatKeyPath(keyPath) } });
+  return new TributaryError('CONFIG_INVALID', `${where(file, line)}: ${formatKeyPath(keyPath)}: ${problem}`, { extensions: { file, line, keyPath: formatKeyPath(keyPath) } });
 }
 
 /** Several problems are reported at once so an operator fixes them in one pass. */
@@ -149,17 +160,28 @@ export function parseConfig(text: string, file: string): LoadedConfig {
     const line = e.linePos?.[0]?.line ?? (e.pos ? counter.linePos(e.pos[0]).line : undefined);
     throw new TributaryError('CONFIG_PARSE_ERROR', `${file}${line ? `:${line}` : ''}: not valid YAML: ${e.message.split('\n')[0]}`, { extensions: { file, line } });
   }
-  const raw = doc.toJS({ maxAliasCount: 100 }) as unknown;
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw) || !isMap(doc.contents)) {
-    throw configError(file, 1, [], `expected a map with at least "sources", found ${describe(raw)}`);
+  const written = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  if (written === null || typeof written !== 'object' || Array.isArray(written) || !isMap(doc.contents)) {
+    throw configError(file, 1, [], `expected a map with at least "sources", found ${describe(written)}`);
   }
-  const { tributary: tributaryRaw, ...meshRaw } = raw as Record<string, unknown>;
   const problems: TributaryError[] = [];
+  const atLine = (keyPath: KeyPath, problem: string) => configError(file, lineOf(doc, counter, keyPath), keyPath, problem);
+  const envProblems: EnvProblem[] = [];
+  // Mesh's `${NAME}`, replaced as Mesh's CLI would (env-references.ts).
+  const raw = substituteVariables(written, [], envProblems, (text) => parseYaml(text) as unknown) as Record<string, unknown>;
+  const { tributary: tributaryWritten, ...meshRaw } = raw;
 
+  const meshProblemAt = new Set<string>();
   for (const error of relevantAjvErrors(validateMesh(meshRaw))) {
     const keyPath = error.instancePath.split('/').slice(1).map((k) => (/^\d+$/.test(k) ? Number(k) : k.replace(/~1/g, '/').replace(/~0/g, '~')));
-    problems.push(configError(file, lineOf(doc, counter, keyPath), keyPath, ajvProblem(error, getIn(meshRaw, keyPath))));
+    meshProblemAt.add(formatKeyPath(keyPath));
+    problems.push(atLine(keyPath, ajvProblem(error, getIn(meshRaw, keyPath))));
   }
+  // Every Mesh key is applied, mapped onto `tributary:`, warned about or refused (mesh-keys.ts).
+  const compat = meshCompatibility(meshRaw, tributaryWritten);
+  for (const { keyPath, problem } of compat.problems) if (!meshProblemAt.has(formatKeyPath(keyPath))) problems.push(atLine(keyPath, problem));
+  const warnings = compat.warnings.map(({ keyPath, message }) => `${where(file, lineOf(doc, counter, keyPath))}: ${formatKeyPath(keyPath)}: ${message}`);
+  const tributaryRaw = compat.tributary;
   const sources = (meshRaw as { sources?: unknown }).sources;
   if (Array.isArray(sources)) {
     const names = new Map<string, number>();
@@ -176,9 +198,12 @@ export function parseConfig(text: string, file: string): LoadedConfig {
   const parsed = TributarySettings.safeParse(tributaryRaw ?? {});
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
-      const keyPath = ['tributary', ...(issue.path as Array<string | number>)];
-      const found = getIn(tributaryRaw, issue.path as Array<string | number>);
-      problems.push(configError(file, lineOf(doc, counter, keyPath), keyPath, zodProblem(issue, found)));
+      const issuePath = issue.path as Array<string | number>;
+      const problem = zodProblem(issue, getIn(tributaryRaw, issuePath));
+      // A mapped Mesh value is reported where the operator wrote it.
+      const origin = compat.origins.find((o) => o.tributary.every((key, i) => issuePath[i] === key));
+      if (origin) problems.push(atLine(origin.mesh, `${problem} (applied as tributary.${formatKeyPath(issuePath)})`));
+      else problems.push(atLine(['tributary', ...issuePath], problem));
     }
   }
   if (parsed.success && Array.isArray(sources)) {
@@ -199,8 +224,16 @@ export function parseConfig(text: string, file: string): LoadedConfig {
     });
     for (const { keyPath, problem } of checks) problems.push(configError(file, lineOf(doc, counter, keyPath), keyPath, problem));
   }
+  // `{env.NAME}` anywhere, and Mesh's `${NAME}` found above: an unset variable is an error now, not "" later.
+  envProblems.push(...unsetEnvTemplates(meshRaw, []), ...unsetEnvTemplates(tributaryWritten, ['tributary']));
+  for (const { keyPath, problem } of envProblems) problems.push(atLine(keyPath, problem));
   if (problems.length) throw combined(problems);
-  return deepFreeze({ file, dir: path.dirname(file), mesh: meshRaw as MeshConfig, tributary: parsed.data!, contextReads });
+  return deepFreeze({ file, dir: path.dirname(file), mesh: meshRaw as MeshConfig, tributary: parsed.data!, contextReads, warnings });
+}
+
+/** A config document as text for its file: JSON for a `.json` config, else YAML with its comments and order kept. */
+export function configText(doc: Document, file: string): string {
+  return file.endsWith('.json') ? `${JSON.stringify(doc.toJS(), null, 2)}\n` : doc.toString();
 }
 
 export async function loadConfig(file: string): Promise<LoadedConfig> {

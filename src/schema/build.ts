@@ -8,7 +8,7 @@
 //   5. additionalTypeDefs / additionalResolvers, Tributary links,
 //   6. every link plan wired to the per-request DataLoader layer.
 import path from 'node:path';
-import { GraphQLSchema, isSpecifiedDirective } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
 import { GraphQLDeferDirective, GraphQLStreamDirective } from '@graphql-tools/utils';
 import { mergeSchemas } from '@graphql-tools/schema';
 import { TributaryError } from '../errors.ts';
@@ -19,6 +19,7 @@ import type { UpstreamClient, UpstreamSource } from '../upstream/types.ts';
 import { UpstreamSettings } from '../config/schema.ts';
 import { loadAnnotatedSource, makeExecutableSource, type AnnotatedSource, type OpenApiHandlerConfig } from './source.ts';
 import { applyTransforms } from './transforms.ts';
+import { markAnnotationOnlyTypes, publicSchema } from './public-schema.ts';
 import { formatWarning } from '../openapi/spec-warning.ts';
 import { mergeSourceSchemas } from './merge.ts';
 import { resolveAbstractTypesSafely } from './abstract-types.ts';
@@ -80,7 +81,8 @@ function countFields(schema: GraphQLSchema, op: 'query' | 'mutation'): number {
 
 export async function buildSchema(config: LoadedConfig, options: BuildOptions): Promise<BuiltSchema> {
   const { logger } = options;
-  const warnings: string[] = [];
+  // Mesh keys without effect (config/mesh-keys.ts) first: they are about the config as a whole.
+  const warnings: string[] = [...config.warnings];
   const statuses: SourceStatus[] = [];
   const settings = config.tributary;
 
@@ -134,6 +136,7 @@ export async function buildSchema(config: LoadedConfig, options: BuildOptions): 
         handler,
       });
       const schema = applyTransforms(own.schema, source.transforms, { apiName: source.name, baseDir: config.dir, where: `sources[${source.name}].transforms` });
+      markAnnotationOnlyTypes(schema);
       for (const w of own.warnings) warnings.push(`Source "${source.name}": ${formatWarning(w)}`);
       executable.push({ name: source.name, schema });
       statuses.push({
@@ -188,8 +191,7 @@ export async function buildSchema(config: LoadedConfig, options: BuildOptions): 
   // @defer and @stream are the client's (incremental delivery, http/defer-stream.ts):
   // declared here, once per build, because Yoga's defer-stream plugin would otherwise
   // copy the schema to add them — per request, as the schema is a per-request factory.
-  const served = [...schema.getDirectives().filter(isSpecifiedDirective), GraphQLDeferDirective, GraphQLStreamDirective];
-  schema = new GraphQLSchema({ ...schema.toConfig(), directives: served, assumeValid: true });
+  schema = publicSchema(schema, [GraphQLDeferDirective, GraphQLStreamDirective]);
   resolveAbstractTypesSafely(schema);
   descriptionsAsMarkdown(schema);
   const sdk = additional.modules.length ? buildInContextSdk(schema, merged.rootFields) : undefined;

@@ -2,7 +2,7 @@
 // kept; the spec path relative to the config's folder), clashes are refused with the
 // flag that resolves them, and the added source is really served by a gateway built
 // from the written config, against a real backend.
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeTempDir, startBackend, writeTempDir, type Backend } from '../helpers/backend.ts';
@@ -139,6 +139,19 @@ tributary:`,
     const result = await addSource({ name: 'Pets', spec: path.join(dir, 'gw/specs/pets.yaml'), configFile: file, logger: silentLogger });
     expect(result.source).toBe('../gw/specs/pets.yaml');
     expect(await readFile(file, 'utf8')).toBe('sources:\n  - name: Pets\n    handler:\n      openapi:\n        source: ../gw/specs/pets.yaml\n');
+  });
+
+  it('writes a .meshrc.json config back as JSON', async () => {
+    const file = path.join(dir, 'json/.meshrc.json');
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, `${JSON.stringify({ sources: [{ name: 'Pets', handler: { openapi: { source: '../gw/specs/pets.yaml' } } }] }, null, 2)}\n`);
+    await addSource({ name: 'Others', spec: path.join(dir, 'elsewhere/no-server.yaml'), endpoint: `${backend.url}/others`, configFile: file, logger: silentLogger });
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({
+      sources: [
+        { name: 'Pets', handler: { openapi: { source: '../gw/specs/pets.yaml' } } },
+        { name: 'Others', handler: { openapi: { source: '../elsewhere/no-server.yaml', endpoint: `${backend.url}/others` } } },
+      ],
+    });
   });
 
   it('rejects a source name that cannot be a path segment and a GraphQL prefix', async () => {
