@@ -9,7 +9,8 @@
 //            ├▶ REST passthrough     route, method, path, size (passthrough/route.ts), then
 //            │                       each policy's judge in policyOrder (client address,
 //            │                       auth, rate limits, cache), then upstream.stream()
-//            └▶ Yoga                 plugins in the order `plugins()` lists them: health,
+//            └▶ compression ─▶ Yoga  answers compressed by Accept-Encoding (http/compression.ts);
+//                                    plugins in the order `plugins()` lists them: health,
 //                                    the policies, GraphQL errors, the executor
 //                                    (http/jit.ts), the cache, the body limit
 //                  ─▶ fields / links  each REST field and link batch runs its compiled

@@ -293,18 +293,20 @@ describe('the gateway applies what was mapped, and shows no Mesh annotations', (
     expect(world.agents.calls[before]!.headers['x-api-key']).toBe('agent-key-1');
   });
 
-  it('introspection shows no Mesh directive and no type only they use; the specified directives are graphql-js\'s', async () => {
+  it('introspection shows no Mesh directive and no type only they use; the specified directives are graphql-js\'s, beside the client\'s @defer and @stream', async () => {
     const { body } = await query(gateway, '{ __schema { types { name } directives { name locations args { name } } } }');
     const names = body.data.__schema.types.map((t: { name: string }) => t.name) as string[];
     expect(names.filter((n) => /HTTPMethod|ObjMap|ResolveToSourceArgs/.test(n))).toEqual([]);
     expect(names).toContain('Ticket');
-    expect(body.data.__schema.directives.map((d: { name: string }) => d.name).sort()).toEqual(['deprecated', 'include', 'oneOf', 'skip', 'specifiedBy']);
+    expect(body.data.__schema.directives.map((d: { name: string }) => d.name).sort()).toEqual(['defer', 'deprecated', 'include', 'oneOf', 'skip', 'specifiedBy', 'stream']);
     expect(body.data.__schema.directives.find((d: { name: string }) => d.name === 'oneOf').locations).toEqual(['INPUT_OBJECT']);
   });
 
   it('the printed schema (tributary schema) has none of them either, and queries and links still work', async () => {
     const sdl = printSchema(gateway.current().built.schema);
-    expect(sdl).not.toMatch(/HTTPMethod|ObjMap|@httpOperation|@transport|directive @/);
+    expect(sdl).not.toMatch(/HTTPMethod|ObjMap|@httpOperation|@transport/);
+    // The only directives printed are the ones clients write (incremental delivery).
+    expect([...sdl.matchAll(/^directive @(\w+)/gm)].map((m) => m[1])).toEqual(['defer', 'stream']);
     const { body } = await query(gateway, '{ tickets(limit: 2) { id title } Ag_agentsByIds(ids: ["1", "2"]) { id name } }');
     expect(body.errors).toBeUndefined();
     expect(body.data.tickets).toHaveLength(2);
