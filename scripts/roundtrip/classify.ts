@@ -68,10 +68,10 @@ export function classify(observation: Observation): Verdict {
   if (observation.failure !== undefined) return { class: 'gateway', cause: trim(observation.failure) };
 
   const violations = exchanges.flatMap((e) => e.violations);
-  const ownAnswer = violations.find((v) => v.location[0] === 'response');
+  const ownAnswer = violations.find((v) => v.location?.[0] === 'response');
   if (ownAnswer) return { class: 'mock', cause: trim(`PRISM_RESPONSE_VIOLATION: ${ownAnswer.message}`) };
-  const request = violations.find((v) => v.location[0] === 'request') ?? violations[0];
-  if (request) return { class: 'refused', cause: trim(`PRISM_${(request.code ?? 'violation').toUpperCase()}: ${request.message}`) };
+  const request = violations.find((v) => v.location?.[0] === 'request') ?? violations[0];
+  if (request) return { class: 'refused', cause: trim(`PRISM_${String(request.code ?? 'violation').toUpperCase()}: ${request.message}`) };
   const problem = exchanges.find((e) => e.problem);
   if (problem?.problem) {
     if (REQUEST_PROBLEMS.has(problem.problem)) return { class: 'refused', cause: trim(`PRISM_${problem.problem}: ${problem.detail ?? ''}`) };

@@ -5,10 +5,14 @@
 // plan, then `start` and `result` for each field, so that when a field takes the process
 // down the parent knows which one did it and starts again after it.
 //
-// node --import tsx scripts/roundtrip/document.ts <document> <mock-url> [skip-file]
+// node --import tsx scripts/roundtrip/document.ts <document> [skip-file]
+//
+// The gateway is built while Prism starts: the mock's URL comes on stdin once it listens
+// (or `stop` when it could not start), and only then are the fields tried.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { buildClientSchema, getIntrospectionQuery, type GraphQLObjectType, type GraphQLSchema, type IntrospectionQuery } from 'graphql';
 import { getDirectives } from '@graphql-tools/utils';
@@ -17,8 +21,8 @@ import { createGateway, type Gateway } from '../../src/gateway.ts';
 import { createLogger } from '../../src/observability/log.ts';
 import { classify, trim, type GraphqlError, type Observation } from './classify.ts';
 import { buildOperation, type CallsOut } from './operation.ts';
-import { startRecorder } from './recorder.ts';
-import { credentials, operationFor, readDocument } from './spec.ts';
+import { startRecorder, type Recorder } from './recorder.ts';
+import { credentials, operationFor, readDocument, type Document } from './spec.ts';
 
 export const SOURCE = 'Doc';
 const FIELD_TIMEOUT_MS = Number(process.env.ROUNDTRIP_FIELD_TIMEOUT_MS ?? 15_000);
@@ -76,12 +80,46 @@ function errorsOf(body: unknown): GraphqlError[] {
   return Array.isArray(errors) ? errors.map((e) => ({ message: String(e.message ?? ''), ...(e.extensions?.code ? { code: e.extensions.code } : {}) })) : [];
 }
 
+const JSON_POST = { 'content-type': 'application/json', accept: 'application/json' };
+
+async function tryField(
+  gateway: Gateway,
+  planned: PlannedField & { path?: string },
+  schema: GraphQLSchema,
+  document: Document,
+  callsOut: CallsOut,
+  recorder: Recorder,
+  logs: () => string[],
+): Promise<Observation> {
+  const [typeName, fieldName] = planned.coordinate.split('.');
+  const field = (schema.getType(typeName) as GraphQLObjectType | undefined)?.getFields()[fieldName];
+  if (!field) return { exchanges: [], failure: `NOT_IN_INTROSPECTION: ${planned.coordinate} is not in the introspected schema` };
+  const operation = planned.path ? operationFor(document, planned.method, planned.path) : undefined;
+  const built = buildOperation(planned.kind, field, schema, { operation, document, callsOut });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), FIELD_TIMEOUT_MS)));
+  const answer = await Promise.race([gateway.inject({ method: 'POST', url: '/graphql', headers: JSON_POST, payload: JSON.stringify(built) }), timeout]).finally(() => clearTimeout(timer));
+  if (answer === 'timeout') return { exchanges: recorder.take(), timedOut: true };
+  let body: unknown;
+  try {
+    body = answer.json();
+  } catch {
+    return { exchanges: recorder.take(), status: answer.statusCode, errors: [{ message: `not JSON: ${answer.payload.slice(0, 200)}`, code: `HTTP_${answer.statusCode}` }] };
+  }
+  // A masked error's cause is in the gateway's log, not in the answer.
+  const logged = logs();
+  const errors = errorsOf(body).map((e) => (e.code === 'INTERNAL_SERVER_ERROR' && logged.length ? { ...e, message: `${e.message} (log: ${logged[logged.length - 1]})` } : e));
+  const data = (body as { data?: Record<string, unknown> | null }).data;
+  return { exchanges: recorder.take(), status: answer.statusCode, errors, hasData: !!data && fieldName in data };
+}
+
 async function main(): Promise<void> {
-  const [file, mockUrl, skipFile] = process.argv.slice(2);
-  if (!file || !mockUrl) throw new Error('usage: document.ts <document> <mock-url> [skip-file]');
+  const [file, skipFile] = process.argv.slice(2);
+  if (!file) throw new Error('usage: document.ts <document> [skip-file]');
+  const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
   const skip = new Set<string>(skipFile ? (JSON.parse(await readFile(skipFile, 'utf8')) as string[]) : []);
   const document = await readDocument(file);
-  const recorder = await startRecorder(mockUrl);
+  const recorder = await startRecorder();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tributary-roundtrip-'));
   // The gateway's error log lines: a masked error's cause is there, not in the answer.
   let logged: string[] = [];
@@ -123,7 +161,7 @@ async function main(): Promise<void> {
       return;
     }
     const built = gateway.current().built.schema;
-    const introspection = await gateway.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json', accept: 'application/json' }, payload: JSON.stringify({ query: getIntrospectionQuery() }) });
+    const introspection = await gateway.inject({ method: 'POST', url: '/graphql', headers: JSON_POST, payload: JSON.stringify({ query: getIntrospectionQuery() }) });
     const introspected = introspection.json() as { data?: IntrospectionQuery };
     if (!introspected.data) {
       emit({ event: 'failed', error: trim(`INTROSPECTION_FAILED: ${introspection.statusCode} ${introspection.payload}`, 400) });
@@ -133,46 +171,24 @@ async function main(): Promise<void> {
     const fields = plannedFields(built);
     emit({ event: 'plan', fields: fields.map(({ coordinate, kind, method }) => ({ coordinate, kind, method })) });
     const callsOut = callsOutOf(built);
+    const mockUrl = String((await lines.next()).value ?? 'stop').trim();
+    if (!/^https?:/.test(mockUrl)) return;
+    recorder.target(mockUrl);
     for (const planned of fields) {
       if (skip.has(planned.coordinate)) continue;
       emit({ event: 'start', coordinate: planned.coordinate });
       recorder.take();
       logged = [];
-      const [typeName, fieldName] = planned.coordinate.split('.');
-      const field = (schema.getType(typeName) as GraphQLObjectType | undefined)?.getFields()[fieldName];
       let observation: Observation;
-      if (!field) observation = { exchanges: [], failure: `NOT_IN_INTROSPECTION: ${planned.coordinate} is not in the introspected schema` };
-      else {
-        const operation = planned.path ? operationFor(document, planned.method, planned.path) : undefined;
-        let built: ReturnType<typeof buildOperation> | undefined;
-        try {
-          built = buildOperation(planned.kind, field, schema, { operation, document, callsOut });
-        } catch (error) {
-          observation = { exchanges: [], failure: `HARNESS_ARGUMENTS: ${error instanceof Error ? error.message : String(error)}` };
-        }
-        if (built) {
-          let timer: NodeJS.Timeout | undefined;
-          const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), FIELD_TIMEOUT_MS)));
-          const answer = await Promise.race([
-            gateway.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json', accept: 'application/json' }, payload: JSON.stringify({ query: built.query, variables: built.variables }) }),
-            timeout,
-          ]).finally(() => clearTimeout(timer));
-          if (answer === 'timeout') observation = { exchanges: recorder.take(), timedOut: true };
-          else {
-            let body: unknown;
-            try {
-              body = answer.json();
-            } catch {
-              body = undefined;
-            }
-            const errors = errorsOf(body).map((e) => (e.code === 'INTERNAL_SERVER_ERROR' && logged.length ? { ...e, message: `${e.message} (log: ${logged[logged.length - 1]})` } : e));
-            const data = (body as { data?: Record<string, unknown> | null } | undefined)?.data;
-            observation = { exchanges: recorder.take(), status: answer.statusCode, errors: body === undefined ? [{ message: `not JSON: ${answer.payload.slice(0, 200)}`, code: `HTTP_${answer.statusCode}` }] : errors, hasData: !!data && fieldName in data };
-          }
-        }
+      try {
+        observation = await tryField(gateway, planned, schema, document, callsOut, recorder, () => logged);
+      } catch (error) {
+        // The harness's own failure: recorded for the field, never a reason to stop the document.
+        const where = error instanceof Error ? (error.stack?.split('\n')[1]?.trim() ?? '') : '';
+        observation = { exchanges: recorder.take(), failure: `HARNESS_ERROR: ${error instanceof Error ? error.message : String(error)} ${where}` };
       }
-      const verdict = classify(observation!);
-      const first = observation!.exchanges[0];
+      const verdict = classify(observation);
+      const first = observation.exchanges[0];
       emit({
         event: 'result',
         coordinate: planned.coordinate,

@@ -21,7 +21,10 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { sample } from '@stoplight/json-schema-sampler';
-import RandExp from 'randexp';
+import randexp from 'randexp';
+
+// CommonJS whose module.exports is the class itself, while its types declare a default export.
+const RandExp = ((randexp as { default?: unknown }).default ?? randexp) as typeof randexp.default;
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonSchema = Record<string, unknown>;

@@ -6,7 +6,7 @@
 import { request as httpRequest, createServer, type Server } from 'node:http';
 
 export interface Violation {
-  readonly location: readonly string[];
+  readonly location?: readonly string[];
   readonly code?: string;
   readonly severity?: string;
   readonly message: string;
@@ -25,6 +25,8 @@ export interface Exchange {
 
 export interface Recorder {
   readonly url: string;
+  /** Where requests go; until it is set they are answered 503. */
+  target(url: string): void;
   /** The exchanges since the last call. */
   take(): Exchange[];
   close(): Promise<void>;
@@ -41,10 +43,14 @@ function parseViolations(header: string | string[] | undefined): Violation[] {
   }
 }
 
-export async function startRecorder(target: string): Promise<Recorder> {
-  const upstream = new URL(target);
+export async function startRecorder(): Promise<Recorder> {
+  let upstream: URL | undefined;
   let exchanges: Exchange[] = [];
   const server: Server = createServer((req, res) => {
+    if (!upstream) {
+      res.writeHead(503).end();
+      return;
+    }
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
     const headers = { ...req.headers, host: upstream.host };
@@ -91,6 +97,9 @@ export async function startRecorder(target: string): Promise<Recorder> {
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
     url: `http://127.0.0.1:${port}`,
+    target(url) {
+      upstream = new URL(url);
+    },
     take() {
       const taken = exchanges;
       exchanges = [];

@@ -44,9 +44,12 @@ interface ChildRun {
   timedOut: boolean;
 }
 
-function runChild(document: string, mockUrl: string, skipFile: string, budgetMs: number): Promise<ChildRun> {
+/** A child for `document`; it is given the mock's URL (or told to stop) when `mock` settles. */
+function runChild(document: string, mock: Promise<string | undefined>, skipFile: string, budgetMs: number): Promise<ChildRun> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, document, mockUrl, skipFile], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'development' } });
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, document, skipFile], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'development' } });
+    child.stdin.on('error', () => undefined);
+    void mock.then((url) => child.stdin.end(`${url ?? 'stop'}\n`));
     const events: DocumentEvent[] = [];
     let pending = '';
     let stderr = '';
@@ -87,12 +90,13 @@ export async function runDocument(document: string, options: { name?: string; bu
   const name = options.name ?? path.basename(document);
   const budgetMs = options.budgetMs ?? 600_000;
   const elapsed = () => Math.round(performance.now() - started);
-  let prism;
-  try {
-    prism = await startPrism(document);
-  } catch (error) {
-    return { document: name, fields: [], error: trim(`MOCK_START_FAILED: ${error instanceof Error ? error.message : String(error)}`, 300), crashes: 0, ms: elapsed() };
-  }
+  // Prism starts while the first child builds its gateway.
+  let mockError: string | undefined;
+  const prismStart = startPrism(document).catch((error: unknown) => {
+    mockError = trim(`MOCK_START_FAILED: ${error instanceof Error ? error.message : String(error)}`, 300);
+    return undefined;
+  });
+  const mockUrl = prismStart.then((p) => p?.url);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tributary-roundtrip-run-'));
   const results = new Map<string, FieldResult>();
   let plan: PlannedField[] | undefined;
@@ -107,7 +111,7 @@ export async function runDocument(document: string, options: { name?: string; bu
         error = `TIME_BUDGET: ${budgetMs} ms spent`;
         break;
       }
-      const run = await runChild(document, prism.url, skipFile, left);
+      const run = await runChild(document, mockUrl, skipFile, left);
       let inProgress: string | undefined;
       let done = false;
       for (const event of run.events) {
@@ -119,6 +123,10 @@ export async function runDocument(document: string, options: { name?: string; bu
           inProgress = undefined;
         } else if (event.event === 'failed') error = event.error;
         else if (event.event === 'done') done = true;
+      }
+      if (mockError) {
+        error ??= mockError;
+        break;
       }
       if (done || error || !plan) {
         if (!done && !error) error = trim(`GATEWAY_CRASHED_AT_START: ${run.timedOut ? `no plan within ${left} ms` : lastWords(run.stderr)}`, 300);
@@ -139,11 +147,15 @@ export async function runDocument(document: string, options: { name?: string; bu
       }
     }
   } finally {
-    await prism.stop();
+    await (await prismStart)?.stop();
     await rm(dir, { recursive: true, force: true });
   }
-  // Fields never reached (budget spent, too many crashes) are counted, as gateway failures.
-  for (const f of plan ?? []) if (!results.has(f.coordinate)) results.set(f.coordinate, { ...f, class: 'gateway', cause: trim(`NOT_RUN: ${error ?? 'the document stopped early'}`) });
+  // Fields never reached are counted: as mock failures when Prism could not serve the
+  // document, else (budget spent, too many crashes) as gateway failures.
+  for (const f of plan ?? []) {
+    if (results.has(f.coordinate)) continue;
+    results.set(f.coordinate, mockError ? { ...f, class: 'mock', cause: mockError } : { ...f, class: 'gateway', cause: trim(`NOT_RUN: ${error ?? 'the document stopped early'}`) });
+  }
   const order = new Map((plan ?? []).map((f, i) => [f.coordinate, i]));
   const fields = [...results.values()].sort((a, b) => (order.get(a.coordinate) ?? 0) - (order.get(b.coordinate) ?? 0));
   return { document: name, fields, ...(error ? { error } : {}), crashes, ms: elapsed() };
