@@ -46,8 +46,9 @@ function stopProcess(child: ChildProcess): Promise<void> {
 }
 
 /** Starts Prism on `document`; rejects with Prism's own words when it cannot serve it within `startMs`. */
-export async function startPrism(document: string, options: { startMs?: number } = {}): Promise<Prism> {
-  const startMs = options.startMs ?? 60_000;
+export async function startPrism(document: string, options: { startMs?: number; onSpawn?: (child: ChildProcess) => void } = {}): Promise<Prism> {
+  // Large documents take Prism a while to read and index, more so on a busy machine.
+  const startMs = options.startMs ?? 240_000;
   // A port is free a moment before Prism binds it; another process may take it first, so retry.
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
@@ -56,6 +57,7 @@ export async function startPrism(document: string, options: { startMs?: number }
       // Prism's telemetry and colours off: no network call, plain lines.
       env: { ...process.env, SCARF_ANALYTICS: 'false', DO_NOT_TRACK: '1', NO_COLOR: '1', FORCE_COLOR: '0' },
     });
+    options.onSpawn?.(child);
     let output = '';
     const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8_000));
     child.stdout.on('data', keep);

@@ -2,7 +2,7 @@
 // child process (document.ts) under a time budget. When the child dies in the middle of a
 // field — graphql-jit throws some errors where nothing catches them — that field is a
 // gateway crash and a new child goes on after it, so one bad field costs one row.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -36,6 +36,16 @@ export interface DocumentResult {
   readonly ms: number;
 }
 
+/** Processes this run started (children and Prisms), for `killAll` when the run is interrupted. */
+const live = new Set<ChildProcess>();
+function track(child: ChildProcess): void {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+}
+export function killAll(): void {
+  for (const child of live) child.kill('SIGKILL');
+}
+
 interface ChildRun {
   events: DocumentEvent[];
   stderr: string;
@@ -48,6 +58,7 @@ interface ChildRun {
 function runChild(document: string, mock: Promise<string | undefined>, skipFile: string, budgetMs: number): Promise<ChildRun> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', CHILD, document, skipFile], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'development' } });
+    track(child);
     child.stdin.on('error', () => undefined);
     void mock.then((url) => child.stdin.end(`${url ?? 'stop'}\n`));
     const events: DocumentEvent[] = [];
@@ -92,7 +103,7 @@ export async function runDocument(document: string, options: { name?: string; bu
   const elapsed = () => Math.round(performance.now() - started);
   // Prism starts while the first child builds its gateway.
   let mockError: string | undefined;
-  const prismStart = startPrism(document).catch((error: unknown) => {
+  const prismStart = startPrism(document, { onSpawn: track }).catch((error: unknown) => {
     mockError = trim(`MOCK_START_FAILED: ${error instanceof Error ? error.message : String(error)}`, 300);
     return undefined;
   });
