@@ -30,7 +30,15 @@ async function readSaved(file: string): Promise<{ date: string; results: Documen
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { only: { type: 'string' }, concurrency: { type: 'string', default: '2' }, json: { type: 'string' }, from: { type: 'string' }, resume: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    options: {
+      only: { type: 'string' },
+      concurrency: { type: 'string', default: '2' },
+      json: { type: 'string' },
+      from: { type: 'string' },
+      resume: { type: 'boolean' },
+    },
+  });
   const prism = (JSON.parse(await readFile(path.join(ROOT, 'node_modules/@stoplight/prism-cli/package.json'), 'utf8')) as { version: string }).version;
   if (values.from) {
     const saved = await readSaved(values.from);
@@ -41,13 +49,17 @@ async function main(): Promise<void> {
   const concurrency = Math.max(1, Number(values.concurrency) || 2);
   let documents = await corpusDocuments(CORPUS);
   if (values.only) {
-    const wanted = values.only.split(',').map((s) => s.trim()).filter(Boolean);
+    const wanted = values.only
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     documents = documents.filter((d) => wanted.some((w) => d === w || d.includes(w)));
     if (!documents.length) throw new Error(`--only ${values.only}: no document of ${CORPUS} matches`);
   }
   const date = new Date().toISOString().slice(0, 10);
   const done = new Map<string, DocumentResult>();
-  if (values.resume && values.json) for (const r of (await readSaved(values.json).catch(() => ({ results: [] as DocumentResult[] }))).results) done.set(r.document, r);
+  if (values.resume && values.json)
+    for (const r of (await readSaved(values.json).catch(() => ({ results: [] as DocumentResult[] }))).results) done.set(r.document, r);
   const results: Array<DocumentResult | undefined> = documents.map((d) => done.get(d));
   const todo = documents.map((d, i) => i).filter((i) => !results[i]);
   const save = async () => {
@@ -69,7 +81,9 @@ async function main(): Promise<void> {
       count++;
       await saveSoon();
       const t = tally(result.fields);
-      console.error(`${String(count).padStart(3)}/${documents.length} ${documents[i]}: ${t.byClass.data}/${t.total} data (${dataShare(t).toFixed(0)}% without mock), ${result.ms} ms${result.error ? `  ${result.error}` : ''}`);
+      console.error(
+        `${String(count).padStart(3)}/${documents.length} ${documents[i]}: ${t.byClass.data}/${t.total} data (${dataShare(t).toFixed(0)}% without mock), ${result.ms} ms${result.error ? `  ${result.error}` : ''}`,
+      );
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, todo.length) }, worker));

@@ -48,7 +48,15 @@ const REQUEST_PROBLEMS = new Set([
 ]);
 
 /** Gateway error codes that say the gateway (or its link to the service) failed, not the mapping. */
-const GATEWAY_CODES = new Set(['UPSTREAM_UNAVAILABLE', 'UPSTREAM_TIMEOUT', 'UPSTREAM_CIRCUIT_OPEN', 'OPERATION_UNSERVABLE', 'UPSTREAM_RESPONSE_TOO_LARGE', 'RATE_LIMITED', 'OPERATION_LIMIT_EXCEEDED']);
+const GATEWAY_CODES = new Set([
+  'UPSTREAM_UNAVAILABLE',
+  'UPSTREAM_TIMEOUT',
+  'UPSTREAM_CIRCUIT_OPEN',
+  'OPERATION_UNSERVABLE',
+  'UPSTREAM_RESPONSE_TOO_LARGE',
+  'RATE_LIMITED',
+  'OPERATION_LIMIT_EXCEEDED',
+]);
 
 /** Errors that say a value did not fit a generated type (input or output). */
 const UNMAPPABLE_CODES = new Set(['UPSTREAM_BAD_RESPONSE', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'VARIABLE_TOO_DEEP']);
@@ -78,7 +86,13 @@ export function classify(observation: Observation): Verdict {
     return { class: 'mock', cause: trim(`PRISM_${problem.problem}: ${problem.detail ?? ''}`) };
   }
 
-  if (observation.timedOut) return { class: 'gateway', cause: exchanges.length ? 'TIMEOUT: no answer from the gateway after the upstream call' : 'TIMEOUT: no answer from the gateway, and no upstream call made' };
+  if (observation.timedOut)
+    return {
+      class: 'gateway',
+      cause: exchanges.length
+        ? 'TIMEOUT: no answer from the gateway after the upstream call'
+        : 'TIMEOUT: no answer from the gateway, and no upstream call made',
+    };
 
   const errors = observation.errors ?? [];
   if (errors.length === 0) {
@@ -87,7 +101,8 @@ export function classify(observation: Observation): Verdict {
       // (often `default`) turned into data. Prism answers errors without violations only when
       // the document defines no success answer for the operation.
       const failed = exchanges.find((e) => e.status >= 400);
-      if (failed) return { class: 'mock', cause: trim(`PRISM_NO_SUCCESS_ANSWER: Prism answered ${failed.status} without a violation (no 2xx answer it could give)`) };
+      if (failed)
+        return { class: 'mock', cause: trim(`PRISM_NO_SUCCESS_ANSWER: Prism answered ${failed.status} without a violation (no 2xx answer it could give)`) };
       return { class: 'data' };
     }
     return { class: 'gateway', cause: trim(`HTTP_${observation.status ?? 0}: the gateway answered without data or errors`) };

@@ -52,13 +52,21 @@ interface HttpOperationArgs {
 /** Root fields that stand for an HTTP operation: those the schema build marked with the operation they call. */
 function plannedFields(schema: GraphQLSchema): Array<PlannedField & { path?: string }> {
   const out: Array<PlannedField & { path?: string }> = [];
-  for (const [kind, type] of [['query', schema.getQueryType()], ['mutation', schema.getMutationType()]] as const) {
+  for (const [kind, type] of [
+    ['query', schema.getQueryType()],
+    ['mutation', schema.getMutationType()],
+  ] as const) {
     if (!type) continue;
     for (const field of Object.values(type.getFields())) {
       const marked = (field.extensions as { tributaryOperation?: { method?: string } }).tributaryOperation;
       const http = getDirectives(schema, field).find((d) => d.name === 'httpOperation')?.args as HttpOperationArgs | undefined;
       if (!marked && !http) continue;
-      out.push({ coordinate: `${type.name}.${field.name}`, kind, method: (marked?.method ?? http?.httpMethod ?? (kind === 'query' ? 'GET' : 'POST')).toUpperCase(), path: http?.path });
+      out.push({
+        coordinate: `${type.name}.${field.name}`,
+        kind,
+        method: (marked?.method ?? http?.httpMethod ?? (kind === 'query' ? 'GET' : 'POST')).toUpperCase(),
+        path: http?.path,
+      });
     }
   }
   return out;
@@ -98,17 +106,25 @@ async function tryField(
   const built = buildOperation(planned.kind, field, schema, { operation, document, callsOut });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), FIELD_TIMEOUT_MS)));
-  const answer = await Promise.race([gateway.inject({ method: 'POST', url: '/graphql', headers: JSON_POST, payload: JSON.stringify(built) }), timeout]).finally(() => clearTimeout(timer));
+  const answer = await Promise.race([gateway.inject({ method: 'POST', url: '/graphql', headers: JSON_POST, payload: JSON.stringify(built) }), timeout]).finally(
+    () => clearTimeout(timer),
+  );
   if (answer === 'timeout') return { exchanges: recorder.take(), timedOut: true };
   let body: unknown;
   try {
     body = answer.json();
   } catch {
-    return { exchanges: recorder.take(), status: answer.statusCode, errors: [{ message: `not JSON: ${answer.payload.slice(0, 200)}`, code: `HTTP_${answer.statusCode}` }] };
+    return {
+      exchanges: recorder.take(),
+      status: answer.statusCode,
+      errors: [{ message: `not JSON: ${answer.payload.slice(0, 200)}`, code: `HTTP_${answer.statusCode}` }],
+    };
   }
   // A masked error's cause is in the gateway's log, not in the answer.
   const logged = logs();
-  const errors = errorsOf(body).map((e) => (e.code === 'INTERNAL_SERVER_ERROR' && logged.length ? { ...e, message: `${e.message} (log: ${logged[logged.length - 1]})` } : e));
+  const errors = errorsOf(body).map((e) =>
+    e.code === 'INTERNAL_SERVER_ERROR' && logged.length ? { ...e, message: `${e.message} (log: ${logged[logged.length - 1]})` } : e,
+  );
   const data = (body as { data?: Record<string, unknown> | null }).data;
   return { exchanges: recorder.take(), status: answer.statusCode, errors, hasData: !!data && fieldName in data };
 }
@@ -161,7 +177,12 @@ async function main(): Promise<void> {
       return;
     }
     const built = gateway.current().built.schema;
-    const introspection = await gateway.inject({ method: 'POST', url: '/graphql', headers: JSON_POST, payload: JSON.stringify({ query: getIntrospectionQuery() }) });
+    const introspection = await gateway.inject({
+      method: 'POST',
+      url: '/graphql',
+      headers: JSON_POST,
+      payload: JSON.stringify({ query: getIntrospectionQuery() }),
+    });
     const introspected = introspection.json() as { data?: IntrospectionQuery };
     if (!introspected.data) {
       emit({ event: 'failed', error: trim(`INTROSPECTION_FAILED: ${introspection.statusCode} ${introspection.payload}`, 400) });

@@ -170,8 +170,10 @@ function specInputFor(arg: GraphQLArgument, operation: SpecOperation | undefined
   if (!operation) return undefined;
   const param = operation.parameters.find((p) => p.name === arg.name) ?? operation.parameters.find((p) => normalName(p.name) === normalName(arg.name));
   if (param) return { required: param.required === true, schema: param.schema, example: param.example };
-  if (operation.body && isInputObjectType(getNamedType(arg.type))) return { required: operation.body.required === true, schema: operation.body.schema, example: operation.body.example };
-  if (operation.body && arg.name === 'input') return { required: operation.body.required === true, schema: operation.body.schema, example: operation.body.example };
+  if (operation.body && isInputObjectType(getNamedType(arg.type)))
+    return { required: operation.body.required === true, schema: operation.body.schema, example: operation.body.example };
+  if (operation.body && arg.name === 'input')
+    return { required: operation.body.required === true, schema: operation.body.schema, example: operation.body.example };
   return undefined;
 }
 
@@ -208,7 +210,13 @@ function selection(type: GraphQLNamedType, schema: GraphQLSchema, depth: number,
   return isObjectType(type) ? selectObject(type, schema, depth, callsOut, () => undefined) : '__typename';
 }
 
-function selectObject(type: GraphQLObjectType, schema: GraphQLSchema, depth: number, callsOut: CallsOut, aliasOf: (field: string) => string | undefined): string {
+function selectObject(
+  type: GraphQLObjectType,
+  schema: GraphQLSchema,
+  depth: number,
+  callsOut: CallsOut,
+  aliasOf: (field: string) => string | undefined,
+): string {
   const parts: string[] = ['__typename'];
   for (const field of Object.values(type.getFields())) {
     if (parts.length > MAX_FIELDS) break;
@@ -235,7 +243,12 @@ export interface BuiltOperation {
   readonly variables: Record<string, Json>;
 }
 
-export function buildOperation(kind: 'query' | 'mutation', field: GraphQLField<unknown, unknown>, schema: GraphQLSchema, options: { operation?: SpecOperation; document?: unknown; callsOut?: CallsOut } = {}): BuiltOperation {
+export function buildOperation(
+  kind: 'query' | 'mutation',
+  field: GraphQLField<unknown, unknown>,
+  schema: GraphQLSchema,
+  options: { operation?: SpecOperation; document?: unknown; callsOut?: CallsOut } = {},
+): BuiltOperation {
   const variables = fillArguments(field, options.operation, options.document);
   const declared = field.args.filter((a) => a.name in variables);
   const definitions = declared.length ? `(${declared.map((a) => `$${a.name}: ${String(a.type)}`).join(', ')})` : '';

@@ -56,7 +56,8 @@ export function groupCauses(results: readonly DocumentResult[]): CauseGroup[] {
       if (!group) groups.set(key, (group = { class: f.class, pattern, count: 0, documents: new Set(), examples: [] }));
       group.count++;
       // Examples from different documents first: more telling than three of one.
-      if (group.examples.length < 3 && !group.documents.has(doc.document)) group.examples.push({ document: doc.document, coordinate: f.coordinate, cause: f.cause, ...(f.call ? { call: f.call } : {}) });
+      if (group.examples.length < 3 && !group.documents.has(doc.document))
+        group.examples.push({ document: doc.document, coordinate: f.coordinate, cause: f.cause, ...(f.call ? { call: f.call } : {}) });
       group.documents.add(doc.document);
     }
   }
@@ -91,8 +92,9 @@ export function render(results: readonly DocumentResult[], meta: { prism: string
   out.push('pointing at Prism sends one operation per root field that stands for an HTTP operation: the arguments the GraphQL');
   out.push('type or the document require, filled from the document (example, default, enum value, else a value valid for its');
   out.push('schema, format and pattern), the scalar leaves of the answer and of the objects one level down selected.');
-  out.push('Credentials for the document\'s security schemes are set as `operationHeaders` / `queryParams`. Each document runs in');
-  out.push('its own process; a crash costs the field it happened in.');
+  out.push("Credentials for the document's security schemes are set as `operationHeaders` / `queryParams`. Each document runs in");
+  out.push('its own process; a crash costs the field it happened in. Limits: `ROUNDTRIP_FIELD_TIMEOUT_MS` (15 s) per field,');
+  out.push('`ROUNDTRIP_DOCUMENT_BUDGET_MS` (15 min) per document; `npm run roundtrip -- --only name,...` runs some documents.');
   out.push('');
   out.push('Classes: **data** — data and no errors; **refused** — Prism says the request breaks the document (its');
   out.push('`sl-violations`, or a path, method, `Accept`, content type or credential the document does not allow);');
@@ -106,7 +108,10 @@ export function render(results: readonly DocumentResult[], meta: { prism: string
   out.push('');
   out.push('| fields | total | data | refused | unmappable | gateway | mock | data, mock failures left out |');
   out.push('| --- | --- | --- | --- | --- | --- | --- | --- |');
-  for (const [label, t] of rows) out.push(`| ${label} | ${t.total} | ${t.byClass.data} | ${t.byClass.refused} | ${t.byClass.unmappable} | ${t.byClass.gateway} | ${t.byClass.mock} | **${pct(t)}** |`);
+  for (const [label, t] of rows)
+    out.push(
+      `| ${label} | ${t.total} | ${t.byClass.data} | ${t.byClass.refused} | ${t.byClass.unmappable} | ${t.byClass.gateway} | ${t.byClass.mock} | **${pct(t)}** |`,
+    );
   const broken = results.filter((r) => r.error);
   out.push('');
   out.push(`${results.length} documents; ${broken.length} stopped with an error of their own (listed in the last column below).`);
@@ -130,8 +135,11 @@ export function render(results: readonly DocumentResult[], meta: { prism: string
     const q = tally(r.fields.filter((f) => f.kind === 'query'));
     const m = tally(r.fields.filter((f) => f.kind === 'mutation'));
     const all = tally(r.fields);
-    const share = (t: Tally) => (t.total ? `${t.byClass.data}/${t.total - t.byClass.mock}${t.total - t.byClass.mock ? ` (${dataShare(t).toFixed(0)}%)` : ''}` : '—');
-    out.push(`| ${cell(r.document)} | ${share(q)} | ${share(m)} | ${all.byClass.refused} | ${all.byClass.unmappable} | ${all.byClass.gateway} | ${all.byClass.mock} | ${r.ms} | ${cell(r.error ?? '')} |`);
+    const share = (t: Tally) =>
+      t.total ? `${t.byClass.data}/${t.total - t.byClass.mock}${t.total - t.byClass.mock ? ` (${dataShare(t).toFixed(0)}%)` : ''}` : '—';
+    out.push(
+      `| ${cell(r.document)} | ${share(q)} | ${share(m)} | ${all.byClass.refused} | ${all.byClass.unmappable} | ${all.byClass.gateway} | ${all.byClass.mock} | ${r.ms} | ${cell(r.error ?? '')} |`,
+    );
   }
   out.push('');
   return out.join('\n');

@@ -57,7 +57,11 @@ interface ChildRun {
 /** A child for `document`; it is given the mock's URL (or told to stop) when `mock` settles. */
 function runChild(document: string, mock: Promise<string | undefined>, skipFile: string, budgetMs: number): Promise<ChildRun> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, document, skipFile], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'development' } });
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, document, skipFile], {
+      cwd: ROOT,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_ENV: 'development' },
+    });
     track(child);
     child.stdin.on('error', () => undefined);
     void mock.then((url) => child.stdin.end(`${url ?? 'stop'}\n`));
@@ -91,7 +95,10 @@ function runChild(document: string, mock: Promise<string | undefined>, skipFile:
 
 /** The most telling line of a dead child's stderr: the thrown error's message. */
 function lastWords(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const thrown = lines.find((l) => /^(\w*Error|GraphQLError)\b.*:/.test(l) || /^Error:/.test(l));
   return trim(thrown ?? lines.filter((l) => !l.startsWith('at ')).slice(-1)[0] ?? 'no output', 240);
 }
@@ -145,7 +152,8 @@ export async function runDocument(document: string, options: { name?: string; bu
       }
       const planned = plan.find((f) => f.coordinate === inProgress);
       if (run.timedOut) {
-        if (planned) results.set(planned.coordinate, { ...planned, class: 'gateway', cause: `TIME_BUDGET: the document's ${budgetMs} ms ran out during this field` });
+        if (planned)
+          results.set(planned.coordinate, { ...planned, class: 'gateway', cause: `TIME_BUDGET: the document's ${budgetMs} ms ran out during this field` });
         error = `TIME_BUDGET: ${budgetMs} ms spent`;
         break;
       }
@@ -165,7 +173,10 @@ export async function runDocument(document: string, options: { name?: string; bu
   // document, else (budget spent, too many crashes) as gateway failures.
   for (const f of plan ?? []) {
     if (results.has(f.coordinate)) continue;
-    results.set(f.coordinate, mockError ? { ...f, class: 'mock', cause: mockError } : { ...f, class: 'gateway', cause: trim(`NOT_RUN: ${error ?? 'the document stopped early'}`) });
+    results.set(
+      f.coordinate,
+      mockError ? { ...f, class: 'mock', cause: mockError } : { ...f, class: 'gateway', cause: trim(`NOT_RUN: ${error ?? 'the document stopped early'}`) },
+    );
   }
   const order = new Map((plan ?? []).map((f, i) => [f.coordinate, i]));
   const fields = [...results.values()].sort((a, b) => (order.get(a.coordinate) ?? 0) - (order.get(b.coordinate) ?? 0));

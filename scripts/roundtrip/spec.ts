@@ -70,7 +70,8 @@ export function operationFor(document: Document, method: string, path: string): 
   const requestBody = resolve(document, op.requestBody);
   const content = record(requestBody.content);
   const media = record(content[Object.keys(content).find((m) => m.includes('json')) ?? Object.keys(content)[0]]);
-  if (Object.keys(media).length) body = { required: requestBody.required === true, schema: media.schema as JsonSchema | undefined, example: firstExample(media) };
+  if (Object.keys(media).length)
+    body = { required: requestBody.required === true, schema: media.schema as JsonSchema | undefined, example: firstExample(media) };
   return { parameters, ...(body ? { body } : {}) };
 }
 
@@ -83,11 +84,13 @@ export function credentials(document: Document): { operationHeaders: Record<stri
     const scheme = resolve(document, raw);
     const type = String(scheme.type ?? '');
     if (type === 'apiKey' && typeof scheme.name === 'string') {
-      if (scheme.in === 'header') operationHeaders[scheme.name] = 'roundtrip-key';
+      // An API key carried in Authorization takes any value: a bearer token satisfies it and OAuth too.
+      if (scheme.in === 'header') operationHeaders[scheme.name] = scheme.name.toLowerCase() === 'authorization' ? 'Bearer roundtrip-key' : 'roundtrip-key';
       else if (scheme.in === 'query') queryParams[scheme.name] = 'roundtrip-key';
       else if (scheme.in === 'cookie') operationHeaders.Cookie = `${scheme.name}=roundtrip-key`;
     } else if (!operationHeaders.Authorization) {
-      if (type === 'basic' || (type === 'http' && String(scheme.scheme).toLowerCase() === 'basic')) operationHeaders.Authorization = 'Basic cm91bmR0cmlwOnJvdW5kdHJpcA==';
+      if (type === 'basic' || (type === 'http' && String(scheme.scheme).toLowerCase() === 'basic'))
+        operationHeaders.Authorization = 'Basic cm91bmR0cmlwOnJvdW5kdHJpcA==';
       else if (type === 'oauth2' || type === 'openIdConnect' || type === 'http') operationHeaders.Authorization = 'Bearer roundtrip-token';
     }
   }

@@ -16,7 +16,10 @@ describe.skipIf(!present)('round trip on corpus documents', () => {
   let petstore: DocumentResult;
   let discriminator: DocumentResult;
   beforeAll(async () => {
-    [petstore, discriminator] = await Promise.all([runDocument(path.join(CORPUS, PETSTORE), { name: PETSTORE }), runDocument(path.join(CORPUS, DISCRIMINATOR), { name: DISCRIMINATOR })]);
+    [petstore, discriminator] = await Promise.all([
+      runDocument(path.join(CORPUS, PETSTORE), { name: PETSTORE }),
+      runDocument(path.join(CORPUS, DISCRIMINATOR), { name: DISCRIMINATOR }),
+    ]);
   }, 170_000);
 
   const field = (doc: DocumentResult, coordinate: string) => doc.fields.find((f) => f.coordinate === coordinate);
@@ -24,7 +27,12 @@ describe.skipIf(!present)('round trip on corpus documents', () => {
   it('tries every root field that stands for an HTTP operation, once', () => {
     expect(petstore.error).toBeUndefined();
     expect(petstore.fields.map((f) => f.coordinate).sort()).toEqual(['Mutation.createPets', 'Query.listPets', 'Query.showPetById']);
-    expect(petstore.fields.map((f) => [f.kind, f.method])).toEqual(expect.arrayContaining([['query', 'GET'], ['mutation', 'POST']]));
+    expect(petstore.fields.map((f) => [f.kind, f.method])).toEqual(
+      expect.arrayContaining([
+        ['query', 'GET'],
+        ['mutation', 'POST'],
+      ]),
+    );
   });
 
   it('a field that works is data, with the call it made', () => {
@@ -33,13 +41,16 @@ describe.skipIf(!present)('round trip on corpus documents', () => {
     expect(field(petstore, 'Query.showPetById')).toMatchObject({ class: 'data', call: expect.stringMatching(/^GET \/pets\/\S+ → 200$/) });
   });
 
-  it('an answer the generated types cannot carry is unmappable, with the gateway\'s code and message', () => {
+  it("an answer the generated types cannot carry is unmappable, with the gateway's code and message", () => {
     // createPets answers 201 with no body; the operation is typed with the `default` error schema, whose fields are non-null.
     expect(field(petstore, 'Mutation.createPets')).toMatchObject({ class: 'unmappable', cause: expect.stringMatching(/^UPSTREAM_BAD_RESPONSE: .*non-null/) });
   });
 
-  it('an answer of the mock that breaks its own document is counted as mock, with Prism\'s violation', () => {
+  it("an answer of the mock that breaks its own document is counted as mock, with Prism's violation", () => {
     expect(discriminator.error).toBeUndefined();
-    expect(field(discriminator, 'Query.pets_by_id')).toMatchObject({ class: 'mock', cause: expect.stringMatching(/^PRISM_RESPONSE_VIOLATION: Response body must match exactly one schema in oneOf/) });
+    expect(field(discriminator, 'Query.pets_by_id')).toMatchObject({
+      class: 'mock',
+      cause: expect.stringMatching(/^PRISM_RESPONSE_VIOLATION: Response body must match exactly one schema in oneOf/),
+    });
   });
 });

@@ -31,23 +31,83 @@ const schema = buildSchema(`
 
 const field = (type: 'Query' | 'Mutation', name: string) => (schema.getType(type) as GraphQLObjectType).getFields()[name] as GraphQLField<unknown, unknown>;
 
-const doc = { components: { schemas: { Pet: { type: 'object', required: ['id', 'name'], properties: { id: { type: 'integer', example: 7 }, name: { type: 'string', example: 'Rex' }, tag: { type: 'string' } } } } } };
+const doc = {
+  components: {
+    schemas: {
+      Pet: {
+        type: 'object',
+        required: ['id', 'name'],
+        properties: { id: { type: 'integer', example: 7 }, name: { type: 'string', example: 'Rex' }, tag: { type: 'string' } },
+      },
+    },
+  },
+};
 
 const argumentCases: Array<[string, string, SpecOperation | undefined, Record<string, unknown>]> = [
   ['required string, no spec', 'pet', undefined, { id: 'string' }],
   ['spec example wins', 'pet', { parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' }, example: 'p-1' }] }, { id: 'p-1' }],
-  ['schema example, then default', 'pet', { parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', default: 'dflt' } }] }, { id: 'dflt' }],
-  ['optional arguments are left out, unless the spec requires them', 'pet', { parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }, { name: 'verbose', in: 'query', required: true, schema: { type: 'boolean' } }] }, { id: 'string', verbose: true }],
-  ['format from the spec (date-time, uuid)', 'byDate', { parameters: [{ name: 'when', in: 'query', required: true, schema: { type: 'string', format: 'date-time' } }, { name: 'key', in: 'query', required: true, schema: { type: 'string', format: 'uuid' } }] }, { when: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), key: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-/) }],
+  [
+    'schema example, then default',
+    'pet',
+    { parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', default: 'dflt' } }] },
+    { id: 'dflt' },
+  ],
+  [
+    'optional arguments are left out, unless the spec requires them',
+    'pet',
+    {
+      parameters: [
+        { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+        { name: 'verbose', in: 'query', required: true, schema: { type: 'boolean' } },
+      ],
+    },
+    { id: 'string', verbose: true },
+  ],
+  [
+    'format from the spec (date-time, uuid)',
+    'byDate',
+    {
+      parameters: [
+        { name: 'when', in: 'query', required: true, schema: { type: 'string', format: 'date-time' } },
+        { name: 'key', in: 'query', required: true, schema: { type: 'string', format: 'uuid' } },
+      ],
+    },
+    { when: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), key: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-/) },
+  ],
   ['format scalars without a spec', 'byDate', undefined, { when: '2024-01-02T03:04:05Z', key: '3fa85f64-5717-4562-b3fc-2c963f66afa6' }],
-  ['an enum value meets its sanitised GraphQL name', 'mapped', { parameters: [{ name: 'outputSRS', in: 'query', required: true, schema: { type: 'string', enum: ['3857', '4326'] } }] }, { outputSRS: '_3857' }],
+  [
+    'an enum value meets its sanitised GraphQL name',
+    'mapped',
+    { parameters: [{ name: 'outputSRS', in: 'query', required: true, schema: { type: 'string', enum: ['3857', '4326'] } }] },
+    { outputSRS: '_3857' },
+  ],
   ['an enum with no spec: its first value', 'mapped', undefined, { outputSRS: '_4326' }],
-  ['a pattern is honoured', 'code', { parameters: [{ name: 'code', in: 'query', required: true, schema: { type: 'string', pattern: '^[A-Z]{3}-\\d{2}$' } }] }, { code: 'AAA-00' }],
+  [
+    'a pattern is honoured',
+    'code',
+    { parameters: [{ name: 'code', in: 'query', required: true, schema: { type: 'string', pattern: '^[A-Z]{3}-\\d{2}$' } }] },
+    { code: 'AAA-00' },
+  ],
   ['a list gets one item', 'things', undefined, { ids: [1] }],
-  ['a body from its schema ($ref, required properties, examples)', 'addPet', { parameters: [], body: { required: true, schema: { $ref: '#/components/schemas/Pet' } } }, { input: { id: 7, name: 'Rex' } }],
-  ['a body example as written', 'addPet', { parameters: [], body: { required: true, example: { id: 3, name: 'Tom', tag: 'cat' } } }, { input: { id: 3, name: 'Tom', tag: 'cat' } }],
+  [
+    'a body from its schema ($ref, required properties, examples)',
+    'addPet',
+    { parameters: [], body: { required: true, schema: { $ref: '#/components/schemas/Pet' } } },
+    { input: { id: 7, name: 'Rex' } },
+  ],
+  [
+    'a body example as written',
+    'addPet',
+    { parameters: [], body: { required: true, example: { id: 3, name: 'Tom', tag: 'cat' } } },
+    { input: { id: 3, name: 'Tom', tag: 'cat' } },
+  ],
   ['an optional body with no spec is left out', 'addPet', undefined, {}],
-  ['a JSON scalar gets the sample as is', 'blob', { parameters: [{ name: 'meta', in: 'query', required: true, schema: { type: 'object', required: ['a'], properties: { a: { type: 'integer' } } } }] }, { meta: { a: 0 } }],
+  [
+    'a JSON scalar gets the sample as is',
+    'blob',
+    { parameters: [{ name: 'meta', in: 'query', required: true, schema: { type: 'object', required: ['a'], properties: { a: { type: 'integer' } } } }] },
+    { meta: { a: 0 } },
+  ],
 ];
 
 describe('fillArguments', () => {
@@ -104,8 +164,22 @@ describe('document helpers', () => {
   it('sets a credential for each security scheme', () => {
     expect(
       credentials({
-        components: { securitySchemes: { key: { type: 'apiKey', in: 'header', name: 'X-Key' }, q: { type: 'apiKey', in: 'query', name: 'api_key' }, basic: { type: 'http', scheme: 'basic' }, bearer: { type: 'http', scheme: 'bearer' } } },
+        components: {
+          securitySchemes: {
+            key: { type: 'apiKey', in: 'header', name: 'X-Key' },
+            q: { type: 'apiKey', in: 'query', name: 'api_key' },
+            basic: { type: 'http', scheme: 'basic' },
+            bearer: { type: 'http', scheme: 'bearer' },
+          },
+        },
       }),
-    ).toEqual({ operationHeaders: { 'X-Key': 'roundtrip-key', Authorization: 'Basic cm91bmR0cmlwOnJvdW5kdHJpcA==' }, queryParams: { api_key: 'roundtrip-key' } });
+    ).toEqual({
+      operationHeaders: { 'X-Key': 'roundtrip-key', Authorization: 'Basic cm91bmR0cmlwOnJvdW5kdHJpcA==' },
+      queryParams: { api_key: 'roundtrip-key' },
+    });
+    // An API key in Authorization next to OAuth: one bearer token satisfies both.
+    expect(
+      credentials({ securityDefinitions: { token: { type: 'apiKey', in: 'header', name: 'Authorization' }, oauth: { type: 'oauth2', flow: 'implicit' } } }),
+    ).toEqual({ operationHeaders: { Authorization: 'Bearer roundtrip-key' }, queryParams: {} });
   });
 });
