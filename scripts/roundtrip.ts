@@ -8,7 +8,7 @@
 // `--only` takes document names as in INDEX.tsv, or any part of one. `--json` keeps the
 // results per field, rewritten after each document like the report (a run cut short
 // leaves what it measured); `--resume` with `--json` keeps the documents already in that
-// file and runs the rest; `--from` writes the report again from such a file without running.
+// file and runs the rest; `--from a.json[,b.json]` writes the report again from such files without running.
 // ROUNDTRIP_FIELD_TIMEOUT_MS (15 s) bounds one field, ROUNDTRIP_DOCUMENT_BUDGET_MS
 // (15 min) one document.
 import { readFile, writeFile } from 'node:fs/promises';
@@ -41,7 +41,13 @@ async function main(): Promise<void> {
   });
   const prism = (JSON.parse(await readFile(path.join(ROOT, 'node_modules/@stoplight/prism-cli/package.json'), 'utf8')) as { version: string }).version;
   if (values.from) {
-    const saved = await readSaved(values.from);
+    // Several files (runs over parts of the corpus) make one report, in INDEX.tsv's order.
+    const parts = await Promise.all(values.from.split(',').map((f) => readSaved(f.trim())));
+    const order = new Map((await corpusDocuments(CORPUS).catch(() => [] as string[])).map((d, i) => [d, i]));
+    const byName = new Map(parts.flatMap((p) => p.results).map((r) => [r.document, r]));
+    const results = [...byName.values()].sort((a, b) => (order.get(a.document) ?? 1e9) - (order.get(b.document) ?? 1e9));
+    const date = parts[0].date.slice(0, 10);
+    const saved = { date: results.length < order.size ? `${date}, ${results.length} of ${order.size} documents` : date, results };
     await writeFile(OUT, render(saved.results, { prism, date: saved.date }));
     console.log(`${summaryLine(saved.results)}; wrote ${path.relative(process.cwd(), OUT)}`);
     return;
