@@ -116,17 +116,30 @@ export function render(results: readonly DocumentResult[], meta: { prism: string
   out.push('');
   out.push(`${results.length} documents; ${broken.length} stopped with an error of their own (listed in the last column below).`);
   out.push('');
-  out.push('## Causes, largest first');
-  out.push('');
-  out.push('Grouped by the cause with names, numbers, quoted values and paths blanked; up to three examples from different documents.');
-  out.push('');
-  out.push('| # | class | fields | documents | cause | examples (document, field: message) |');
-  out.push('| --- | --- | --- | --- | --- | --- |');
-  for (const [i, g] of groupCauses(results).entries()) {
-    const examples = g.examples.map((e) => `\`${e.document}\` \`${e.coordinate}\`: ${e.cause}${e.call ? ` (${e.call})` : ''}`).join('<br>');
-    out.push(`| ${i + 1} | ${g.class} | ${g.count} | ${g.documents} | ${cell(g.pattern)} | ${cell(examples)} |`);
-  }
-  out.push('');
+  const groups = groupCauses(results);
+  const causeTable = (title: string, intro: string, rows: CauseGroup[]) => {
+    out.push(title);
+    out.push('');
+    out.push(intro);
+    out.push('');
+    out.push('| # | class | fields | documents | cause | examples (document, field: message) |');
+    out.push('| --- | --- | --- | --- | --- | --- |');
+    for (const [i, g] of rows.entries()) {
+      const examples = g.examples.map((e) => `\`${e.document}\` \`${e.coordinate}\`: ${e.cause}${e.call ? ` (${e.call})` : ''}`).join('<br>');
+      out.push(`| ${i + 1} | ${g.class} | ${g.count} | ${g.documents} | ${cell(g.pattern)} | ${cell(examples)} |`);
+    }
+    out.push('');
+  };
+  causeTable(
+    '## Causes, largest first',
+    'Refused, unmappable and gateway failures, grouped by the cause with names, numbers, quoted values and paths blanked; up to three examples from different documents.',
+    groups.filter((g) => g.class !== 'mock'),
+  );
+  causeTable(
+    '## Mock failures, largest first',
+    'Left out of the share of data: Prism broke its own document, could not serve it, or had no success answer to give.',
+    groups.filter((g) => g.class === 'mock'),
+  );
   out.push('## Documents');
   out.push('');
   out.push('| document | GET data | mutation data | refused | unmappable | gateway | mock | ms | error |');
