@@ -75,6 +75,9 @@ export function classify(observation: Observation): Verdict {
   if (observation.crashed !== undefined) return { class: 'gateway', cause: trim(`CRASH: ${observation.crashed}`) };
   if (observation.failure !== undefined) return { class: 'gateway', cause: trim(observation.failure) };
 
+  // The recorder could not reach Prism (it died or reset the connection): the mock failed.
+  const unreachable = exchanges.find((e) => e.status === 0);
+  if (unreachable) return { class: 'mock', cause: trim(`PRISM_UNREACHABLE: ${unreachable.detail ?? 'no answer'}`) };
   const violations = exchanges.flatMap((e) => e.violations);
   const ownAnswer = violations.find((v) => v.location?.[0] === 'response');
   if (ownAnswer) return { class: 'mock', cause: trim(`PRISM_RESPONSE_VIOLATION: ${ownAnswer.message}`) };
