@@ -100,13 +100,14 @@ const cases: Array<[string, Observation, string, RegExp | undefined]> = [
     /^NO_CODE: Cannot read/,
   ],
   [
-    'upstream unreachable',
-    {
-      exchanges: [{ method: 'GET', url: '/a', status: 0, violations: [] }],
-      status: 200,
-      errors: [{ code: 'UPSTREAM_UNAVAILABLE', message: 'connection refused' }],
-      hasData: true,
-    },
+    'Prism unreachable (the recorder got no answer) is the mock failing',
+    { exchanges: [{ method: 'GET', url: '/a', status: 0, violations: [], detail: 'ECONNREFUSED' }], status: 200, errors: [{ code: 'UPSTREAM_HTTP_ERROR', message: '502' }], hasData: true },
+    'mock',
+    /^PRISM_UNREACHABLE: ECONNREFUSED/,
+  ],
+  [
+    'upstream unavailable with no call seen',
+    { exchanges: [], status: 200, errors: [{ code: 'UPSTREAM_UNAVAILABLE', message: 'connection refused' }], hasData: true },
     'gateway',
     /^UPSTREAM_UNAVAILABLE/,
   ],
