@@ -40,7 +40,11 @@ export const LAYERS = [
   ...LEAVES.map((leaf) => {
     const extra = LEAF_EXTRA[leaf] ?? [];
     const also = extra.length ? ` and ${extra.map((e) => `${e}/`).join(', ')}` : '';
-    return [leaf, [...BASE, ...extra], `${leaf}/ is a leaf: it imports only the base (errors.ts, context.ts, module-runtime.ts, config/, observability/)${also}.`];
+    return [
+      leaf,
+      [...BASE, ...extra],
+      `${leaf}/ is a leaf: it imports only the base (errors.ts, context.ts, module-runtime.ts, config/, observability/)${also}.`,
+    ];
   }),
   ['gateway.ts', [...BASE, ...LEAVES], 'gateway.ts, the composition root, imports the base and the leaves only.'],
   ['reload', TOP, 'reload/ imports only gateway.ts, the base, runtime/, openapi/ and demo/.'],

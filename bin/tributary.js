@@ -16,7 +16,8 @@ const entry = chooseEntry(path.resolve(path.dirname(fileURLToPath(import.meta.ur
 if (entry.use === 'dist') {
   await import('../dist/cli.js');
 } else {
-  if (entry.stale) console.error('tributary: src/ changed since the last build; running the TypeScript sources (slower start; `npm run build` refreshes dist/)');
+  if (entry.stale)
+    console.error('tributary: src/ changed since the last build; running the TypeScript sources (slower start; `npm run build` refreshes dist/)');
   const { register } = await import('tsx/esm/api');
   register();
   await import('../src/cli.ts');

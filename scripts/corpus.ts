@@ -48,10 +48,26 @@ function check(spec: string, extra: string[]): Promise<Report> {
     child.once('close', (code, signal) => {
       clearTimeout(timer);
       const ms = Math.round(performance.now() - started);
-      const failed = (error: string): Report => ({ ok: false, queryFields: 0, mutationFields: 0, types: 0, warnings: [], recovered: false, error, ms, peakMb: 0 });
+      const failed = (error: string): Report => ({
+        ok: false,
+        queryFields: 0,
+        mutationFields: 0,
+        types: 0,
+        warnings: [],
+        recovered: false,
+        error,
+        ms,
+        peakMb: 0,
+      });
       const lines = stdout.trim().split('\n').filter(Boolean);
       if (lines.length !== 1) {
-        resolve(failed(signal ? `killed (${signal}) after ${ms} ms` : `expected one JSON line on stdout, found ${lines.length} (exit ${code}); stderr: ${stderr.trim().split('\n').slice(-3).join(' | ')}`));
+        resolve(
+          failed(
+            signal
+              ? `killed (${signal}) after ${ms} ms`
+              : `expected one JSON line on stdout, found ${lines.length} (exit ${code}); stderr: ${stderr.trim().split('\n').slice(-3).join(' | ')}`,
+          ),
+        );
         return;
       }
       try {
@@ -70,7 +86,9 @@ function cell(text: string): string {
 function render(rows: Row[]): string {
   const ok = rows.filter((r) => r.report.ok).length;
   const plainOk = rows.filter((r) => r.plain?.ok).length;
-  const recovered = rows.filter((r) => r.report.ok && (r.report.recovered || r.report.warnings.some((w) => !w.action.startsWith('reported by') && w.pointer !== '#/servers')));
+  const recovered = rows.filter(
+    (r) => r.report.ok && (r.report.recovered || r.report.warnings.some((w) => !w.action.startsWith('reported by') && w.pointer !== '#/servers')),
+  );
   const fixed = rows.filter((r) => r.report.ok && r.plain && !r.plain.ok);
   const pct = (n: number) => ((100 * n) / rows.length).toFixed(1);
   const slowest = [...rows].sort((a, b) => b.report.ms - a.report.ms)[0];
@@ -85,7 +103,10 @@ function render(rows: Row[]): string {
   out.push('## Totals');
   out.push('');
   out.push(`- **${ok} of ${rows.length} specs produce a schema (${pct(ok)}%)** with Tributary.`);
-  if (PLAIN) out.push(`- ${plainOk} of ${rows.length} (${pct(plainOk)}%) with Mesh's loader alone; fixed by Tributary: ${fixed.length ? fixed.map((r) => `\`${r.spec}\``).join(', ') : 'none'}.`);
+  if (PLAIN)
+    out.push(
+      `- ${plainOk} of ${rows.length} (${pct(plainOk)}%) with Mesh's loader alone; fixed by Tributary: ${fixed.length ? fixed.map((r) => `\`${r.spec}\``).join(', ') : 'none'}.`,
+    );
   out.push(`- ${recovered.length} needed repairs or recovery (listed below); ${rows.reduce((n, r) => n + r.report.warnings.length, 0)} warnings in all.`);
   if (slowest) out.push(`- Slowest: \`${slowest.spec}\`, ${slowest.report.ms} ms, ${slowest.report.peakMb} MB.`);
   out.push('');
@@ -96,7 +117,9 @@ function render(rows: Row[]): string {
   for (const { spec, report, plain } of rows) {
     const fields = report.ok ? `${report.queryFields + report.mutationFields} (${report.queryFields} + ${report.mutationFields})` : '—';
     const mesh = plain ? (plain.ok ? 'ok' : `FAIL: ${cell((plain.error ?? '').slice(0, 120))}`) : '';
-    out.push(`| ${cell(spec)} | ${report.ok ? 'yes' : `**no**: ${cell((report.error ?? '').slice(0, 160))}`} | ${fields} | ${report.types} | ${report.warnings.length} | ${report.ms} | ${report.peakMb} |${PLAIN ? ` ${mesh} |` : ''}`);
+    out.push(
+      `| ${cell(spec)} | ${report.ok ? 'yes' : `**no**: ${cell((report.error ?? '').slice(0, 160))}`} | ${fields} | ${report.types} | ${report.warnings.length} | ${report.ms} | ${report.peakMb} |${PLAIN ? ` ${mesh} |` : ''}`,
+    );
   }
   out.push('');
   out.push('## Specs that needed repairs or recovery');
@@ -104,7 +127,9 @@ function render(rows: Row[]): string {
   if (!recovered.length) out.push('None.');
   for (const { spec, report } of recovered) {
     const ops = report.operations;
-    out.push(`- \`${spec}\`${report.recovered ? ' — loader failed on the whole spec; failing operations isolated' : ''}${ops && (ops.asJson || ops.skipped) ? ` (${ops.asJson} operations typed as JSON, ${ops.skipped} skipped of ${ops.total})` : ''}:`);
+    out.push(
+      `- \`${spec}\`${report.recovered ? ' — loader failed on the whole spec; failing operations isolated' : ''}${ops && (ops.asJson || ops.skipped) ? ` (${ops.asJson} operations typed as JSON, ${ops.skipped} skipped of ${ops.total})` : ''}:`,
+    );
     const shown = report.warnings.filter((w) => !w.action.startsWith('reported by') && w.pointer !== '#/servers');
     for (const w of shown.slice(0, 5)) out.push(`  - \`${cell(w.pointer)}\`: ${cell(w.problem)}; ${cell(w.action)}`);
     if (shown.length > 5) out.push(`  - … and ${shown.length - 5} more`);
@@ -127,7 +152,9 @@ async function main(): Promise<void> {
     const plain = PLAIN ? await check(full, ['--plain']) : undefined;
     rows.push({ spec, report, plain });
     const status = report.ok ? 'ok  ' : 'FAIL';
-    console.log(`${String(i + 1).padStart(3)}/${entries.length} ${status} ${spec}  ${report.queryFields}+${report.mutationFields} fields, ${report.warnings.length} warnings, ${report.ms} ms, ${report.peakMb} MB${plain && !plain.ok ? '  (Mesh alone: FAIL)' : ''}${report.ok ? '' : `  ${report.error}`}`);
+    console.log(
+      `${String(i + 1).padStart(3)}/${entries.length} ${status} ${spec}  ${report.queryFields}+${report.mutationFields} fields, ${report.warnings.length} warnings, ${report.ms} ms, ${report.peakMb} MB${plain && !plain.ok ? '  (Mesh alone: FAIL)' : ''}${report.ok ? '' : `  ${report.error}`}`,
+    );
   }
   await writeFile(OUT, render(rows));
   const failed = rows.filter((r) => !r.report.ok);

@@ -6,7 +6,17 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { isTributaryError } from './errors.ts';
-import { configOption, discoverConfigFile, hostOption, parsePort, portOption, readBooleanEnv, strictOption, watchOption, workersOption } from './commands/cli-env.ts';
+import {
+  configOption,
+  discoverConfigFile,
+  hostOption,
+  parsePort,
+  portOption,
+  readBooleanEnv,
+  strictOption,
+  watchOption,
+  workersOption,
+} from './commands/cli-env.ts';
 
 /** package.json is one folder up from both src/cli.ts (tsx) and dist/cli.js. */
 function packageVersion(): string {
@@ -101,7 +111,9 @@ sources
 
 sources
   .command('check')
-  .description('Load one spec on its own: schema produced?, field and type counts, warnings with JSON pointers, time, peak memory. Exits 0 when a schema was produced.')
+  .description(
+    'Load one spec on its own: schema produced?, field and type counts, warnings with JSON pointers, time, peak memory. Exits 0 when a schema was produced.',
+  )
   .argument('<spec>', 'OpenAPI/Swagger file, folder of files with relative $refs, or URL')
   .option('--json', 'print exactly one JSON object on stdout (logs go to stderr)')
   .option('-e, --endpoint <url>', "base URL of the service (default: the spec's first server)")

@@ -22,27 +22,73 @@ export const ERRORS = {
   LISTEN_FAILED: { status: 500, description: 'The gateway cannot listen on its host and port: in use, not permitted, or not an address of this machine.' },
 
   // ---- request-level (client-facing) ----
-  BAD_USER_INPUT: { status: 400, description: 'A variable does not fit its type or a required one is missing (a request error: 200 when the client accepts only application/json), or an argument value cannot be sent upstream (for example a dot-segment in a path argument; a field error).' },
-  PASSTHROUGH_BAD_PATH: { status: 400, description: 'A REST passthrough path tries to leave the source base path (traversal, //host, backslash, control characters).' },
+  BAD_USER_INPUT: {
+    status: 400,
+    description:
+      'A variable does not fit its type or a required one is missing (a request error: 200 when the client accepts only application/json), or an argument value cannot be sent upstream (for example a dot-segment in a path argument; a field error).',
+  },
+  PASSTHROUGH_BAD_PATH: {
+    status: 400,
+    description: 'A REST passthrough path tries to leave the source base path (traversal, //host, backslash, control characters).',
+  },
   PASSTHROUGH_UNKNOWN_SOURCE: { status: 404, description: 'No source with that name has the REST passthrough enabled.' },
   PASSTHROUGH_METHOD_NOT_ALLOWED: { status: 405, description: 'The passthrough does not forward this HTTP method, or the path declares only other methods.' },
-  PASSTHROUGH_NOT_DECLARED: { status: 404, description: 'The source\'s schema being served declares no operation for this method and path; the passthrough forwards only declared ones.' },
+  PASSTHROUGH_NOT_DECLARED: {
+    status: 404,
+    description: "The source's schema being served declares no operation for this method and path; the passthrough forwards only declared ones.",
+  },
   LINK_KEY_NOT_FOUND: { status: 200, description: 'A batched link call answered without an entry for this key; the field is null.' },
   UNAUTHENTICATED: { status: 401, description: 'Credentials are missing or invalid.' },
   RATE_LIMITED: { status: 429, description: 'Too many requests for this client identity in the current window.' },
   PAYLOAD_TOO_LARGE: { status: 413, description: 'The request body exceeds the configured limit.' },
-  BAD_REQUEST: { status: 400, description: 'The HTTP request is not a GraphQL request the gateway accepts (malformed JSON, batching off, an operationName that names no operation, mutation over GET: 405).' },
+  BAD_REQUEST: {
+    status: 400,
+    description:
+      'The HTTP request is not a GraphQL request the gateway accepts (malformed JSON, batching off, an operationName that names no operation, mutation over GET: 405).',
+  },
   GRAPHQL_PARSE_FAILED: { status: 400, description: 'The GraphQL document is not valid syntax (200 when the client accepts only application/json).' },
-  GRAPHQL_VALIDATION_FAILED: { status: 400, description: 'The GraphQL document does not match the schema (200 when the client accepts only application/json).' },
-  OPERATION_LIMIT_EXCEEDED: { status: 400, description: 'The operation exceeds a limit in tributary.policies.limits (tokens, depth, aliases, directives, cost); extensions.limit names it.' },
-  VARIABLE_TOO_DEEP: { status: 400, description: 'A variable value of a recursive input type or a JSON scalar nests objects and lists more than 128 levels deep (extensions.limit).' },
+  GRAPHQL_VALIDATION_FAILED: {
+    status: 400,
+    description: 'The GraphQL document does not match the schema (200 when the client accepts only application/json).',
+  },
+  OPERATION_LIMIT_EXCEEDED: {
+    status: 400,
+    description: 'The operation exceeds a limit in tributary.policies.limits (tokens, depth, aliases, directives, cost); extensions.limit names it.',
+  },
+  VARIABLE_TOO_DEEP: {
+    status: 400,
+    description: 'A variable value of a recursive input type or a JSON scalar nests objects and lists more than 128 levels deep (extensions.limit).',
+  },
   INTROSPECTION_DISABLED: { status: 400, description: 'Introspection is off (the default when NODE_ENV=production; see tributary.policies.introspection).' },
-  CSRF_HEADER_REQUIRED: { status: 403, description: 'A request a browser could send cross-site without a preflight must carry a CSRF header (tributary.policies.csrf).' },
-  PERSISTED_QUERY_NOT_FOUND: { status: 404, description: 'Automatic persisted queries: no document is stored under this extensions.persistedQuery.sha256Hash (yet); the message is `PersistedQueryNotFound`, on which Apollo Client sends the query with its hash and the gateway stores it.' },
-  PERSISTED_QUERY_NOT_SUPPORTED: { status: 400, description: 'A request sent only a hash while automatic persisted queries are off (tributary.policies.apq) and no manifest holds it; the message is `PersistedQueryNotSupported`, on which Apollo Client sends the query.' },
-  PERSISTED_QUERY_HASH_MISMATCH: { status: 400, description: 'extensions.persistedQuery is not `{ version: 1, sha256Hash: <64 hex digits> }`, or the hash is not the SHA-256 of the query sent with it; nothing is stored or run.' },
-  PERSISTED_DOCUMENT_NOT_FOUND: { status: 404, description: 'A documentId (or, with trusted documents only, a hash) names no document in the manifest (tributary.policies.persistedDocuments); nothing is run.' },
-  PERSISTED_DOCUMENT_NOT_ALLOWED: { status: 403, description: 'Only trusted documents run (a manifest and allowArbitrary false, the default when NODE_ENV=production) and this document is not in the manifest; nothing is run.' },
+  CSRF_HEADER_REQUIRED: {
+    status: 403,
+    description: 'A request a browser could send cross-site without a preflight must carry a CSRF header (tributary.policies.csrf).',
+  },
+  PERSISTED_QUERY_NOT_FOUND: {
+    status: 404,
+    description:
+      'Automatic persisted queries: no document is stored under this extensions.persistedQuery.sha256Hash (yet); the message is `PersistedQueryNotFound`, on which Apollo Client sends the query with its hash and the gateway stores it.',
+  },
+  PERSISTED_QUERY_NOT_SUPPORTED: {
+    status: 400,
+    description:
+      'A request sent only a hash while automatic persisted queries are off (tributary.policies.apq) and no manifest holds it; the message is `PersistedQueryNotSupported`, on which Apollo Client sends the query.',
+  },
+  PERSISTED_QUERY_HASH_MISMATCH: {
+    status: 400,
+    description:
+      'extensions.persistedQuery is not `{ version: 1, sha256Hash: <64 hex digits> }`, or the hash is not the SHA-256 of the query sent with it; nothing is stored or run.',
+  },
+  PERSISTED_DOCUMENT_NOT_FOUND: {
+    status: 404,
+    description:
+      'A documentId (or, with trusted documents only, a hash) names no document in the manifest (tributary.policies.persistedDocuments); nothing is run.',
+  },
+  PERSISTED_DOCUMENT_NOT_ALLOWED: {
+    status: 403,
+    description:
+      'Only trusted documents run (a manifest and allowArbitrary false, the default when NODE_ENV=production) and this document is not in the manifest; nothing is run.',
+  },
   RATE_LIMIT_UNAVAILABLE: { status: 503, description: 'The rate-limit store is down and tributary.policies.rateLimit.onStoreDown is "closed"; retry later.' },
 
   // ---- upstream (a REST service misbehaved; data for other fields is still returned) ----
@@ -50,8 +96,16 @@ export const ERRORS = {
   UPSTREAM_TIMEOUT: { status: 504, description: 'The REST service did not answer within the configured timeout.' },
   UPSTREAM_UNAVAILABLE: { status: 502, description: 'The REST service could not be reached (connection refused, reset, DNS).' },
   UPSTREAM_CIRCUIT_OPEN: { status: 503, description: 'Calls to this source are suspended after repeated failures; retry later.' },
-  UPSTREAM_BAD_RESPONSE: { status: 502, description: 'The REST service answered with a body that is not what its OpenAPI document says (e.g. malformed JSON, or a value that does not fit its field\'s type: extensions.field, extensions.expectedType).' },
-  OPERATION_UNSERVABLE: { status: 502, description: 'The source\'s OpenAPI document does not say how to call this operation (for example a path variable with no declared parameter); nothing is sent, and `sources check` names it with a JSON pointer.' },
+  UPSTREAM_BAD_RESPONSE: {
+    status: 502,
+    description:
+      "The REST service answered with a body that is not what its OpenAPI document says (e.g. malformed JSON, or a value that does not fit its field's type: extensions.field, extensions.expectedType).",
+  },
+  OPERATION_UNSERVABLE: {
+    status: 502,
+    description:
+      "The source's OpenAPI document does not say how to call this operation (for example a path variable with no declared parameter); nothing is sent, and `sources check` names it with a JSON pointer.",
+  },
   UPSTREAM_RESPONSE_TOO_LARGE: { status: 502, description: 'The REST service answered with more bytes than the configured cap.' },
 
   INTERNAL_SERVER_ERROR: { status: 500, description: 'An unexpected error; details are in the gateway log, never in the response.' },
@@ -116,10 +170,7 @@ export interface HttpErrorAnswer {
  * the catalogue, never cached, never sniffed, and the body in the endpoint's own shape
  * (a GraphQL response's `errors` on /graphql; `{ "error": { code, message } }` on REST).
  */
-export function httpError(
-  error: { code: ErrorCode; message: string; extensions?: Record<string, unknown> },
-  shape: 'graphql' | 'rest',
-): HttpErrorAnswer {
+export function httpError(error: { code: ErrorCode; message: string; extensions?: Record<string, unknown> }, shape: 'graphql' | 'rest'): HttpErrorAnswer {
   const { http, ...extensions } = error.extensions ?? {};
   const own = (http as HttpExtension | undefined)?.headers;
   const body =

@@ -181,7 +181,11 @@ export async function buildGeneration(config: LoadedConfig, options: GenerationO
   });
   if (trustedDocuments) {
     const unservable = unservableDocuments(trustedDocuments, built.schema);
-    if (unservable.length) logger.warn({ manifest: trustedDocuments.shownAs, documents: unservable.slice(0, 20) }, `${unservable.length} of the manifest's ${trustedDocuments.size} documents do not validate against the schema; requests for them will fail`);
+    if (unservable.length)
+      logger.warn(
+        { manifest: trustedDocuments.shownAs, documents: unservable.slice(0, 20) },
+        `${unservable.length} of the manifest's ${trustedDocuments.size} documents do not validate against the schema; requests for them will fail`,
+      );
   }
   return { config, built, passthrough, graphiqlQuery: defaultQuery(built.schema), trustedDocuments, close: () => built.upstream.close() };
 }
@@ -221,12 +225,16 @@ export interface LoneSource {
  */
 export async function buildLoneSource(options: LoneSourceOptions): Promise<LoneSource> {
   const { name, logger } = options;
-  const handler = { source: interpolateEnv(options.handler.source), ...(options.handler.endpoint ? { endpoint: interpolateEnv(options.handler.endpoint) } : {}) };
+  const handler = {
+    source: interpolateEnv(options.handler.source),
+    ...(options.handler.endpoint ? { endpoint: interpolateEnv(options.handler.endpoint) } : {}),
+  };
   const loaded = await loadSpecRobustly({ ...options, handler, onProgress: options.onProgress });
   const transport = getDirectiveExtensions(loaded.schema)?.transport?.[0] as { location?: string } | undefined;
   let endpointProblem: LoneSource['endpointProblem'];
   const fallback = (problem: NonNullable<LoneSource['endpointProblem']>, reason: string): string => {
-    if (options.fallbackEndpoint === undefined) throw new TributaryError('SOURCE_LOAD_FAILED', `${options.shownAs ?? options.handler.source} ${reason}; pass --endpoint <base URL of the service>.`);
+    if (options.fallbackEndpoint === undefined)
+      throw new TributaryError('SOURCE_LOAD_FAILED', `${options.shownAs ?? options.handler.source} ${reason}; pass --endpoint <base URL of the service>.`);
     endpointProblem = problem;
     return options.fallbackEndpoint;
   };
@@ -301,7 +309,9 @@ function lostSources(current: Generation, next: Generation): Error | undefined {
  *                   authenticated and counted
  */
 export function policyOrder(p: Policies): Policy[] {
-  return [p.errors, p.csrf, p.clientAddress, p.auth, p.rateLimit, p.persisted, p.limits, p.introspection, p.setHeaders, p.cache].filter((x): x is Policy => x !== undefined);
+  return [p.errors, p.csrf, p.clientAddress, p.auth, p.rateLimit, p.persisted, p.limits, p.introspection, p.setHeaders, p.cache].filter(
+    (x): x is Policy => x !== undefined,
+  );
 }
 
 type YogaPlugin = NonNullable<NonNullable<Parameters<typeof createYoga<Record<string, unknown>, TributaryContext>>[0]['plugins']>[number]>;
@@ -342,7 +352,18 @@ function outboundRules(config: LoadedConfig, policies: readonly Policy[]): Outbo
  *   extra           tests' and embedders' plugins, around Tributary's own
  *   body limit      last, where Yoga puts its own maxRequestBodySize check (http/body-limit.ts)
  */
-function plugins(p: Policies, built: { tracing?: YogaPlugin; requestId: YogaPlugin; health: YogaPlugin; metrics: readonly YogaPlugin[]; jit: YogaPlugin; incremental: readonly YogaPlugin[]; extra: readonly Plugin[] }): YogaPlugin[] {
+function plugins(
+  p: Policies,
+  built: {
+    tracing?: YogaPlugin;
+    requestId: YogaPlugin;
+    health: YogaPlugin;
+    metrics: readonly YogaPlugin[];
+    jit: YogaPlugin;
+    incremental: readonly YogaPlugin[];
+    extra: readonly Plugin[];
+  },
+): YogaPlugin[] {
   const before = policyOrder(p).filter((x) => x !== p.cache);
   return [
     ...(built.tracing ? [built.tracing] : []),
@@ -365,8 +386,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   // is created. A reload that changes them keeps the running ones and says so.
   let policies: Policies | undefined;
   const policiesFor = async (config: LoadedConfig): Promise<Policies> => {
-    if (!policies) policies = await createPolicies({ config, logger: logger.child({ component: 'policies' }), trustedDocuments: () => generation.trustedDocuments });
-    else if (policies.fingerprint !== policyFingerprint(config)) logger.warn('tributary.policies or a source\'s setHeaders/forwardHeaders changed: restart the gateway to apply policy changes');
+    if (!policies)
+      policies = await createPolicies({ config, logger: logger.child({ component: 'policies' }), trustedDocuments: () => generation.trustedDocuments });
+    else if (policies.fingerprint !== policyFingerprint(config))
+      logger.warn("tributary.policies or a source's setHeaders/forwardHeaders changed: restart the gateway to apply policy changes");
     return policies;
   };
   // Like the policies, decided by the first config (Yoga's plugins are fixed by then).
@@ -384,7 +407,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     if (first) firstServer = server;
     else if (server !== firstServer) logger.warn('tributary.server changed: restart the gateway to apply it');
     if (first) accessLog = config.tributary.observability.accessLog ? createAccessLog(logger) : undefined;
-    if (first) metrics = metricsEndpoint(config.tributary.observability.metrics, { graphqlPath: config.tributary.server.graphqlPath, credentials: policies.credentials });
+    if (first)
+      metrics = metricsEndpoint(config.tributary.observability.metrics, {
+        graphqlPath: config.tributary.server.graphqlPath,
+        credentials: policies.credentials,
+      });
     const reason = first ? 'start' : why;
     first = false;
     const started = performance.now();
@@ -404,7 +431,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   metrics?.watch(() => generation.built);
   // Once per gateway, from the first config; OpenTelemetry loads only when it is on.
-  const tracing = tracingEnabled(generation.config.tributary.observability.tracing) ? await startTracing(generation.config.tributary.observability.tracing, logger) : undefined;
+  const tracing = tracingEnabled(generation.config.tributary.observability.tracing)
+    ? await startTracing(generation.config.tributary.observability.tracing, logger)
+    : undefined;
   // A loader thread holds Mesh's modules and its last document (over 100 MB with a
   // Stripe-sized spec); a gateway that has started needs neither. Reloads (dev, --watch)
   // start a thread again and keep it warm, since they come in bursts.
@@ -454,7 +483,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
             if (signal.aborted) throw new Error('stopped');
             const next = await generationOf('retry');
             const status = next.built.sources.find((s) => s.name === name);
-            const refused = signal.aborted ? new Error('stopped') : !status ? new Error(`source "${name}" is no longer configured`) : !status.loaded ? new Error(status.error) : lostSources(generation, next);
+            const refused = signal.aborted
+              ? new Error('stopped')
+              : !status
+                ? new Error(`source "${name}" is no longer configured`)
+                : !status.loaded
+                  ? new Error(status.error)
+                  : lostSources(generation, next);
             if (refused) {
               await next.close();
               throw refused;
@@ -475,7 +510,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   };
   /** What /readyz reports on: the generation served, with the sources being retried marked. */
   const served = () =>
-    retries.size === 0 ? generation.built : { ...generation.built, sources: generation.built.sources.map((s) => (retries.has(s.name) ? { ...s, retrying: true } : s)) };
+    retries.size === 0
+      ? generation.built
+      : { ...generation.built, sources: generation.built.sources.map((s) => (retries.has(s.name) ? { ...s, retrying: true } : s)) };
 
   const yoga = createYoga<Record<string, unknown>, TributaryContext>({
     // A function, so that each request executes against the generation current when it
@@ -596,7 +633,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         await active.close();
         await metrics?.close();
         await tracing?.shutdown();
-        logger.info({ drained: report.drained, cut: report.cut, ms: report.ms, graceMs: grace }, `shutdown: ${report.drained} requests drained, ${report.cut} cut, in ${report.ms} ms (grace ${grace} ms)`);
+        logger.info(
+          { drained: report.drained, cut: report.cut, ms: report.ms, graceMs: grace },
+          `shutdown: ${report.drained} requests drained, ${report.cut} cut, in ${report.ms} ms (grace ${grace} ms)`,
+        );
       })();
       shutdown = { drain, closed };
       return closed;

@@ -28,7 +28,13 @@ type Handler = (pathname: string, search: URLSearchParams) => Buffer | undefined
 
 const NOT_FOUND = Buffer.from('{"message":"not found"}');
 
-function compileRoute(service: MockService, route: Route): { match: (segments: string[]) => Record<string, string> | undefined; handle: (params: Record<string, string>, search: URLSearchParams) => Buffer | undefined } {
+function compileRoute(
+  service: MockService,
+  route: Route,
+): {
+  match: (segments: string[]) => Record<string, string> | undefined;
+  handle: (params: Record<string, string>, search: URLSearchParams) => Buffer | undefined;
+} {
   const template = route.path.split('/').slice(1);
   const match = (segments: string[]) => {
     if (segments.length !== template.length) return undefined;

@@ -30,7 +30,13 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[index];
 }
 
-export async function runLoad(options: { url: string; body: string; connections: number; durationS: number; verify: (body: string) => Verdict }): Promise<LoadResult> {
+export async function runLoad(options: {
+  url: string;
+  body: string;
+  connections: number;
+  durationS: number;
+  verify: (body: string) => Verdict;
+}): Promise<LoadResult> {
   let latencies = new Float64Array(1 << 16);
   let count = 0;
   const verdicts = { identical: 0, 'same-data': 0, mismatch: 0 };

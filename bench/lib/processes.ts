@@ -42,7 +42,12 @@ function installCleanup(): void {
   }
 }
 
-export function spawnPinned(cpu: number | undefined, command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; log: string }): Started {
+export function spawnPinned(
+  cpu: number | undefined,
+  command: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; log: string },
+): Started {
   const out = openSync(options.log, 'a');
   const [cmd, argv] = cpu === undefined ? [command, args] : ['taskset', ['-c', String(cpu), command, ...args]];
   const spawnedAt = performance.now();
@@ -146,7 +151,12 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * POSTs `body` until `accept(status, text)` says yes, or `timeoutMs` passes. Returns the
  * time of the accepted answer (performance.now()) and its text.
  */
-export async function pollUntil(url: string, body: string, accept: (status: number, text: string) => boolean, options: { timeoutMs: number; intervalMs?: number; exited?: () => string | undefined }): Promise<{ at: number; text: string }> {
+export async function pollUntil(
+  url: string,
+  body: string,
+  accept: (status: number, text: string) => boolean,
+  options: { timeoutMs: number; intervalMs?: number; exited?: () => string | undefined },
+): Promise<{ at: number; text: string }> {
   const deadline = performance.now() + options.timeoutMs;
   let last = 'no answer';
   while (performance.now() < deadline) {

@@ -64,7 +64,10 @@ function answers(s: SutResult): string {
   return v.sameData && v.identical ? `${base} (${v.sameData} same-data)` : base;
 }
 
-export function ratios(result: LoadScenarioResult, which: 'tributary' | 'tributary-v8gc' = 'tributary'): { vsBff?: number; vsMesh?: number; p99VsBff?: number; cpuVsBff?: number } {
+export function ratios(
+  result: LoadScenarioResult,
+  which: 'tributary' | 'tributary-v8gc' = 'tributary',
+): { vsBff?: number; vsMesh?: number; p99VsBff?: number; cpuVsBff?: number } {
   const get = (n: string) => result.suts.find((s) => s.sut === n && !s.error)?.median;
   const t = get(which);
   const b = get('bff');
@@ -98,7 +101,17 @@ function failedRow(sut: SutName, error: string | undefined, columns: number): st
 }
 
 function loadTable(r: LoadScenarioResult): string {
-  const columns = ['req/s (c=50)', 'CPU ms / query', 'p50 ms (c=50)', 'p99 ms (c=50)', 'p50 ms (c=1)', 'p99 ms (c=1)', 'RSS MB', 'upstream calls / query', 'answers'];
+  const columns = [
+    'req/s (c=50)',
+    'CPU ms / query',
+    'p50 ms (c=50)',
+    'p99 ms (c=50)',
+    'p50 ms (c=1)',
+    'p99 ms (c=1)',
+    'RSS MB',
+    'upstream calls / query',
+    'answers',
+  ];
   const lines = scenarioHead(r, columns);
   for (const s of r.suts) {
     if (s.error || !s.median) {
@@ -106,7 +119,9 @@ function loadTable(r: LoadScenarioResult): string {
       continue;
     }
     const m = s.median;
-    lines.push(`| ${LABEL[s.sut]} | ${f0(m.rps)} | ${f3(m.cpuMsPerQuery)} | ${f2(m.p50Ms)} | ${f2(m.p99Ms)} | ${f2(m.p50MsC1)} | ${f2(m.p99MsC1)} | ${f0(s.rssMb)} | ${s.check?.callsPerQuery ?? '–'} | ${answers(s)} |`);
+    lines.push(
+      `| ${LABEL[s.sut]} | ${f0(m.rps)} | ${f3(m.cpuMsPerQuery)} | ${f2(m.p50Ms)} | ${f2(m.p99Ms)} | ${f2(m.p50MsC1)} | ${f2(m.p99MsC1)} | ${f0(s.rssMb)} | ${s.check?.callsPerQuery ?? '–'} | ${answers(s)} |`,
+    );
   }
   for (const which of ['tributary', 'tributary-v8gc'] as const) {
     const q = ratios(r, which);
@@ -115,7 +130,7 @@ function loadTable(r: LoadScenarioResult): string {
     if (q.vsMesh !== undefined) parts.push(`/stock Mesh req/s **${f1(q.vsMesh)}×**`);
     if (q.p99VsBff !== undefined) parts.push(`/BFF p99 at c=50 **${f2(q.p99VsBff)}×**`);
     if (q.cpuVsBff !== undefined) parts.push(`BFF CPU per query / Tributary's **${f0(q.cpuVsBff * 100)}%**`);
-    if (parts.length) lines.push('', `${which === 'tributary' ? 'Tributary' : 'Tributary with V8\'s default young generation'}: ${parts.join(' · ')}`);
+    if (parts.length) lines.push('', `${which === 'tributary' ? 'Tributary' : "Tributary with V8's default young generation"}: ${parts.join(' · ')}`);
   }
   const calls = r.suts.find((s) => s.sut === 'tributary')?.check?.calls;
   if (calls?.length) lines.push('', `Tributary's upstream calls for one query: ${calls.map((c) => `\`${c}\``).join(', ')}`);
@@ -145,15 +160,22 @@ function targets(results: ScenarioResult[]): string {
   // and stock Mesh, and, where asked, p99 against the BFF.
   const throughputRows = (query: string, q: ReturnType<typeof ratios>, withP99: boolean) => {
     rows.push(`| ${query}: Tributary ≥ 50% of the BFF's req/s | ${pct(q.vsBff)} | ${yes(q.vsBff === undefined ? undefined : q.vsBff >= 0.5)} |`);
-    rows.push(`| (same, by CPU per query: BFF's CPU ms / Tributary's) | ${pct(q.cpuVsBff)} | ${yes(q.cpuVsBff === undefined ? undefined : q.cpuVsBff >= 0.5)} |`);
-    rows.push(`| ${query}: Tributary ≥ 10× stock \`mesh start\` | ${q.vsMesh === undefined ? '–' : `${f1(q.vsMesh)}×`} | ${yes(q.vsMesh === undefined ? undefined : q.vsMesh >= 10)} |`);
-    if (withP99) rows.push(`| ${query}: p99 at c=50 ≤ 2× the BFF's | ${q.p99VsBff === undefined ? '–' : `${f2(q.p99VsBff)}×`} | ${yes(q.p99VsBff === undefined ? undefined : q.p99VsBff <= 2)} |`);
+    rows.push(
+      `| (same, by CPU per query: BFF's CPU ms / Tributary's) | ${pct(q.cpuVsBff)} | ${yes(q.cpuVsBff === undefined ? undefined : q.cpuVsBff >= 0.5)} |`,
+    );
+    rows.push(
+      `| ${query}: Tributary ≥ 10× stock \`mesh start\` | ${q.vsMesh === undefined ? '–' : `${f1(q.vsMesh)}×`} | ${yes(q.vsMesh === undefined ? undefined : q.vsMesh >= 10)} |`,
+    );
+    if (withP99)
+      rows.push(
+        `| ${query}: p99 at c=50 ≤ 2× the BFF's | ${q.p99VsBff === undefined ? '–' : `${f2(q.p99VsBff)}×`} | ${yes(q.p99VsBff === undefined ? undefined : q.p99VsBff <= 2)} |`,
+      );
   };
   const bulk = results.find((r): r is LoadScenarioResult => r.kind === 'load' && r.name === 'posts-bulk');
   for (const which of bulk ? (['tributary', 'tributary-v8gc'] as const) : []) {
     const q = ratios(bulk!, which);
     if (q.vsBff === undefined && q.cpuVsBff === undefined) continue;
-    if (which === 'tributary-v8gc') rows.push('| *for comparison, with V8\'s default young generation (`TRIBUTARY_SEMI_SPACE_MB=0`):* | | |');
+    if (which === 'tributary-v8gc') rows.push("| *for comparison, with V8's default young generation (`TRIBUTARY_SEMI_SPACE_MB=0`):* | | |");
     throughputRows('posts→user (bulk)', q, true);
   }
   // The issue's acceptance check: a two-source query, a bulk link and a per-key link one
@@ -166,21 +188,29 @@ function targets(results: ScenarioResult[]): string {
     const cold = sut?.median;
     if (!cold) continue;
     const who = which === 'tributary' ? '' : ' (V8 default young generation)';
-    rows.push(`| Stripe cold start ≤ 5 s to the first answered query, load cache filled${who} | ${f2(cold.readyMs / 1000)} s | ${yes(cold.readyMs <= 5_000)} |`);
+    rows.push(
+      `| Stripe cold start ≤ 5 s to the first answered query, load cache filled${who} | ${f2(cold.readyMs / 1000)} s | ${yes(cold.readyMs <= 5_000)} |`,
+    );
     rows.push(`| RSS ≤ 300 MB after it${who} | ${f0(cold.rssMb)} MB (${f0(cold.rssSettledMb)} MB 2 s later) | ${yes(cold.rssMb <= 300)} |`);
     const first = sut.firstStart;
     if (first) {
-      rows.push(`| (same, the very first start: empty load cache, Mesh's loader runs)${who} | ${f2(first.readyMs / 1000)} s | ${yes(first.readyMs <= 5_000)} |`);
+      rows.push(
+        `| (same, the very first start: empty load cache, Mesh's loader runs)${who} | ${f2(first.readyMs / 1000)} s | ${yes(first.readyMs <= 5_000)} |`,
+      );
       rows.push(`| (RSS after that first start)${who} | ${f0(first.rssMb)} MB (${f0(first.rssSettledMb)} MB 2 s later) | ${yes(first.rssMb <= 300)} |`);
     }
   }
   const loads = results.filter((r): r is LoadScenarioResult => r.kind === 'load');
   if (loads.length) {
-    const t = loads.flatMap((r) => r.suts.filter((s) => s.sut === 'tributary' || s.sut === 'tributary-v8gc')).filter((s): s is SutResult => Boolean(s.verdicts));
+    const t = loads
+      .flatMap((r) => r.suts.filter((s) => s.sut === 'tributary' || s.sut === 'tributary-v8gc'))
+      .filter((s): s is SutResult => Boolean(s.verdicts));
     const wrong = t.reduce((n, s) => n + s.verdicts!.mismatches + s.verdicts!.errors + s.verdicts!.sameData, 0);
     const total = t.reduce((n, s) => n + s.verdicts!.identical, 0) + wrong;
     const checks = t.every((s) => s.check?.verdict === 'identical');
-    rows.push(`| every Tributary response identical to the BFF's \`data\` | ${f0(total - wrong)} of ${f0(total)} responses byte-identical | ${yes(checks && wrong === 0)} |`);
+    rows.push(
+      `| every Tributary response identical to the BFF's \`data\` | ${f0(total - wrong)} of ${f0(total)} responses byte-identical | ${yes(checks && wrong === 0)} |`,
+    );
   }
   return rows.join('\n');
 }

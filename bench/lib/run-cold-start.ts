@@ -48,7 +48,11 @@ function median(values: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-export async function runColdStartScenario(ref: ScenarioRef & { scenario: ColdStartScenario }, settings: BenchSettings, log: (line: string) => void): Promise<ColdStartScenarioResult> {
+export async function runColdStartScenario(
+  ref: ScenarioRef & { scenario: ColdStartScenario },
+  settings: BenchSettings,
+  log: (line: string) => void,
+): Promise<ColdStartScenarioResult> {
   const { scenario } = ref;
   const dir = path.join(settings.workDir, scenario.name);
   const backend = await forkBackend(scenario.backend);
@@ -76,15 +80,21 @@ export async function runColdStartScenario(ref: ScenarioRef & { scenario: ColdSt
               : await startTributary(path.join(dir, name), scenario, backend.urls, settings.sutCpu, { v8gc: name === 'tributary-v8gc' });
           try {
             let verdict = '';
-            const exited = () => (sut.process.child.exitCode !== null ? `${name} exited with ${sut.process.child.exitCode} (see its log in ${dir})` : undefined);
-            const ready = await pollUntil(sut.url, body, (status, text) => status === 200 && (verdict = verify(text)) !== 'mismatch', { timeoutMs: settings.startTimeoutMs, exited });
+            const exited = () =>
+              sut.process.child.exitCode !== null ? `${name} exited with ${sut.process.child.exitCode} (see its log in ${dir})` : undefined;
+            const ready = await pollUntil(sut.url, body, (status, text) => status === 200 && (verdict = verify(text)) !== 'mismatch', {
+              timeoutMs: settings.startTimeoutMs,
+              exited,
+            });
             const rssMb = treeRssKb(sut.process.pid) / 1024;
             await sleep(2_000);
             const run = { readyMs: ready.at - sut.process.spawnedAt, rssMb, rssSettledMb: treeRssKb(sut.process.pid) / 1024 };
             if (name !== 'stock-mesh' && i === 0) result.firstStart = run;
             else result.runs.push(run);
             result.verdict = verdict;
-            log(`  ${scenario.name}: ${name}${name !== 'stock-mesh' && i === 0 ? ' (empty load cache)' : ''} answered after ${(run.readyMs / 1000).toFixed(2)} s, RSS ${run.rssMb.toFixed(0)} MB (${run.rssSettledMb.toFixed(0)} MB 2 s later), ${verdict}`);
+            log(
+              `  ${scenario.name}: ${name}${name !== 'stock-mesh' && i === 0 ? ' (empty load cache)' : ''} answered after ${(run.readyMs / 1000).toFixed(2)} s, RSS ${run.rssMb.toFixed(0)} MB (${run.rssSettledMb.toFixed(0)} MB 2 s later), ${verdict}`,
+            );
           } finally {
             await sut.process.stop();
           }

@@ -74,14 +74,23 @@ async function check(sut: Sut, backend: BackendProcess, query: string, verify: (
     const after = await backend.counts();
     const calls = after.total - before.total;
     const verdict = res.status === 200 ? verify(text) : 'mismatch';
-    last = { verdict, callsPerQuery: calls, calls: after.recent.slice(-calls), firstMismatch: verdict === 'mismatch' ? `${res.status} ${text.slice(0, 500)}` : undefined };
+    last = {
+      verdict,
+      callsPerQuery: calls,
+      calls: after.recent.slice(-calls),
+      firstMismatch: verdict === 'mismatch' ? `${res.status} ${text.slice(0, 500)}` : undefined,
+    };
     // A wrong answer is reported as it is; the first one is enough.
     if (verdict === 'mismatch') return last;
   }
   return last!;
 }
 
-export async function runLoadScenario(ref: ScenarioRef & { scenario: Scenario }, settings: BenchSettings, log: (line: string) => void): Promise<LoadScenarioResult> {
+export async function runLoadScenario(
+  ref: ScenarioRef & { scenario: Scenario },
+  settings: BenchSettings,
+  log: (line: string) => void,
+): Promise<LoadScenarioResult> {
   const { scenario } = ref;
   const dir = path.join(settings.workDir, scenario.name);
   const backend = await forkBackend(scenario.backend);
@@ -97,7 +106,8 @@ export async function runLoadScenario(ref: ScenarioRef & { scenario: Scenario },
         let sut: Sut;
         if (name === 'bff') sut = await startBffProcess(path.join(dir, 'bff'), ref, backend.urls, settings.sutCpu);
         else if (name === 'tributary') sut = await startTributary(path.join(dir, 'tributary'), scenario, backend.urls, settings.sutCpu);
-        else if (name === 'tributary-v8gc') sut = await startTributary(path.join(dir, 'tributary-v8gc'), scenario, backend.urls, settings.sutCpu, { v8gc: true });
+        else if (name === 'tributary-v8gc')
+          sut = await startTributary(path.join(dir, 'tributary-v8gc'), scenario, backend.urls, settings.sutCpu, { v8gc: true });
         else {
           if ('skip' in scenario.stockMesh) throw new Error(`not run: ${scenario.stockMesh.skip}`);
           const port = await freePort();
@@ -148,7 +158,9 @@ export async function runLoadScenario(ref: ScenarioRef & { scenario: Scenario },
         const c1 = await runLoad({ url: sut.url, body: body(scenario.query), connections: 1, durationS: settings.latencyDurationS, verify });
         const upstreamPerQuery = c50.responses ? (after.total - before.total) / c50.responses : NaN;
         results.get(sut.name)!.rounds.push({ c50, c1, upstreamPerQuery, cpuMsPerQuery });
-        log(`  ${scenario.name} round ${round + 1}: ${sut.name.padEnd(10)} ${c50.rps.toFixed(0).padStart(6)} req/s  ${cpuMsPerQuery.toFixed(3)} CPU ms/query  p50 ${c50.p50Ms.toFixed(2)} ms  p99 ${c50.p99Ms.toFixed(2)} ms  | c=1 p50 ${c1.p50Ms.toFixed(2)} ms  p99 ${c1.p99Ms.toFixed(2)} ms${c50.mismatches + c1.mismatches ? `  MISMATCHES ${c50.mismatches + c1.mismatches}` : ''}`);
+        log(
+          `  ${scenario.name} round ${round + 1}: ${sut.name.padEnd(10)} ${c50.rps.toFixed(0).padStart(6)} req/s  ${cpuMsPerQuery.toFixed(3)} CPU ms/query  p50 ${c50.p50Ms.toFixed(2)} ms  p99 ${c50.p99Ms.toFixed(2)} ms  | c=1 p50 ${c1.p50Ms.toFixed(2)} ms  p99 ${c1.p99Ms.toFixed(2)} ms${c50.mismatches + c1.mismatches ? `  MISMATCHES ${c50.mismatches + c1.mismatches}` : ''}`,
+        );
       }
     }
 
@@ -177,5 +189,12 @@ export async function runLoadScenario(ref: ScenarioRef & { scenario: Scenario },
     await Promise.all(running.map((s) => s.process.stop()));
     await backend.stop();
   }
-  return { kind: 'load', name: scenario.name, title: scenario.title, description: scenario.description, query: scenario.query, suts: settings.suts.filter((n) => results.has(n)).map((n) => results.get(n)!) };
+  return {
+    kind: 'load',
+    name: scenario.name,
+    title: scenario.title,
+    description: scenario.description,
+    query: scenario.query,
+    suts: settings.suts.filter((n) => results.has(n)).map((n) => results.get(n)!),
+  };
 }

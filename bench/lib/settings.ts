@@ -67,7 +67,13 @@ export function parseSettings(argv: string[]): BenchSettings {
   const only = values.scenario!.flatMap((s) => s.split(',')).filter(Boolean);
   const suts = values.sut!.split(',').filter(Boolean) as SutName[];
   for (const s of suts) if (!SUT_NAMES.includes(s)) throw new Error(`--sut: expected some of ${SUT_NAMES.join(', ')}; found "${s}"`);
-  const full = !quick && only.length === 0 && values['scenario-file']!.length === 0 && suts.length === SUT_NAMES.length && values.duration === undefined && values.reps === undefined;
+  const full =
+    !quick &&
+    only.length === 0 &&
+    values['scenario-file']!.length === 0 &&
+    suts.length === SUT_NAMES.length &&
+    values.duration === undefined &&
+    values.reps === undefined;
   const pin = !values['no-pin'];
   return {
     quick,

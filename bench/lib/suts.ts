@@ -48,7 +48,11 @@ export function freePort(): Promise<number> {
   });
 }
 
-function writeSources(dir: string, sources: readonly SourceSpec[], urls: Record<string, string>): Array<{ name: string; handler: { openapi: { source: string; endpoint: string } } }> {
+function writeSources(
+  dir: string,
+  sources: readonly SourceSpec[],
+  urls: Record<string, string>,
+): Array<{ name: string; handler: { openapi: { source: string; endpoint: string } } }> {
   mkdirSync(path.join(dir, 'specs'), { recursive: true });
   return sources.map((s) => {
     let source: string;
@@ -78,23 +82,52 @@ export function writeTributaryConfig(dir: string, scenario: AnyScenario, urls: R
   return file;
 }
 
-export async function startTributary(dir: string, scenario: AnyScenario, urls: Record<string, string>, cpu: number | undefined, options: { workers?: number; nodeFlags?: string[]; v8gc?: boolean } = {}): Promise<Sut> {
+export async function startTributary(
+  dir: string,
+  scenario: AnyScenario,
+  urls: Record<string, string>,
+  cpu: number | undefined,
+  options: { workers?: number; nodeFlags?: string[]; v8gc?: boolean } = {},
+): Promise<Sut> {
   const config = writeTributaryConfig(dir, scenario, urls);
   const port = await freePort();
   // The young generation the launcher gives `tributary start` on Node 22.15+ (bin/serving-flags.js),
   // given here explicitly so that a run on an older Node measures the same thing.
   const young = options.v8gc ? [] : WORKER_NODE_FLAGS;
-  const args = [...young, ...(options.nodeFlags ?? []), path.join(ROOT, 'bin', 'tributary.js'), 'start', '--config', config, '--port', String(port), '--host', '127.0.0.1'];
+  const args = [
+    ...young,
+    ...(options.nodeFlags ?? []),
+    path.join(ROOT, 'bin', 'tributary.js'),
+    'start',
+    '--config',
+    config,
+    '--port',
+    String(port),
+    '--host',
+    '127.0.0.1',
+  ];
   if (options.workers !== undefined) args.push('--workers', String(options.workers));
-  const proc = spawnPinned(cpu, process.execPath, args, { cwd: dir, log: path.join(dir, 'tributary.log'), env: options.v8gc ? { TRIBUTARY_SEMI_SPACE_MB: '0' } : {} });
+  const proc = spawnPinned(cpu, process.execPath, args, {
+    cwd: dir,
+    log: path.join(dir, 'tributary.log'),
+    env: options.v8gc ? { TRIBUTARY_SEMI_SPACE_MB: '0' } : {},
+  });
   return { name: options.v8gc ? 'tributary-v8gc' : 'tributary', url: `http://127.0.0.1:${port}/graphql`, process: proc };
 }
 
-export async function startBffProcess(dir: string, ref: { module: string; exportName: string }, urls: Record<string, string>, cpu: number | undefined): Promise<Sut> {
+export async function startBffProcess(
+  dir: string,
+  ref: { module: string; exportName: string },
+  urls: Record<string, string>,
+  cpu: number | undefined,
+): Promise<Sut> {
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const main = path.join(ROOT, 'bench', 'lib', 'bff-main.ts');
-  const proc = spawnPinned(cpu, process.execPath, ['--import', TSX, main, ref.module, ref.exportName, String(port), JSON.stringify(urls)], { cwd: ROOT, log: path.join(dir, 'bff.log') });
+  const proc = spawnPinned(cpu, process.execPath, ['--import', TSX, main, ref.module, ref.exportName, String(port), JSON.stringify(urls)], {
+    cwd: ROOT,
+    log: path.join(dir, 'bff.log'),
+  });
   return { name: 'bff', url: `http://127.0.0.1:${port}/graphql`, process: proc };
 }
 
@@ -134,6 +167,10 @@ export async function buildStockMesh(dir: string, scenario: AnyScenario, urls: R
 }
 
 export function startStockMesh(dir: string, port: number, cpu: number | undefined): Sut {
-  const proc = spawnPinned(cpu, process.execPath, [MESH_BIN, 'start', '--dir', dir], { cwd: dir, log: path.join(dir, 'mesh-start.log'), env: { FORK: '0', NODE_ENV: 'production' } });
+  const proc = spawnPinned(cpu, process.execPath, [MESH_BIN, 'start', '--dir', dir], {
+    cwd: dir,
+    log: path.join(dir, 'mesh-start.log'),
+    env: { FORK: '0', NODE_ENV: 'production' },
+  });
   return { name: 'stock-mesh', url: `http://127.0.0.1:${port}/graphql`, process: proc };
 }

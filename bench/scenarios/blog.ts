@@ -5,7 +5,24 @@
 // same bytes on every run.
 import type { MockService, RecordValue, SourceSpec } from './types.ts';
 
-const WORDS = ['lorem', 'ipsum', 'dolor', 'sit', 'amet', 'consectetur', 'adipiscing', 'elit', 'sed', 'do', 'eiusmod', 'tempor', 'incididunt', 'labore', 'magna', 'aliqua'];
+const WORDS = [
+  'lorem',
+  'ipsum',
+  'dolor',
+  'sit',
+  'amet',
+  'consectetur',
+  'adipiscing',
+  'elit',
+  'sed',
+  'do',
+  'eiusmod',
+  'tempor',
+  'incididunt',
+  'labore',
+  'magna',
+  'aliqua',
+];
 
 function words(seed: number, count: number): string {
   const out: string[] = [];
@@ -13,11 +30,26 @@ function words(seed: number, count: number): string {
   return out.join(' ');
 }
 
-export const TEAMS: readonly RecordValue[] = [1, 2, 3].map((id) => ({ id, name: ['Platform', 'Payments', 'Search'][id - 1], city: ['Lisbon', 'Berlin', 'Osaka'][id - 1] }));
+export const TEAMS: readonly RecordValue[] = [1, 2, 3].map((id) => ({
+  id,
+  name: ['Platform', 'Payments', 'Search'][id - 1],
+  city: ['Lisbon', 'Berlin', 'Osaka'][id - 1],
+}));
 
 export const USERS: readonly RecordValue[] = Array.from({ length: 10 }, (_, i) => {
   const id = i + 1;
-  const name = ['Leanne Graham', 'Ervin Howell', 'Clementine Bauch', 'Patricia Lebsack', 'Chelsey Dietrich', 'Dennis Schulist', 'Kurtis Weissnat', 'Nicholas Runolfsdottir', 'Glenna Reichert', 'Clementina DuBuque'][i];
+  const name = [
+    'Leanne Graham',
+    'Ervin Howell',
+    'Clementine Bauch',
+    'Patricia Lebsack',
+    'Chelsey Dietrich',
+    'Dennis Schulist',
+    'Kurtis Weissnat',
+    'Nicholas Runolfsdottir',
+    'Glenna Reichert',
+    'Clementina DuBuque',
+  ][i];
   return {
     id,
     name,

@@ -36,7 +36,8 @@ const { server: _server, ...settings } = demoSettings ?? {};
 export const demo: Scenario = {
   name: 'demo',
   title: 'three-service demo',
-  description: 'The demo of `npm start`: 50 orders (Orders), their customers by the bulk endpoint (Customers), their products one call per distinct product (Products). The backend is the real demo services.',
+  description:
+    'The demo of `npm start`: 50 orders (Orders), their customers by the bulk endpoint (Customers), their products one call per distinct product (Products). The backend is the real demo services.',
   query: '{ listOrders(limit: 50) { id quantity status customer { id name tier } product { id name price } } }',
   backend: { kind: 'demo' },
   sources: [

@@ -14,7 +14,13 @@ export interface ScenarioRef {
 const BUILT_IN = ['posts.ts', 'demo.ts', 'stripe.ts'].map((f) => fileURLToPath(new URL(`./${f}`, import.meta.url)));
 
 function isScenario(value: unknown): value is AnyScenario {
-  return typeof value === 'object' && value !== null && typeof (value as AnyScenario).name === 'string' && typeof (value as AnyScenario).query === 'string' && 'sources' in value;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as AnyScenario).name === 'string' &&
+    typeof (value as AnyScenario).query === 'string' &&
+    'sources' in value
+  );
 }
 
 export async function scenariosIn(file: string): Promise<ScenarioRef[]> {

@@ -41,7 +41,8 @@ const userBulkResolveTo = `
 export const postsBulk: Scenario = {
   name: 'posts-bulk',
   title: 'posts → user, bulk endpoint',
-  description: 'The issue\'s query: 100 posts from the Posts service, each with its author from the Users service through one bulk call (`/users?id=1&id=2…`) for the 10 distinct authors.',
+  description:
+    "The issue's query: 100 posts from the Posts service, each with its author from the Users service through one bulk call (`/users?id=1&id=2…`) for the 10 distinct authors.",
   query: '{ posts { id userId title user { id name email } } }',
   backend,
   sources: BLOG_SOURCES,
@@ -107,7 +108,8 @@ export const postsList: Scenario = {
 export const postsTeam: Scenario = {
   name: 'posts-team',
   title: 'posts → user (bulk) → team (per key)',
-  description: 'Two sources, a bulk link and a per-key link one level below it: 100 posts, their 10 authors in one bulk call, then each author\'s team (3 distinct) by `/teams/{id}`.',
+  description:
+    "Two sources, a bulk link and a per-key link one level below it: 100 posts, their 10 authors in one bulk call, then each author's team (3 distinct) by `/teams/{id}`.",
   query: '{ posts { id title user { id name team { id name } } } }',
   backend,
   sources: BLOG_SOURCES,

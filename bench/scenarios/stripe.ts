@@ -21,7 +21,8 @@ export const stripeColdStart: ColdStartScenario = {
   kind: 'cold-start',
   name: 'stripe-cold-start',
   title: 'cold start, Stripe spec',
-  description: "Process start to the first correct answer of `GetBalance` with Stripe's 4 MB OpenAPI document (`stripe__spec3.2023-09-12.yaml`), and resident memory right after.",
+  description:
+    "Process start to the first correct answer of `GetBalance` with Stripe's 4 MB OpenAPI document (`stripe__spec3.2023-09-12.yaml`), and resident memory right after.",
   query: '{ GetBalance { ... on Balance { livemode available { amount currency } pending { amount currency } } } }',
   expected: {
     GetBalance: {

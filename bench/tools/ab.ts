@@ -54,15 +54,33 @@ const sides = await Promise.all(
     const config = writeTributaryConfig(path.join(dir, side), scenario, backend.urls);
     const port = await freePort();
     const nodeFlags = values[`${side}-node`]!.split(' ').filter(Boolean);
-    const env = Object.fromEntries(values[`${side}-env`]!.split(' ').filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
-    const proc = spawnPinned(0, process.execPath, [...nodeFlags, path.join(root, 'bin', 'tributary.js'), 'start', '--config', config, '--port', String(port), '--host', '127.0.0.1'], {
-      cwd: path.join(dir, side),
-      log: path.join(dir, side, 'tributary.log'),
-      env: { TRIBUTARY_LOG_LEVEL: 'warn', ...env },
-    });
+    const env = Object.fromEntries(
+      values[`${side}-env`]!.split(' ')
+        .filter(Boolean)
+        .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+    );
+    const proc = spawnPinned(
+      0,
+      process.execPath,
+      [...nodeFlags, path.join(root, 'bin', 'tributary.js'), 'start', '--config', config, '--port', String(port), '--host', '127.0.0.1'],
+      {
+        cwd: path.join(dir, side),
+        log: path.join(dir, side, 'tributary.log'),
+        env: { TRIBUTARY_LOG_LEVEL: 'warn', ...env },
+      },
+    );
     const url = `http://127.0.0.1:${port}/graphql`;
     await pollUntil(url, body, (s, t) => s === 200 && verify(t) === 'identical', { timeoutMs: 60_000 });
-    return { side, label: `${side}: ${root}${nodeFlags.length ? ' ' + nodeFlags.join(' ') : ''}${values[`${side}-env`] ? ' ' + values[`${side}-env`] : ''}`, url, proc, rps: [] as number[], cpu: [] as number[], p99: [] as number[], wrong: 0 };
+    return {
+      side,
+      label: `${side}: ${root}${nodeFlags.length ? ' ' + nodeFlags.join(' ') : ''}${values[`${side}-env`] ? ' ' + values[`${side}-env`] : ''}`,
+      url,
+      proc,
+      rps: [] as number[],
+      cpu: [] as number[],
+      p99: [] as number[],
+      wrong: 0,
+    };
   }),
 );
 
@@ -79,7 +97,9 @@ for (let round = 0; round < Number(values.rounds); round++) {
 }
 const median = (v: number[]) => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)];
 for (const s of sides) {
-  console.log(`${s.label}\n   median ${median(s.rps).toFixed(0)} req/s, ${median(s.cpu).toFixed(3)} CPU ms/query, p99 ${median(s.p99).toFixed(1)} ms; wrong answers ${s.wrong}`);
+  console.log(
+    `${s.label}\n   median ${median(s.rps).toFixed(0)} req/s, ${median(s.cpu).toFixed(3)} CPU ms/query, p99 ${median(s.p99).toFixed(1)} ms; wrong answers ${s.wrong}`,
+  );
   console.log(`   CPU ms/query per round: ${s.cpu.map((c) => c.toFixed(3)).join(' ')}`);
 }
 const [a, b] = sides;

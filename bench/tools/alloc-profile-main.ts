@@ -14,7 +14,11 @@ await gateway.listen({ port: Number(port), host: '127.0.0.1' });
 const session = new Session();
 session.connect();
 process.on('SIGUSR2', () => {
-  void session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as never);
+  void session.post('HeapProfiler.startSampling', {
+    samplingInterval: 4096,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  } as never);
 });
 process.once('SIGINT', async () => {
   const { profile } = (await session.post('HeapProfiler.stopSampling')) as { profile: unknown };

@@ -38,7 +38,15 @@ function packageOf(url: string): string {
   }
   if (url.startsWith('node:')) return 'node:' + url.slice(5).split('/')[0];
   const src = url.indexOf('/src/');
-  if (src >= 0) return 'tributary ' + url.slice(src + 1).split('/').slice(0, 2).join('/');
+  if (src >= 0)
+    return (
+      'tributary ' +
+      url
+        .slice(src + 1)
+        .split('/')
+        .slice(0, 2)
+        .join('/')
+    );
   const bench = url.indexOf('/bench/');
   if (bench >= 0) return 'bench';
   return url;
@@ -75,11 +83,19 @@ const busy = total - idle;
 const pct = (us: number) => ((100 * us) / busy).toFixed(1).padStart(5) + '%';
 console.log(`total ${(total / 1e3).toFixed(0)} ms, busy ${(busy / 1e3).toFixed(0)} ms (percentages are of busy time)\n`);
 console.log('self time by package');
-for (const [k, us] of [...byPackage].filter(([k]) => k !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${pct(us)}  ${k}`);
+for (const [k, us] of [...byPackage]
+  .filter(([k]) => k !== '(idle)')
+  .sort((a, b) => b[1] - a[1])
+  .slice(0, 25))
+  console.log(`  ${pct(us)}  ${k}`);
 console.log('\nself time by function');
-for (const [k, us] of [...byFunction].filter(([k]) => !k.startsWith('(idle)') && (!match || k.includes(match))).sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${pct(us)}  ${k}`);
+for (const [k, us] of [...byFunction]
+  .filter(([k]) => !k.startsWith('(idle)') && (!match || k.includes(match)))
+  .sort((a, b) => b[1] - a[1])
+  .slice(0, top))
+  console.log(`  ${pct(us)}  ${k}`);
 
-const depth = args.includes("--depth") ? Number(args[args.indexOf("--depth") + 1]) : 6;
+const depth = args.includes('--depth') ? Number(args[args.indexOf('--depth') + 1]) : 6;
 const callersOf = args.includes('--callers') ? args[args.indexOf('--callers') + 1] : undefined;
 if (callersOf) {
   const parent = new Map<number, number>();
@@ -91,7 +107,9 @@ if (callersOf) {
     const frames: string[] = [];
     for (let p = parent.get(id), i = 0; p !== undefined && i < depth; p = parent.get(p), i++) {
       const f = byId.get(p)!.callFrame;
-      frames.push(`${f.functionName || '(anonymous)'} ${f.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/(src|bench)\//, '$1/')}:${f.lineNumber + 1}`);
+      frames.push(
+        `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/(src|bench)\//, '$1/')}:${f.lineNumber + 1}`,
+      );
     }
     const key = frames.join('\n      <- ');
     stacks.set(key, (stacks.get(key) ?? 0) + us);

@@ -36,7 +36,19 @@ const alloc = argv.includes('--alloc');
 const heapFile = path.join(dir, 'alloc.heapprofile');
 const command = alloc
   ? ['--import', TSX, path.join(ROOT, 'bench', 'tools', 'alloc-profile-main.ts'), config, String(port), heapFile]
-  : ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...(argv.includes('--v8gc') ? [] : WORKER_NODE_FLAGS), path.join(ROOT, 'bin', 'tributary.js'), 'start', '--config', config, '--port', String(port), '--host', '127.0.0.1'];
+  : [
+      '--cpu-prof',
+      `--cpu-prof-dir=${dir}`,
+      ...(argv.includes('--v8gc') ? [] : WORKER_NODE_FLAGS),
+      path.join(ROOT, 'bin', 'tributary.js'),
+      'start',
+      '--config',
+      config,
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+    ];
 const proc = spawnPinned(0, process.execPath, command, { cwd: dir, log: path.join(dir, 'tributary.log') });
 const url = `http://127.0.0.1:${port}/graphql`;
 const body = JSON.stringify({ query: scenario.query });
@@ -53,7 +65,9 @@ await new Promise<void>((resolve) => {
 });
 await backend.stop();
 if (alloc) {
-  console.log(execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'tools', 'heap-summary.ts'), heapFile, '--top', '40'], { encoding: 'utf8' }));
+  console.log(
+    execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'tools', 'heap-summary.ts'), heapFile, '--top', '40'], { encoding: 'utf8' }),
+  );
   process.exit(0);
 }
 // The largest profile is the main thread's (tsx's loader thread writes a small one too).
@@ -62,4 +76,20 @@ const file = readdirSync(dir)
   .map((f) => path.join(dir, f))
   .sort((a, b) => statSync(b).size - statSync(a).size)[0];
 console.log(`profile: ${file}\n`);
-console.log(execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'tools', 'profile-summary.ts'), file, '--top', '45', '--skip-ms', String(skipMs), ...process.argv.slice(2).filter((a, i, all) => ['--callers', '--inclusive'].includes(a) || ['--callers', '--inclusive'].includes(all[i - 1]))], { encoding: 'utf8' }));
+console.log(
+  execFileSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      path.join(ROOT, 'bench', 'tools', 'profile-summary.ts'),
+      file,
+      '--top',
+      '45',
+      '--skip-ms',
+      String(skipMs),
+      ...process.argv.slice(2).filter((a, i, all) => ['--callers', '--inclusive'].includes(a) || ['--callers', '--inclusive'].includes(all[i - 1])),
+    ],
+    { encoding: 'utf8' },
+  ),
+);

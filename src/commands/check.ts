@@ -84,7 +84,14 @@ export async function check(opts: CheckOptions): Promise<void> {
     const config = await loadConfig(opts.config);
     configured = config.mesh.sources.map((s) => s.name);
     const { built } = await buildOnce(config, { logger, onProgress: (phase, source) => progress.update(phase, source) }).finally(() => progress.done());
-    result.sources = built.sources.map(({ name, loaded, error, queryFields, mutationFields, ms }) => ({ name, loaded, ...(error === undefined ? {} : { error }), queryFields, mutationFields, ms: Math.round(ms) }));
+    result.sources = built.sources.map(({ name, loaded, error, queryFields, mutationFields, ms }) => ({
+      name,
+      loaded,
+      ...(error === undefined ? {} : { error }),
+      queryFields,
+      mutationFields,
+      ms: Math.round(ms),
+    }));
     result.schema = {
       queryFields: Object.keys(built.schema.getQueryType()?.getFields() ?? {}).length,
       mutationFields: Object.keys(built.schema.getMutationType()?.getFields() ?? {}).length,
@@ -94,23 +101,30 @@ export async function check(opts: CheckOptions): Promise<void> {
     result.ok = built.sources.every((s) => s.loaded);
   } catch (error) {
     if (!isTributaryError(error) && verbose) throw error;
-    result.error = isTributaryError(error) ? { code: error.code, message: error.message } : { code: 'INTERNAL_SERVER_ERROR', message: (error as Error).message ?? String(error) };
+    result.error = isTributaryError(error)
+      ? { code: error.code, message: error.message }
+      : { code: 'INTERNAL_SERVER_ERROR', message: (error as Error).message ?? String(error) };
     // No source loaded: each configured source with the reason the build logged.
-    if (noneLoaded()) result.sources = configured.map((name) => ({ name, loaded: false, error: failures.get(name) ?? 'not loaded', queryFields: 0, mutationFields: 0, ms: 0 }));
+    if (noneLoaded())
+      result.sources = configured.map((name) => ({ name, loaded: false, error: failures.get(name) ?? 'not loaded', queryFields: 0, mutationFields: 0, ms: 0 }));
   }
 
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } else {
     printRows(result, verbose);
-    if (result.schema) console.log(`Unified schema: ${result.schema.queryFields} query fields, ${result.schema.mutationFields} mutation fields, ${result.schema.types} types.`);
+    if (result.schema)
+      console.log(`Unified schema: ${result.schema.queryFields} query fields, ${result.schema.mutationFields} mutation fields, ${result.schema.types} types.`);
     for (const w of result.warnings) console.log(`  warning: ${w}`);
   }
   // The verdict on stderr in both modes: a build log shows why a step failed.
   const failed = result.sources.filter((s) => !s.loaded);
   if (result.error) {
-    const message = result.error.code === 'SCHEMA_BUILD_FAILED' && noneLoaded() ? `no source could be loaded: ${failed.map((s) => s.name).join(', ')}` : result.error.message;
-    console.error(`error ${result.error.code}: ${verbose || result.error.code !== 'INTERNAL_SERVER_ERROR' ? message : `${message} (--verbose shows the stack)`}`);
+    const message =
+      result.error.code === 'SCHEMA_BUILD_FAILED' && noneLoaded() ? `no source could be loaded: ${failed.map((s) => s.name).join(', ')}` : result.error.message;
+    console.error(
+      `error ${result.error.code}: ${verbose || result.error.code !== 'INTERNAL_SERVER_ERROR' ? message : `${message} (--verbose shows the stack)`}`,
+    );
   } else if (failed.length) {
     console.error(`error SOURCE_LOAD_FAILED: ${failed.length} of ${result.sources.length} sources failed to load: ${failed.map((s) => s.name).join(', ')}`);
   }

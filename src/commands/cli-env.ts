@@ -66,11 +66,15 @@ export function discoverConfigFile(_hooked: Command, command: Command): void {
   if (command.getOptionValue('config') !== undefined) return;
   command.setOptionValueWithSource('config', findConfigFile(), 'default');
 }
-export const portOption = (): Option => new Option('-p, --port <n>', 'port to listen on (default: tributary.server.port, 4000)').env(ENV.port).argParser(parsePort);
-export const hostOption = (): Option => new Option('-H, --host <host>', 'interface to listen on (default: tributary.server.host, 0.0.0.0)').env(ENV.host).argParser(host);
-export const workersOption = (): Option => new Option('--workers <n>', 'node:cluster worker processes; 0 = one per core (default: tributary.server.workers, 1)').env(ENV.workers).argParser(count);
+export const portOption = (): Option =>
+  new Option('-p, --port <n>', 'port to listen on (default: tributary.server.port, 4000)').env(ENV.port).argParser(parsePort);
+export const hostOption = (): Option =>
+  new Option('-H, --host <host>', 'interface to listen on (default: tributary.server.host, 0.0.0.0)').env(ENV.host).argParser(host);
+export const workersOption = (): Option =>
+  new Option('--workers <n>', 'node:cluster worker processes; 0 = one per core (default: tributary.server.workers, 1)').env(ENV.workers).argParser(count);
 export const watchOption = (): Option => new Option('-w, --watch', 'rebuild and swap the schema when the config or a source document changes').env(ENV.watch);
-export const strictOption = (): Option => new Option('--strict', 'refuse to start when any source fails to load (default: serve the others and name the failed ones)').env(ENV.strict);
+export const strictOption = (): Option =>
+  new Option('--strict', 'refuse to start when any source fails to load (default: serve the others and name the failed ones)').env(ENV.strict);
 
 const TRUE = ['1', 'true', 'yes', 'on'];
 const FALSE = ['0', 'false', 'no', 'off', ''];
@@ -88,6 +92,10 @@ export function readBooleanEnv(command: Command): void {
     const value = (process.env[option.envVar] ?? '').trim().toLowerCase();
     if (TRUE.includes(value)) command.setOptionValueWithSource(name, true, 'env');
     else if (FALSE.includes(value)) command.setOptionValueWithSource(name, undefined, 'env');
-    else command.error(`error: option '${option.flags}' value '${process.env[option.envVar]}' from env '${option.envVar}' is invalid. expected 1, true, yes or on, or 0, false, no or off.`, { code: 'commander.invalidArgument', exitCode: 2 });
+    else
+      command.error(
+        `error: option '${option.flags}' value '${process.env[option.envVar]}' from env '${option.envVar}' is invalid. expected 1, true, yes or on, or 0, false, no or off.`,
+        { code: 'commander.invalidArgument', exitCode: 2 },
+      );
   }
 }

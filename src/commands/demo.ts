@@ -12,10 +12,17 @@ export async function demo(opts: { port: number; host: string }): Promise<void> 
   const logger = createLogger();
   const gateway = await createGateway({ configFile: DEMO_CONFIG, logger });
   const { url } = await gateway.listen({ port: opts.port, host: opts.host });
-  console.log(`Demo services: ${Object.entries(services.urls).map(([n, u]) => `${n} ${u}`).join(', ')}`);
+  console.log(
+    `Demo services: ${Object.entries(services.urls)
+      .map(([n, u]) => `${n} ${u}`)
+      .join(', ')}`,
+  );
   console.log(`\nTributary is ready. Open GraphiQL at ${url}\nREST passthrough: ${url.replace(/\/graphql$/, '')}/rest/Orders/orders/1\n`);
   const stop = () => {
-    Promise.all([gateway.close(), services.close()]).then(() => process.exit(0), () => process.exit(1));
+    Promise.all([gateway.close(), services.close()]).then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

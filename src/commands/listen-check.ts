@@ -21,7 +21,6 @@ export interface PortReservation {
   release(): Promise<void>;
 }
 
-
 /** An operator's message for a failed listen; other errors are returned unchanged. */
 export function listenError(error: unknown, { host, port }: Listen): unknown {
   const code = (error as NodeJS.ErrnoException)?.code;

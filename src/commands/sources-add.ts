@@ -57,7 +57,10 @@ function clash(message: string): TributaryError {
 /** Source names become subgraph names, `/rest/<name>/` paths and `<Name>_` prefixes. */
 function checkName(name: string): void {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-    throw new TributaryError('CONFIG_INVALID', `source name "${name}": expected letters, digits and "_", starting with a letter or "_" (it becomes a URL path segment and a GraphQL name prefix).`);
+    throw new TributaryError(
+      'CONFIG_INVALID',
+      `source name "${name}": expected letters, digits and "_", starting with a letter or "_" (it becomes a URL path segment and a GraphQL name prefix).`,
+    );
   }
 }
 
@@ -73,7 +76,9 @@ async function readConfigText(file: string): Promise<string> {
     return await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'sources: []\n';
-    throw new TributaryError('CONFIG_NOT_FOUND', `${file}: cannot read config file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`, { cause: error });
+    throw new TributaryError('CONFIG_NOT_FOUND', `${file}: cannot read config file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`, {
+      cause: error,
+    });
   }
 }
 
@@ -92,8 +97,14 @@ function appendSource(doc: Document, entry: Record<string, unknown>): void {
 
 function describeClashes(name: string, fields: string[], types: string[]): string {
   const parts: string[] = [];
-  if (fields.length) parts.push(`root field${fields.length > 1 ? 's' : ''} ${fields.slice(0, 8).join(', ')}${fields.length > 8 ? ` and ${fields.length - 8} more` : ''} already exist${fields.length > 1 ? '' : 's'} in the gateway`);
-  if (types.length) parts.push(`type${types.length > 1 ? 's' : ''} ${types.slice(0, 8).join(', ')}${types.length > 8 ? ` and ${types.length - 8} more` : ''} already exist${types.length > 1 ? '' : 's'} with a different definition`);
+  if (fields.length)
+    parts.push(
+      `root field${fields.length > 1 ? 's' : ''} ${fields.slice(0, 8).join(', ')}${fields.length > 8 ? ` and ${fields.length - 8} more` : ''} already exist${fields.length > 1 ? '' : 's'} in the gateway`,
+    );
+  if (types.length)
+    parts.push(
+      `type${types.length > 1 ? 's' : ''} ${types.slice(0, 8).join(', ')}${types.length > 8 ? ` and ${types.length - 8} more` : ''} already exist${types.length > 1 ? '' : 's'} with a different definition`,
+    );
   return `cannot add source "${name}": its ${parts.join(', and its ')}. Add it with a prefix, e.g. \`tributary sources add ${name} <spec> --prefix ${name}_\` (prefixes its types and root fields), or rename the clashing names with a "rename" transform on the source.`;
 }
 

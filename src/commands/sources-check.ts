@@ -58,7 +58,15 @@ const NO_ENDPOINT = 'http://localhost';
 
 export async function checkSpec(spec: string, options: CheckOptions): Promise<CheckReport> {
   const started = performance.now();
-  const base = { spec, queryFields: 0, mutationFields: 0, subscriptionFields: 0, types: 0, recovered: false, rootFields: { query: [], mutation: [], subscription: [] } };
+  const base = {
+    spec,
+    queryFields: 0,
+    mutationFields: 0,
+    subscriptionFields: 0,
+    types: 0,
+    recovered: false,
+    rootFields: { query: [], mutation: [], subscription: [] },
+  };
   try {
     const { loaded, schema, endpointProblem } = await buildLoneSource({
       name: options.name ?? 'Source',
@@ -72,8 +80,10 @@ export async function checkSpec(spec: string, options: CheckOptions): Promise<Ch
     });
     const warnings = [...loaded.warnings];
     const action = `set handler.openapi.endpoint (sources add --endpoint); checked with ${NO_ENDPOINT}`;
-    if (endpointProblem === 'none') warnings.push({ pointer: '#/servers', problem: 'the spec names no server (OAS 3.0 §4.7.5; Swagger 2.0 host/basePath)', action });
-    else if (endpointProblem) warnings.push({ pointer: '#/servers', problem: `server URL "${endpointProblem.unusable}" is not usable as is (${endpointProblem.reason})`, action });
+    if (endpointProblem === 'none')
+      warnings.push({ pointer: '#/servers', problem: 'the spec names no server (OAS 3.0 §4.7.5; Swagger 2.0 host/basePath)', action });
+    else if (endpointProblem)
+      warnings.push({ pointer: '#/servers', problem: `server URL "${endpointProblem.unusable}" is not usable as is (${endpointProblem.reason})`, action });
     const rootFields = { query: fields(schema, 'query'), mutation: fields(schema, 'mutation'), subscription: fields(schema, 'subscription') };
     return {
       ...base,

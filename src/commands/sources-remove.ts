@@ -45,7 +45,9 @@ async function readConfigText(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
-    throw new TributaryError('CONFIG_NOT_FOUND', `${file}: cannot read config file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`, { cause: error });
+    throw new TributaryError('CONFIG_NOT_FOUND', `${file}: cannot read config file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`, {
+      cause: error,
+    });
   }
 }
 
@@ -55,7 +57,10 @@ function referencesTo(name: string, value: unknown, at: string): string[] {
   if (value === null || typeof value !== 'object') return [];
   return Object.entries(value).flatMap(([key, v]) => {
     const here = `${at}.${key}`;
-    const own = (key === 'source' && v === name) || (key === 'sources' && v !== null && typeof v === 'object' && !Array.isArray(v) && Object.hasOwn(v, name)) ? [key === 'source' ? here : `${here}.${name}`] : [];
+    const own =
+      (key === 'source' && v === name) || (key === 'sources' && v !== null && typeof v === 'object' && !Array.isArray(v) && Object.hasOwn(v, name))
+        ? [key === 'source' ? here : `${here}.${name}`]
+        : [];
     return [...own, ...referencesTo(name, v, here)];
   });
 }
@@ -94,7 +99,10 @@ export async function removeSource(options: RemoveSourceOptions): Promise<Remove
   const { [options.name]: _own, ...otherSources } = current.tributary.sources;
   const references = referencesTo(options.name, { ...current.tributary, sources: otherSources }, 'tributary');
   if (references.length) {
-    throw new TributaryError('CONFIG_INVALID', `source "${options.name}" is still named by ${references.join(', ')} in ${configFile}; remove or change ${references.length > 1 ? 'those' : 'that'} first.`);
+    throw new TributaryError(
+      'CONFIG_INVALID',
+      `source "${options.name}" is still named by ${references.join(', ')} in ${configFile}; remove or change ${references.length > 1 ? 'those' : 'that'} first.`,
+    );
   }
 
   const doc = parseDocument(text);
@@ -108,7 +116,11 @@ export async function removeSource(options: RemoveSourceOptions): Promise<Remove
       await buildOnce(nextConfig, { logger: options.logger, onProgress: options.onProgress });
     } catch (error) {
       const code = error instanceof TributaryError ? error.code : 'SCHEMA_BUILD_FAILED';
-      throw new TributaryError(code, `without source "${options.name}" the config would not build: ${(error as Error).message} (nothing was written; --no-check writes anyway)`, { cause: error });
+      throw new TributaryError(
+        code,
+        `without source "${options.name}" the config would not build: ${(error as Error).message} (nothing was written; --no-check writes anyway)`,
+        { cause: error },
+      );
     }
   }
   const temporary = `${configFile}.${process.pid}.tmp`;

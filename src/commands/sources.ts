@@ -21,7 +21,12 @@ function printReport(report: CheckReport): void {
     console.log(`FAIL  ${report.spec}: no schema: ${report.error}`);
   } else {
     const ops = report.operations;
-    const degraded = ops && (ops.asJson || ops.skipped) ? ` (${ops.total} operations: ${ops.asJson} typed as JSON, ${ops.skipped} skipped)` : ops ? ` (${ops.total} operations)` : '';
+    const degraded =
+      ops && (ops.asJson || ops.skipped)
+        ? ` (${ops.total} operations: ${ops.asJson} typed as JSON, ${ops.skipped} skipped)`
+        : ops
+          ? ` (${ops.total} operations)`
+          : '';
     console.log(`ok    ${report.spec}: ${report.queryFields} query fields, ${report.mutationFields} mutation fields, ${report.types} types${degraded}`);
   }
   if (report.warnings.length) {
@@ -80,7 +85,8 @@ export function addSummary(name: string, result: AddSourceResult, verbose: boole
     for (const w of shown) lines.push(`  ${formatWarning(w)}`);
   }
   const hidden = result.warnings.length - shown.length;
-  if (!verbose && (hidden > 0 || result.rootFields.length)) lines.push(`(--verbose lists the ${plural(result.rootFields.length, 'root field')}${hidden > 0 ? ` and all ${result.warnings.length} warnings` : ''})`);
+  if (!verbose && (hidden > 0 || result.rootFields.length))
+    lines.push(`(--verbose lists the ${plural(result.rootFields.length, 'root field')}${hidden > 0 ? ` and all ${result.warnings.length} warnings` : ''})`);
   return lines;
 }
 
@@ -109,11 +115,20 @@ export async function sourcesRemove(name: string, opts: { config: string; check?
   const progress = createProgress();
   const { removeSource } = await import('./sources-remove.ts');
   try {
-    const result = await removeSource({ name, configFile: opts.config, check: opts.check, logger: stderrLogger(), onProgress: (phase, source) => progress.update(phase, source) });
+    const result = await removeSource({
+      name,
+      configFile: opts.config,
+      check: opts.check,
+      logger: stderrLogger(),
+      onProgress: (phase, source) => progress.update(phase, source),
+    });
     progress.done();
     const settings = result.settingsRemoved ? ` and its tributary.sources.${name} settings` : '';
-    console.log(`Removed source "${name}"${result.document ? ` (${result.document})` : ''}${settings} from ${shownPath(result.configFile)}; ${result.remaining.length ? `left: ${result.remaining.join(', ')}.` : 'no sources left.'}`);
-    if (!result.remaining.length) console.warn('The config has no sources now: `tributary start` refuses to start until one is added (`tributary sources add <name> <spec>`).');
+    console.log(
+      `Removed source "${name}"${result.document ? ` (${result.document})` : ''}${settings} from ${shownPath(result.configFile)}; ${result.remaining.length ? `left: ${result.remaining.join(', ')}.` : 'no sources left.'}`,
+    );
+    if (!result.remaining.length)
+      console.warn('The config has no sources now: `tributary start` refuses to start until one is added (`tributary sources add <name> <spec>`).');
   } finally {
     progress.done();
     await closeIdleLoaderThreads();

@@ -56,7 +56,9 @@ export async function start(opts: StartOptions): Promise<void> {
   const logger = createLogger();
   // Long loads (a 20 MB spec) show what is happening: a progress line on a terminal.
   const progress = createProgress(process.stderr);
-  const gateway = await createGateway({ configFile: opts.config, logger, onProgress: (phase, source) => progress.update(phase, source) }).finally(() => progress.done());
+  const gateway = await createGateway({ configFile: opts.config, logger, onProgress: (phase, source) => progress.update(phase, source) }).finally(() =>
+    progress.done(),
+  );
   const { config, built } = gateway.current();
   const failed = built.sources.filter((s) => !s.loaded);
   if (failed.length && opts.strict) throw strictRefusal(failed, built.sources.length);
@@ -68,7 +70,9 @@ export async function start(opts: StartOptions): Promise<void> {
   for (const s of failed) logger.error({ source: s.name, error: s.error }, 'source not served');
   say(logger, `Tributary is serving ${url}${graphiqlOn(config) ? ' (GraphiQL in a browser)' : ''}`, { url });
   if (failed.length) {
-    console.warn(`Tributary: ${failed.length} of ${built.sources.length} sources failed to load and are not served: ${failed.map((s) => s.name).join(', ')} (the log says why; --strict refuses to start instead)`);
+    console.warn(
+      `Tributary: ${failed.length} of ${built.sources.length} sources failed to load and are not served: ${failed.map((s) => s.name).join(', ')} (the log says why; --strict refuses to start instead)`,
+    );
   }
   const live = opts.watch ? await (await import('../reload/live-reload.ts')).startLiveReload(gateway, {}) : undefined;
   if (live) {

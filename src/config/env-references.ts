@@ -31,7 +31,13 @@ const isSet = (env: NodeJS.ProcessEnv, name: string) => env[name] !== undefined 
  * `value` with every `${NAME}` / `${NAME:default}` in its strings replaced (a deep copy
  * where something changed); unset variables without a default are pushed to `problems`.
  */
-export function substituteVariables(value: unknown, keyPath: KeyPath, problems: EnvProblem[], readScalar: (text: string) => unknown, env: NodeJS.ProcessEnv = process.env): unknown {
+export function substituteVariables(
+  value: unknown,
+  keyPath: KeyPath,
+  problems: EnvProblem[],
+  readScalar: (text: string) => unknown,
+  env: NodeJS.ProcessEnv = process.env,
+): unknown {
   if (typeof value === 'string') {
     if (!value.includes('${')) return value;
     let missing = false;
@@ -40,7 +46,10 @@ export function substituteVariables(value: unknown, keyPath: KeyPath, problems: 
       const name = (colon < 0 ? inner : inner.slice(0, colon)).trim();
       if (isSet(env, name)) return env[name]!;
       if (colon >= 0) return inner.slice(colon + 1);
-      problems.push({ keyPath, problem: `environment variable ${name} is not set (the value is ${JSON.stringify(value)}); set it, or write a default: \${${name}:default}` });
+      problems.push({
+        keyPath,
+        problem: `environment variable ${name} is not set (the value is ${JSON.stringify(value)}); set it, or write a default: \${${name}:default}`,
+      });
       missing = true;
       return whole;
     });
@@ -61,7 +70,10 @@ export function unsetEnvTemplates(value: unknown, keyPath: KeyPath, env: NodeJS.
     if (typeof item === 'string') {
       if (!item.includes('{')) return;
       for (const name of new Set([...item.matchAll(INNERMOST_GROUP)].flatMap((m) => unsetName(m[1]!, env)))) {
-        out.push({ keyPath: at, problem: `environment variable ${name} is not set (the value is ${JSON.stringify(item)}); set it, or write a default: {env.${name}:default}` });
+        out.push({
+          keyPath: at,
+          problem: `environment variable ${name} is not set (the value is ${JSON.stringify(item)}); set it, or write a default: {env.${name}:default}`,
+        });
       }
     } else if (Array.isArray(item)) {
       item.forEach((x, i) => walk(x, [...at, i]));

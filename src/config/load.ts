@@ -90,7 +90,9 @@ function where(file: string, line: number | undefined): string {
 }
 
 function configError(file: string, line: number | undefined, keyPath: KeyPath, problem: string): TributaryError {
-  return new TributaryError('CONFIG_INVALID', `${where(file, line)}: ${formatKeyPath(keyPath)}: ${problem}`, { extensions: { file, line, keyPath: formatKeyPath(keyPath) } });
+  return new TributaryError('CONFIG_INVALID', `${where(file, line)}: ${formatKeyPath(keyPath)}: ${problem}`, {
+    extensions: { file, line, keyPath: formatKeyPath(keyPath) },
+  });
 }
 
 /** Several problems are reported at once so an operator fixes them in one pass. */
@@ -158,7 +160,9 @@ export function parseConfig(text: string, file: string): LoadedConfig {
   if (doc.errors.length) {
     const e = doc.errors[0];
     const line = e.linePos?.[0]?.line ?? (e.pos ? counter.linePos(e.pos[0]).line : undefined);
-    throw new TributaryError('CONFIG_PARSE_ERROR', `${file}${line ? `:${line}` : ''}: not valid YAML: ${e.message.split('\n')[0]}`, { extensions: { file, line } });
+    throw new TributaryError('CONFIG_PARSE_ERROR', `${file}${line ? `:${line}` : ''}: not valid YAML: ${e.message.split('\n')[0]}`, {
+      extensions: { file, line },
+    });
   }
   const written = doc.toJS({ maxAliasCount: 100 }) as unknown;
   if (written === null || typeof written !== 'object' || Array.isArray(written) || !isMap(doc.contents)) {
@@ -173,7 +177,10 @@ export function parseConfig(text: string, file: string): LoadedConfig {
 
   const meshProblemAt = new Set<string>();
   for (const error of relevantAjvErrors(validateMesh(meshRaw))) {
-    const keyPath = error.instancePath.split('/').slice(1).map((k) => (/^\d+$/.test(k) ? Number(k) : k.replace(/~1/g, '/').replace(/~0/g, '~')));
+    const keyPath = error.instancePath
+      .split('/')
+      .slice(1)
+      .map((k) => (/^\d+$/.test(k) ? Number(k) : k.replace(/~1/g, '/').replace(/~0/g, '~')));
     meshProblemAt.add(formatKeyPath(keyPath));
     problems.push(atLine(keyPath, ajvProblem(error, getIn(meshRaw, keyPath))));
   }
@@ -188,7 +195,15 @@ export function parseConfig(text: string, file: string): LoadedConfig {
     sources.forEach((s, i) => {
       const name = (s as { name?: unknown })?.name;
       if (typeof name !== 'string') return;
-      if (names.has(name)) problems.push(configError(file, lineOf(doc, counter, ['sources', i, 'name']), ['sources', i, 'name'], `source name "${name}" is already used by sources[${names.get(name)}]; names must be unique`));
+      if (names.has(name))
+        problems.push(
+          configError(
+            file,
+            lineOf(doc, counter, ['sources', i, 'name']),
+            ['sources', i, 'name'],
+            `source name "${name}" is already used by sources[${names.get(name)}]; names must be unique`,
+          ),
+        );
       names.set(name, i);
     });
   } else if (!problems.length && isSeq(doc.get('sources', true)) === false) {
@@ -209,7 +224,15 @@ export function parseConfig(text: string, file: string): LoadedConfig {
   if (parsed.success && Array.isArray(sources)) {
     const known = new Set(sources.map((s) => (s as { name?: string }).name));
     for (const name of Object.keys(parsed.data.sources)) {
-      if (!known.has(name)) problems.push(configError(file, lineOf(doc, counter, ['tributary', 'sources', name]), ['tributary', 'sources', name], `no Mesh source is named "${name}"; known: ${[...known].join(', ')}`));
+      if (!known.has(name))
+        problems.push(
+          configError(
+            file,
+            lineOf(doc, counter, ['tributary', 'sources', name]),
+            ['tributary', 'sources', name],
+            `no Mesh source is named "${name}"; known: ${[...known].join(', ')}`,
+          ),
+        );
     }
   }
   const contextReads = contextReadsOf(meshRaw, parsed.success ? parsed.data : undefined);
@@ -242,7 +265,11 @@ export async function loadConfig(file: string): Promise<LoadedConfig> {
   try {
     text = await readFile(absolute, 'utf8');
   } catch (error) {
-    throw new TributaryError('CONFIG_NOT_FOUND', `${absolute}: cannot read config file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`, { cause: error });
+    throw new TributaryError(
+      'CONFIG_NOT_FOUND',
+      `${absolute}: cannot read config file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`,
+      { cause: error },
+    );
   }
   return parseConfig(text, absolute);
 }

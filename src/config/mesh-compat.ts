@@ -71,7 +71,8 @@ class Judgement {
     if (!this.merged) return;
     const written = getIn(this.written, to);
     if (written !== undefined) {
-      if (!isDeepStrictEqual(written, value)) this.warn(from, `not applied: tributary.${dotted(to)} is set too (${show(written)}) and wins over ${show(value)}`);
+      if (!isDeepStrictEqual(written, value))
+        this.warn(from, `not applied: tributary.${dotted(to)} is set too (${show(written)}) and wins over ${show(value)}`);
       return;
     }
     let node: Json = this.merged;
@@ -106,7 +107,8 @@ const MAPPERS: Record<string, Mapper> = {
   'serve.playground': (value, at, j) => j.map(at, ['policies', 'graphiql'], value !== false),
   'serve.cors.origin'(value, at, j) {
     const origins = typeof value === 'string' ? [value] : value;
-    if (!Array.isArray(origins) || !origins.every((o) => typeof o === 'string')) return j.refuse(at, `expected an origin or a list of origins, found ${show(value)}`);
+    if (!Array.isArray(origins) || !origins.every((o) => typeof o === 'string'))
+      return j.refuse(at, `expected an origin or a list of origins, found ${show(value)}`);
     if (origins.includes('*')) return j.refuse(at, 'Tributary does not allow every origin ("*"): list the origins that may call the gateway from a browser');
     j.map(at, ['policies', 'cors', 'origins'], origins);
   },
@@ -120,7 +122,11 @@ const MAPPERS: Record<string, Mapper> = {
   'plugins[].prometheus': (_value, at, j) => j.map(at, ['observability', 'metrics', 'enabled'], true),
   'plugins[].prometheus.endpoint'(value, at, j) {
     if (typeof value === 'string') j.map(at, ['observability', 'metrics', 'path'], value);
-    else if (value === false) j.warn(at, 'not applied: metrics are served at tributary.observability.metrics.path; set tributary.observability.metrics.enabled: false to turn them off');
+    else if (value === false)
+      j.warn(
+        at,
+        'not applied: metrics are served at tributary.observability.metrics.path; set tributary.observability.metrics.enabled: false to turn them off',
+      );
   },
   'cache.redis'(_value, at, j) {
     if (!j.hasResponseCache) j.warn(at, 'not applied: only a responseCache plugin would use it (tributary.policies.cache.store)');
@@ -137,14 +143,21 @@ function mapResponseCache(value: unknown, at: KeyPath, j: Judgement): void {
   const rules: Json[] = [];
   const ttl = value.ttl;
   if (ttl === undefined || ttl === Infinity) {
-    j.refuse([...at, 'ttl'], `Tributary caches nothing forever: set ttl (ms), or 0 to cache only what ttlPerCoordinate lists${ttl === undefined ? '' : ', found Infinity'}`);
+    j.refuse(
+      [...at, 'ttl'],
+      `Tributary caches nothing forever: set ttl (ms), or 0 to cache only what ttlPerCoordinate lists${ttl === undefined ? '' : ', found Infinity'}`,
+    );
   } else if (typeof ttl === 'number' && ttl > 0) {
     for (const source of j.sourceNames()) rules.push({ source, ttlMs: ttl });
   }
   if (Array.isArray(value.ttlPerCoordinate)) {
     value.ttlPerCoordinate.forEach((entry, i) => {
       if (!isMap(entry)) return;
-      if (entry.ttl === 0) j.refuse([...at, 'ttlPerCoordinate', i, 'ttl'], 'a ttl of 0 (never cache) has no Tributary equivalent: leave the coordinate out (only what a rule covers is cached)');
+      if (entry.ttl === 0)
+        j.refuse(
+          [...at, 'ttlPerCoordinate', i, 'ttl'],
+          'a ttl of 0 (never cache) has no Tributary equivalent: leave the coordinate out (only what a rule covers is cached)',
+        );
       else rules.push({ coordinate: entry.coordinate, ttlMs: entry.ttl });
     });
   }

@@ -9,7 +9,10 @@ export const MetricsSettings = z
   .object({
     /** Prometheus text at `path`; off: no registry work per request and no route. */
     enabled: z.boolean().default(true),
-    path: z.string().regex(/^\/[^?#]*$/, 'expected a path starting with "/"').default('/metrics'),
+    path: z
+      .string()
+      .regex(/^\/[^?#]*$/, 'expected a path starting with "/"')
+      .default('/metrics'),
     /** Serve /metrics on its own port (and `host`) instead of the gateway's. */
     port: port.optional(),
     host: z.string().min(1).default('0.0.0.0'),

@@ -95,7 +95,10 @@ export const ApiKeySettings = z
     /** The key; `{env.NAME}` reads an environment variable. */
     key: z.string().min(1).optional(),
     /** Or its SHA-256 in hex, so the config need not hold the key. */
-    sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex digits').optional(),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex digits')
+      .optional(),
   })
   .strict()
   .refine((k) => (k.key === undefined) !== (k.sha256 === undefined), { message: 'expected exactly one of "key" or "sha256"' });
@@ -127,7 +130,10 @@ const redisUrl = z.string().min(1).optional();
 export const RateLimitRule = z
   .object({
     /** Names the counter; rules with the same name share it. Default: derived from the scope. */
-    name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, "_", "." or "-"').optional(),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, "_", "." or "-"')
+      .optional(),
     limit: positiveInt,
     windowSec: positiveInt.default(60),
     /** Only requests to this source (its passthrough route, or GraphQL requests that call it). */

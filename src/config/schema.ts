@@ -143,7 +143,10 @@ export const ServerSettings = z
   .object({
     host: z.string().min(1).default('0.0.0.0'),
     port: z.number().int().min(0).max(65_535).default(4_000),
-    graphqlPath: z.string().regex(/^\/[^?#]*$/, 'expected a path starting with "/"').default('/graphql'),
+    graphqlPath: z
+      .string()
+      .regex(/^\/[^?#]*$/, 'expected a path starting with "/"')
+      .default('/graphql'),
     /** node:cluster workers; 0 means one per core. */
     workers: nonNegativeInt.default(1),
     /**
@@ -160,12 +163,28 @@ export const PassthroughSettings = z
   .object({
     enabled: z.boolean().default(true),
     /** URL prefix; a request to `<prefix>/<source>/<path>` goes to `<source endpoint>/<path>`. */
-    prefix: z.string().regex(/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/, 'expected a path such as "/rest"').default('/rest'),
+    prefix: z
+      .string()
+      .regex(/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/, 'expected a path such as "/rest"')
+      .default('/rest'),
     /** Client request headers forwarded upstream unless a source says otherwise. */
     forwardHeaders: z
       .array(z.string().min(1))
-      .default(['accept', 'accept-language', 'content-type', 'authorization', 'if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since', 'range', 'x-request-id']),
-    methods: z.array(z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])).default(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']),
+      .default([
+        'accept',
+        'accept-language',
+        'content-type',
+        'authorization',
+        'if-match',
+        'if-none-match',
+        'if-modified-since',
+        'if-unmodified-since',
+        'range',
+        'x-request-id',
+      ]),
+    methods: z
+      .array(z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']))
+      .default(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']),
     /** Largest request body forwarded. */
     maxBodyBytes: positiveInt.default(1024 * 1024),
     /** `declared`: only operations the served schema declares; `any`: every path (explicit opt-in). */

@@ -86,7 +86,12 @@ export function templateProblems(reads: readonly ContextRead[], settings: Templa
     const input = contextInput(read.path);
     const what = `template ${JSON.stringify(read.template)} reads ${describeContextPath(read.path)}`;
     if (input.kind === 'params') {
-      const refused = read.source !== undefined ? (settings.allowsClientTemplates(read.source) ? [] : [read.source]) : settings.sourceNames.filter((s) => !settings.allowsClientTemplates(s));
+      const refused =
+        read.source !== undefined
+          ? settings.allowsClientTemplates(read.source)
+            ? []
+            : [read.source]
+          : settings.sourceNames.filter((s) => !settings.allowsClientTemplates(s));
       if (refused.length === 0) continue;
       const how =
         read.source !== undefined

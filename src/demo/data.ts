@@ -9,10 +9,26 @@ export const PRODUCT_COUNT = 15;
 export const ORDER_COUNT = 200;
 
 const CUSTOMER_NAMES = [
-  'Ada Lovelace', 'Alan Turing', 'Grace Hopper', 'Edsger Dijkstra', 'Barbara Liskov',
-  'Donald Knuth', 'Margaret Hamilton', 'John McCarthy', 'Frances Allen', 'Ken Thompson',
-  'Radia Perlman', 'Dennis Ritchie', 'Hedy Lamarr', 'Tim Berners-Lee', 'Karen Sparck Jones',
-  'Niklaus Wirth', 'Annie Easley', 'Leslie Lamport', 'Katherine Johnson', 'Tony Hoare',
+  'Ada Lovelace',
+  'Alan Turing',
+  'Grace Hopper',
+  'Edsger Dijkstra',
+  'Barbara Liskov',
+  'Donald Knuth',
+  'Margaret Hamilton',
+  'John McCarthy',
+  'Frances Allen',
+  'Ken Thompson',
+  'Radia Perlman',
+  'Dennis Ritchie',
+  'Hedy Lamarr',
+  'Tim Berners-Lee',
+  'Karen Sparck Jones',
+  'Niklaus Wirth',
+  'Annie Easley',
+  'Leslie Lamport',
+  'Katherine Johnson',
+  'Tony Hoare',
 ] as const;
 
 const COUNTRY_CODES = ['GB', 'DE', 'US', 'NL', 'FR', 'SE', 'JP', 'BR'] as const;

@@ -63,9 +63,10 @@ export async function startDemoServices(options: DemoServicesOptions = {}): Prom
     throw failure.reason;
   }
 
-  const urls = Object.fromEntries(
-    servers.map(({ service }, index) => [service, (started[index] as PromiseFulfilledResult<string>).value]),
-  ) as Record<DemoServiceName, string>;
+  const urls = Object.fromEntries(servers.map(({ service }, index) => [service, (started[index] as PromiseFulfilledResult<string>).value])) as Record<
+    DemoServiceName,
+    string
+  >;
 
   return {
     urls,

@@ -66,7 +66,10 @@ function matchPath(compiled: CompiledRoute, pathSegments: readonly string[]): Re
 
 function decodeSegments(pathname: string): string[] | undefined {
   try {
-    return pathname.split('/').slice(1).map((segment) => decodeURIComponent(segment));
+    return pathname
+      .split('/')
+      .slice(1)
+      .map((segment) => decodeURIComponent(segment));
   } catch {
     return undefined; // malformed percent-encoding: no route can match
   }

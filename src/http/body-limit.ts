@@ -38,7 +38,13 @@ function counted(request: Request, limit: number, fetchAPI: FetchApi): Request {
       },
     }),
   );
-  return new fetchAPI.Request(request.url, { method: request.method, headers: request.headers, signal: request.signal, body: limited, duplex: 'half' } as RequestInit);
+  return new fetchAPI.Request(request.url, {
+    method: request.method,
+    headers: request.headers,
+    signal: request.signal,
+    body: limited,
+    duplex: 'half',
+  } as RequestInit);
 }
 
 /** Use with Yoga's `maxRequestBodySize: false`; last among the plugins, where Yoga puts its own. */

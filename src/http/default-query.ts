@@ -7,13 +7,39 @@
 // on the path multiplies the calls (each parent object asks for its own), so the query
 // follows at most one link, and a field that takes a page size (`limit`, `first`, …) is
 // asked for a few items. On the demo it made 187 upstream calls and 2.2 MB before.
-import { getNamedType, getNullableType, isLeafType, isObjectType, isNonNullType, isScalarType, type GraphQLArgument, type GraphQLField, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
+import {
+  getNamedType,
+  getNullableType,
+  isLeafType,
+  isObjectType,
+  isNonNullType,
+  isScalarType,
+  type GraphQLArgument,
+  type GraphQLField,
+  type GraphQLObjectType,
+  type GraphQLSchema,
+} from 'graphql';
 
 type Field = GraphQLField<unknown, unknown>;
 
 /** Items asked for where the field takes a page size. */
 const PAGE = 3;
-const PAGE_SIZE_ARGS = new Set(['limit', 'first', 'last', 'top', 'size', 'count', 'max', 'take', 'pagesize', 'page_size', 'perpage', 'per_page', 'maxresults', 'max_results']);
+const PAGE_SIZE_ARGS = new Set([
+  'limit',
+  'first',
+  'last',
+  'top',
+  'size',
+  'count',
+  'max',
+  'take',
+  'pagesize',
+  'page_size',
+  'perpage',
+  'per_page',
+  'maxresults',
+  'max_results',
+]);
 
 function noRequiredArgs(field: Field): boolean {
   return field.args.every((a) => !isNonNullType(a.type) || a.defaultValue !== undefined);
@@ -21,7 +47,10 @@ function noRequiredArgs(field: Field): boolean {
 
 /** Whether resolving the field calls a service: links/declare.ts marks every link field. */
 function isLink(field: Field): boolean {
-  return (field.extensions as { tributaryLink?: boolean } | undefined)?.tributaryLink === true || Boolean(field.astNode?.directives?.some((d) => d.name.value === 'oas_link'));
+  return (
+    (field.extensions as { tributaryLink?: boolean } | undefined)?.tributaryLink === true ||
+    Boolean(field.astNode?.directives?.some((d) => d.name.value === 'oas_link'))
+  );
 }
 
 function pageSizeArg(field: Field): GraphQLArgument | undefined {

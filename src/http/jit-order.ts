@@ -46,7 +46,8 @@ export function inSpecOrder(schema: GraphQLSchema, document: DocumentNode, opera
           out.push(withChildren(selection));
           continue;
         }
-        const condition = selection.kind === Kind.INLINE_FRAGMENT ? selection.typeCondition?.name.value : fragments.get(selection.name.value)?.typeCondition.name.value;
+        const condition =
+          selection.kind === Kind.INLINE_FRAGMENT ? selection.typeCondition?.name.value : fragments.get(selection.name.value)?.typeCondition.name.value;
         if (selection.kind === Kind.FRAGMENT_SPREAD) {
           // graphql-js collects a named fragment once per selection set.
           if (visited.has(selection.name.value)) continue;
@@ -110,5 +111,7 @@ function fieldType(parent: GraphQLCompositeType, name: string): GraphQLComposite
 }
 
 function hasInlineFragment(set: SelectionSetNode): boolean {
-  return set.selections.some((s) => s.kind === Kind.INLINE_FRAGMENT || (s.kind === Kind.FIELD && s.selectionSet !== undefined && hasInlineFragment(s.selectionSet)));
+  return set.selections.some(
+    (s) => s.kind === Kind.INLINE_FRAGMENT || (s.kind === Kind.FIELD && s.selectionSet !== undefined && hasInlineFragment(s.selectionSet)),
+  );
 }

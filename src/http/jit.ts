@@ -84,10 +84,11 @@ function createPlan(args: ExecutionArgs, logger: Logger | undefined): Plan {
   const shown = { operationName: operationName ?? soleOperationName(args.document) };
   const operation = getOperationAST(args.document, operationName);
   if (operation && usesIncrementalDelivery(args.document, operation)) {
-    logger?.debug({ ...shown, executor: 'graphql-tools' }, 'operation runs on graphql-tools\' executor: it uses @defer or @stream');
+    logger?.debug({ ...shown, executor: 'graphql-tools' }, "operation runs on graphql-tools' executor: it uses @defer or @stream");
     // Parts, or one whole answer from graphql-js, is the client's choice per request
     // (defer-stream.ts): a header read, on this plan only.
-    const incremental: Run = (a) => (deliversIncrementally((a.contextValue as { request?: Request } | undefined)?.request) ? normalizedExecutor(a) : execute(a));
+    const incremental: Run = (a) =>
+      deliversIncrementally((a.contextValue as { request?: Request } | undefined)?.request) ? normalizedExecutor(a) : execute(a);
     return { executor: 'graphql-tools', execute: guarded(guard, incremental) };
   }
   if (choice.executor === 'graphql-js') {
@@ -111,13 +112,19 @@ function createPlan(args: ExecutionArgs, logger: Logger | undefined): Plan {
   }
   if (!isCompiledQuery(compiled as never)) {
     // graphql-js runs it and reports whatever is wrong with it the way it always does.
-    logger?.warn({ ...shown, executor: 'graphql-js', err: (compiled as ExecutionResult).errors?.[0] }, 'graphql-jit failed to compile an operation; it runs on graphql-js');
+    logger?.warn(
+      { ...shown, executor: 'graphql-js', err: (compiled as ExecutionResult).errors?.[0] },
+      'graphql-jit failed to compile an operation; it runs on graphql-js',
+    );
     return { executor: 'graphql-js', execute: guarded(guard, execute) };
   }
   logger?.debug({ ...shown, executor: 'jit', cost: choice.cost }, 'operation compiled by graphql-jit');
   const query = (compiled as CompiledQuery).query.bind(compiled);
   const subscribe = (compiled as CompiledQuery).subscribe?.bind(compiled);
-  const jitRun = (run: typeof query): Run => (a) => run(a.rootValue, a.contextValue, a.variableValues) as Result | Promise<Result>;
+  const jitRun =
+    (run: typeof query): Run =>
+    (a) =>
+      run(a.rootValue, a.contextValue, a.variableValues) as Result | Promise<Result>;
   return {
     executor: 'jit',
     execute: guarded(guard, jitRun(query)),

@@ -5,7 +5,16 @@
 //   - GraphQL Mesh's `@resolveTo` in `additionalTypeDefs` / object `additionalResolvers`,
 //   - OpenAPI `links` on a response (OAS 3.0 §4.7.20), which the loader turns into fields.
 // Plans are compiled once per schema; a request only runs them.
-import { getNamedType, getNullableType, isListType, isObjectType, type GraphQLField, type GraphQLFieldResolver, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
+import {
+  getNamedType,
+  getNullableType,
+  isListType,
+  isObjectType,
+  type GraphQLField,
+  type GraphQLFieldResolver,
+  type GraphQLObjectType,
+  type GraphQLSchema,
+} from 'graphql';
 import { getDirectiveExtensions } from '@graphql-tools/utils';
 import type { BatchingSettings, LinkSettings } from '../config/schema.ts';
 import { readPath, setPath } from './loader.ts';
@@ -56,7 +65,6 @@ function attach(links: CompiledLink[]): void {
   }
 }
 
-
 /** The target's arguments for one parent: `{ [arg]: key }`, the argument path split once here. */
 function perKeyArgsOf(arg: string, keyPath: readonly string[]): (root: unknown) => Record<string, unknown> {
   if (!arg.includes('.')) return (root) => ({ [arg]: readPath(root, keyPath) });
@@ -76,7 +84,8 @@ export function wireTributaryLinks(schema: GraphQLSchema, links: readonly LinkSe
     const target = rootField(schema, targetType, targetField, where);
     const argNames = new Set(target.args.map((a) => a.name));
     const argName = link.keysArg ?? link.arg!;
-    if (!argNames.has(argName.split('.')[0])) linkInvalid(`${where}: ${targetType}.${targetField} has no argument "${argName}". Its arguments: ${[...argNames].join(', ') || '(none)'}.`);
+    if (!argNames.has(argName.split('.')[0]))
+      linkInvalid(`${where}: ${targetType}.${targetField} has no argument "${argName}". Its arguments: ${[...argNames].join(', ') || '(none)'}.`);
     const parent = parentType(schema, typeName, where);
     const keyPath = pathOf(link.key);
     return compileLink(
@@ -124,7 +133,9 @@ export function wireResolveTo(schema: GraphQLSchema, configs: readonly ResolveTo
   const compiled = configs.map((c) => {
     const where = `@resolveTo on ${c.targetTypeName}.${c.targetFieldName}`;
     const perSource = rootNames.get(c.sourceName) ?? linkInvalid(`${where}: no source named "${c.sourceName}". Sources: ${[...rootNames.keys()].join(', ')}.`);
-    const finalName = perSource.get(`${c.sourceTypeName}.${c.sourceFieldName}`) ?? linkInvalid(`${where}: source "${c.sourceName}" has no root field ${c.sourceTypeName}.${c.sourceFieldName}.`);
+    const finalName =
+      perSource.get(`${c.sourceTypeName}.${c.sourceFieldName}`) ??
+      linkInvalid(`${where}: source "${c.sourceName}" has no root field ${c.sourceTypeName}.${c.sourceFieldName}.`);
     const target = rootField(schema, c.sourceTypeName, finalName, where);
     const parent = parentType(schema, c.targetTypeName, where);
     return compileLink(
@@ -171,12 +182,18 @@ export function wireOpenApiLinks(schema: GraphQLSchema, rootNames: RootFieldName
       if (!origin?.defaultRootType || !origin.defaultField) continue;
       const id = `${parent.name}.${field.name}`;
       const own = (name: string, type: string) => (origin.subgraph ? rootNames.get(origin.subgraph)?.get(`${type}.${name}`) : undefined) ?? name;
-      const declaring = (schema.getType(origin.defaultRootType) as GraphQLObjectType | undefined)?.getFields?.()[own(origin.defaultField, origin.defaultRootType)];
+      const declaring = (schema.getType(origin.defaultRootType) as GraphQLObjectType | undefined)?.getFields?.()[
+        own(origin.defaultField, origin.defaultRootType)
+      ];
       const map = declaring ? linkResolverMap(schema, declaring) : undefined;
       const link = map?.[field.name];
-      const target = link ? (schema.getType(link.targetTypeName) as GraphQLObjectType | undefined)?.getFields?.()[own(link.targetFieldName, link.targetTypeName)] : undefined;
+      const target = link
+        ? (schema.getType(link.targetTypeName) as GraphQLObjectType | undefined)?.getFields?.()[own(link.targetFieldName, link.targetTypeName)]
+        : undefined;
       if (!link || !target) {
-        warnings.push(`OpenAPI link ${id} (source ${origin.subgraph ?? '?'}): its target operation is not in the served schema under the name the document gives; it is resolved one call per parent.`);
+        warnings.push(
+          `OpenAPI link ${id} (source ${origin.subgraph ?? '?'}): its target operation is not in the served schema under the name the document gives; it is resolved one call per parent.`,
+        );
         continue;
       }
       compiled.push(compileOpenApiLink(id, parent, field.name, target, link.linkObjArgs ?? {}, batching));
@@ -193,7 +210,14 @@ function linkResolverMap(schema: GraphQLSchema, field: GraphQLField<unknown, unk
 }
 
 /** Bulk when one argument reads one property of the parent and the target takes a list there; else per key. */
-function compileOpenApiLink(id: string, parent: GraphQLObjectType, fieldName: string, target: GraphQLField<unknown, unknown>, linkArgs: Record<string, unknown>, batching: BatchingSettings): CompiledLink {
+function compileOpenApiLink(
+  id: string,
+  parent: GraphQLObjectType,
+  fieldName: string,
+  target: GraphQLField<unknown, unknown>,
+  linkArgs: Record<string, unknown>,
+  batching: BatchingSettings,
+): CompiledLink {
   const perKey = () => compileLink({ id, parent, fieldName, target, fixedArgs: compileArgs(undefined), perKeyArgs: compileArgs(linkArgs) }, batching);
   const entries = Object.entries(linkArgs);
   const [argName, expression] = entries.length === 1 ? entries[0] : [];

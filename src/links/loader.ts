@@ -128,30 +128,31 @@ export function createBulkLoader(
   info: GraphQLResolveInfo,
 ): LinkLoader<unknown> {
   const loader = new DataLoader<unknown, unknown, string>(
-    (keys) => observed(linkId, 'bulk', keys.length, async () => {
-      const byKey = new Map<string, unknown[]>();
-      await Promise.all(
-        splitBatch(keys, plan).map(async (chunk) => {
-          const args = structuredClone(fixedArgs);
-          setPath(args, plan.keysArg, chunk);
-          const result = await call(args, context, info);
-          const items = Array.isArray(result) ? result : result == null ? [] : [result];
-          for (const item of items) {
-            const value = readPath(item, plan.valueKey);
-            if (value == null) continue;
-            const k = String(value);
-            const bucket = byKey.get(k);
-            if (bucket) bucket.push(item);
-            else byKey.set(k, [item]);
-          }
-        }),
-      );
-      return keys.map((key) => {
-        const found = byKey.get(String(key));
-        if (plan.manyPerKey) return found ?? [];
-        return found ? found[0] : missing(linkId, key);
-      });
-    }),
+    (keys) =>
+      observed(linkId, 'bulk', keys.length, async () => {
+        const byKey = new Map<string, unknown[]>();
+        await Promise.all(
+          splitBatch(keys, plan).map(async (chunk) => {
+            const args = structuredClone(fixedArgs);
+            setPath(args, plan.keysArg, chunk);
+            const result = await call(args, context, info);
+            const items = Array.isArray(result) ? result : result == null ? [] : [result];
+            for (const item of items) {
+              const value = readPath(item, plan.valueKey);
+              if (value == null) continue;
+              const k = String(value);
+              const bucket = byKey.get(k);
+              if (bucket) bucket.push(item);
+              else byKey.set(k, [item]);
+            }
+          }),
+        );
+        return keys.map((key) => {
+          const found = byKey.get(String(key));
+          if (plan.manyPerKey) return found ?? [];
+          return found ? found[0] : missing(linkId, key);
+        });
+      }),
     { cacheKeyFn: String, maxBatchSize: Number.MAX_SAFE_INTEGER },
   );
   return new LinkLoader(loader, String);
@@ -161,7 +162,8 @@ export function createBulkLoader(
 export function createPerKeyLoader(linkId: string, call: TargetCall, context: TributaryContext, info: GraphQLResolveInfo): LinkLoader<Record<string, unknown>> {
   const identity = (args: Record<string, unknown>) => JSON.stringify(args);
   const loader = new DataLoader<Record<string, unknown>, unknown, string>(
-    (argSets) => observed(linkId, 'perKey', argSets.length, () => Promise.all(argSets.map((args) => call(args, context, info).catch((error: unknown) => error as Error)))),
+    (argSets) =>
+      observed(linkId, 'perKey', argSets.length, () => Promise.all(argSets.map((args) => call(args, context, info).catch((error: unknown) => error as Error)))),
     { cacheKeyFn: identity },
   );
   return new LinkLoader(loader, identity);

@@ -4,7 +4,16 @@
 // bulk (one call per batch of keys), per key (one call per distinct argument object) or
 // per value (a scalar key that is its own cache key). The resolver returned only runs
 // the plan, on the per-request DataLoaders of loader.ts.
-import { getNamedType, getNullableType, isListType, isObjectType, type GraphQLField, type GraphQLFieldResolver, type GraphQLObjectType, type GraphQLResolveInfo } from 'graphql';
+import {
+  getNamedType,
+  getNullableType,
+  isListType,
+  isObjectType,
+  type GraphQLField,
+  type GraphQLFieldResolver,
+  type GraphQLObjectType,
+  type GraphQLResolveInfo,
+} from 'graphql';
 import { stringInterpolator } from '@graphql-mesh/string-interpolation';
 import { TributaryError } from '../errors.ts';
 import type { BatchingSettings } from '../config/schema.ts';
@@ -18,7 +27,10 @@ export function linkInvalid(message: string): never {
 
 /** `a.b[0]` → `['a', 'b', '0']`. */
 export function pathOf(dotted: string): string[] {
-  return dotted.replace(/\[(\w+)\]/g, '.$1').split('.').filter(Boolean);
+  return dotted
+    .replace(/\[(\w+)\]/g, '.$1')
+    .split('.')
+    .filter(Boolean);
 }
 
 export type ArgsBuilder = ((root: unknown, args: unknown, context: unknown, info: unknown) => Record<string, unknown>) & {
@@ -153,9 +165,17 @@ export function compileLink(spec: LinkSpec, batching: BatchingSettings): Compile
     const readKey = compileKeyReader(spec.parent, spec.keyField);
     const targetItem = getNamedType(spec.target.type);
     let valueKey = spec.valueKey;
-    if (!valueKey && isObjectType(targetItem)) valueKey = 'id' in targetItem.getFields() ? 'id' : spec.keyField in targetItem.getFields() ? spec.keyField : undefined;
+    if (!valueKey && isObjectType(targetItem))
+      valueKey = 'id' in targetItem.getFields() ? 'id' : spec.keyField in targetItem.getFields() ? spec.keyField : undefined;
     if (!valueKey) linkInvalid(`${spec.id}: cannot tell which field of ${targetItem.name} holds the key; set valueKeyField (Mesh) or valueKey (Tributary).`);
-    const plan = { kind: 'bulk' as const, keysArg: spec.keysArg, valueKey: pathOf(valueKey), maxBatchSize: batching.maxBatchSize, maxUrlLength: batching.maxUrlLength, manyPerKey };
+    const plan = {
+      kind: 'bulk' as const,
+      keysArg: spec.keysArg,
+      valueKey: pathOf(valueKey),
+      maxBatchSize: batching.maxBatchSize,
+      maxUrlLength: batching.maxUrlLength,
+      manyPerKey,
+    };
     const fixedArgs = spec.fixedArgs;
     const noArgs = {};
     // The key field may itself hold a list of keys (`productIds: [ID]`): load them all.
@@ -165,7 +185,8 @@ export function compileLink(spec: LinkSpec, batching: BatchingSettings): Compile
       const loaderId = fixedArgs.empty ? spec.id : `${spec.id}:${JSON.stringify(extra)}`;
       const keyIsList = Array.isArray(key);
       const loader =
-        (context.loaders?.get(loaderId) as LinkLoader<unknown> | undefined) ?? loaderFor(context, loaderId, () => createBulkLoader(spec.id, { ...plan, manyPerKey: manyPerKey && !keyIsList }, call, extra, context, info));
+        (context.loaders?.get(loaderId) as LinkLoader<unknown> | undefined) ??
+        loaderFor(context, loaderId, () => createBulkLoader(spec.id, { ...plan, manyPerKey: manyPerKey && !keyIsList }, call, extra, context, info));
       return keyIsList ? loader.loadMany(key as unknown[]) : loader.load(key);
     };
     return {
@@ -195,12 +216,18 @@ export function compileLink(spec: LinkSpec, batching: BatchingSettings): Compile
         // (null, a list) takes the general path below, as before.
         const key = byValue.read(root);
         if (typeof key === 'string' || typeof key === 'number' || typeof key === 'boolean') {
-          const loader = (context.loaders?.get(byValueId) as LinkLoader<string | number | boolean> | undefined) ?? loaderFor(context, byValueId, () => createPerValueLoader(spec.id, call, byValue.toArgs, context, info));
+          const loader =
+            (context.loaders?.get(byValueId) as LinkLoader<string | number | boolean> | undefined) ??
+            loaderFor(context, byValueId, () => createPerValueLoader(spec.id, call, byValue.toArgs, context, info));
           return loader.load(key);
         }
       }
-      const targetArgs = fixedArgs.empty ? perKeyArgs(root, args, context, info) : { ...fixedArgs(root, args, context, info), ...perKeyArgs(root, args, context, info) };
-      const loader = (context.loaders?.get(spec.id) as LinkLoader<Record<string, unknown>> | undefined) ?? loaderFor(context, spec.id, () => createPerKeyLoader(spec.id, call, context, info));
+      const targetArgs = fixedArgs.empty
+        ? perKeyArgs(root, args, context, info)
+        : { ...fixedArgs(root, args, context, info), ...perKeyArgs(root, args, context, info) };
+      const loader =
+        (context.loaders?.get(spec.id) as LinkLoader<Record<string, unknown>> | undefined) ??
+        loaderFor(context, spec.id, () => createPerKeyLoader(spec.id, call, context, info));
       return loader.load(targetArgs);
     },
   };

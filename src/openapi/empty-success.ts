@@ -23,7 +23,9 @@ function hasBody(response: Json): boolean {
  * `$ref` to its Response Object (undefined when it cannot).
  */
 export function markEmptySuccesses(responses: Json, swagger2: boolean, deref: (value: Json) => Json | undefined): void {
-  const entries = Object.entries(responses).map(([status, value]) => [status, isObject(value) ? (typeof value.$ref === 'string' ? deref(value) : value) : undefined] as const);
+  const entries = Object.entries(responses).map(
+    ([status, value]) => [status, isObject(value) ? (typeof value.$ref === 'string' ? deref(value) : value) : undefined] as const,
+  );
   if (!entries.some(([, r]) => r && hasBody(r))) return;
   for (const [status, response] of entries) {
     if (!/^2(\d\d|XX)$/i.test(status) || status === '204' || !response || hasBody(response)) continue;

@@ -41,6 +41,4 @@ export interface Loaded {
 export type LoaderPhase = 'read' | 'dereference' | 'generate';
 
 export type LoaderReply =
-  | { type: 'done'; id: number; result: Prepared | Loaded }
-  | { type: 'failed'; id: number; message: string }
-  | { type: 'progress'; phase: LoaderPhase };
+  { type: 'done'; id: number; result: Prepared | Loaded } | { type: 'failed'; id: number; message: string } | { type: 'progress'; phase: LoaderPhase };

@@ -55,7 +55,11 @@ function post(message: LoaderReply): void {
 
 /** Mesh's logger interface; warnings are collected for the current job, debug lines mark phases. */
 function jobLogger(warnings: SpecWarning[]) {
-  const text = (args: unknown[]) => args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? a.message : '')).join(' ').trim();
+  const text = (args: unknown[]) =>
+    args
+      .map((a) => (typeof a === 'string' ? a : a instanceof Error ? a.message : ''))
+      .join(' ')
+      .trim();
   const logger = {
     log() {},
     info() {},
@@ -100,7 +104,11 @@ async function readLeniently(file: string, original: Error, warnings: SpecWarnin
       throw original;
     }
   }
-  warnings.push({ pointer: '#', problem: `the document could not be read as written (${original.message.split('\n')[0]})`, action: 'read with a lenient YAML/JSON parser (for duplicate keys, the last one wins)' });
+  warnings.push({
+    pointer: '#',
+    problem: `the document could not be read as written (${original.message.split('\n')[0]})`,
+    action: 'read with a lenient YAML/JSON parser (for duplicate keys, the last one wins)',
+  });
   return value;
 }
 
@@ -130,7 +138,9 @@ async function prepare(request: Extract<LoaderRequest, { type: 'prepare' }>) {
   if (typeof doc.openapi !== 'string' && typeof doc.swagger !== 'string') {
     // A fragment with paths is still usable (Mesh reads it as OAS 3); anything else is not a spec.
     if (doc.paths === null || typeof doc.paths !== 'object') {
-      throw new Error(`${request.source} is not an OpenAPI document: no "openapi" or "swagger" version key at the top level (OAS 3.0 §4.7.1, Swagger 2.0 "swagger"), and no "paths"`);
+      throw new Error(
+        `${request.source} is not an OpenAPI document: no "openapi" or "swagger" version key at the top level (OAS 3.0 §4.7.1, Swagger 2.0 "swagger"), and no "paths"`,
+      );
     }
     versionless.push({ pointer: '#', problem: 'no "openapi" or "swagger" version key (OAS 3.0 §4.7.1 requires one)', action: 'read as OpenAPI 3.0' });
   }
@@ -163,7 +173,9 @@ async function load(request: Extract<LoaderRequest, { type: 'load' }>) {
   // the first try, and a copy of a 20 MB spec costs real time and memory.
   if (!document) await prepare(prepared);
   const whole = !request.include && request.asJson.length === 0;
-  const source = whole ? document! : subsetDocument(document!, { include: request.include ? new Set(request.include) : undefined, asJson: new Set(request.asJson) });
+  const source = whole
+    ? document!
+    : subsetDocument(document!, { include: request.include ? new Set(request.include) : undefined, asJson: new Set(request.asJson) });
   if (whole) document = undefined;
   const warnings: SpecWarning[] = [];
   const schema = await loadNonExecutableGraphQLSchemaFromOpenAPI(prepared.name, {

@@ -69,12 +69,18 @@ export async function locateSpec(source: string, baseDir: string): Promise<SpecL
     info = await stat(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new TributaryError('SOURCE_LOAD_FAILED', `cannot read OpenAPI document ${file} (${code})${path.isAbsolute(source) ? '' : `; "${source}" is resolved against ${baseDir}`}.`);
+    throw new TributaryError(
+      'SOURCE_LOAD_FAILED',
+      `cannot read OpenAPI document ${file} (${code})${path.isAbsolute(source) ? '' : `; "${source}" is resolved against ${baseDir}`}.`,
+    );
   }
   if (!info.isDirectory()) return { entry: file, cwd: path.dirname(file), isUrl: false, bytes: info.size };
   const entry = await findEntry(file);
   if (!entry) {
-    throw new TributaryError('SOURCE_LOAD_FAILED', `folder ${file} holds no OpenAPI document: no .json/.yaml/.yml file (up to 3 folders deep) has a top-level "openapi" or "swagger" key.`);
+    throw new TributaryError(
+      'SOURCE_LOAD_FAILED',
+      `folder ${file} holds no OpenAPI document: no .json/.yaml/.yml file (up to 3 folders deep) has a top-level "openapi" or "swagger" key.`,
+    );
   }
   return { entry, cwd: path.dirname(entry), isUrl: false, folder: file, bytes: (await stat(entry)).size };
 }

@@ -50,7 +50,8 @@ export interface RobustLoadResult {
   ms: number;
 }
 
-type Attempt = { ok: true; schema: GraphQLSchema; sdl: string; warnings: SpecWarning[] } | { ok: false; error: string; kind: LoaderThreadError['kind'] | 'invalid' };
+type Attempt =
+  { ok: true; schema: GraphQLSchema; sdl: string; warnings: SpecWarning[] } | { ok: false; error: string; kind: LoaderThreadError['kind'] | 'invalid' };
 
 const PREPARE_TIMEOUT_MS = 120_000;
 
@@ -91,7 +92,13 @@ export function defaultTimeoutMs(bytes: number): number {
 function schemaFromSdl(sdl: string): GraphQLSchema {
   const schema = buildASTSchema(parse(sdl, { noLocation: true }), { assumeValidSDL: true });
   const errors = validateSchema(schema);
-  if (errors.length) throw new Error(`the generated schema is invalid: ${errors.slice(0, 3).map((e) => e.message).join('; ')}`);
+  if (errors.length)
+    throw new Error(
+      `the generated schema is invalid: ${errors
+        .slice(0, 3)
+        .map((e) => e.message)
+        .join('; ')}`,
+    );
   if (!schema.getQueryType() && !schema.getMutationType()) throw new Error('no operation could be mapped to a GraphQL field');
   return schema;
 }
@@ -103,7 +110,9 @@ export async function loadSpecRobustly(options: RobustLoadOptions): Promise<Robu
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs(location.bytes);
   const files = await specFiles(location);
   // URLs are never cached: nothing local says when they change.
-  const cacheKey = location.isUrl ? undefined : JSON.stringify([options.name, options.handler, location.entry, options.sanitize ?? true, options.recover ?? true]);
+  const cacheKey = location.isUrl
+    ? undefined
+    : JSON.stringify([options.name, options.handler, location.entry, options.sanitize ?? true, options.recover ?? true]);
   const stamp = cacheKey ? await filesStamp(files) : '';
   const hit = cacheKey ? cache.get(cacheKey) : undefined;
   if (hit && hit.stamp === stamp) {
@@ -112,7 +121,8 @@ export async function loadSpecRobustly(options: RobustLoadOptions): Promise<Robu
   }
   const diskKey = cacheKey && options.cacheDir ? await diskCacheKey(files, cacheKey) : undefined;
   const stored = diskKey ? await readDiskCache<CachedLoad>(options.cacheDir!, diskKey) : undefined;
-  if (stored) return { ...stored.result, schema: buildASTSchema(parse(stored.sdl, { noLocation: true }), { assumeValidSDL: true }), ms: performance.now() - started };
+  if (stored)
+    return { ...stored.result, schema: buildASTSchema(parse(stored.sdl, { noLocation: true }), { assumeValidSDL: true }), ms: performance.now() - started };
   const thread = await LoaderThread.acquire({ onProgress: options.onProgress, maxMemoryMb: options.maxMemoryMb }, location.bytes);
   try {
     const { source: _source, ...handler } = options.handler;
@@ -142,7 +152,12 @@ export async function loadSpecRobustly(options: RobustLoadOptions): Promise<Robu
       }
     };
 
-    const finish = (result: Attempt & { ok: true }, extra: SpecWarning[], counts: { asJson: number; skipped: number }, recovered: boolean): RobustLoadResult => {
+    const finish = (
+      result: Attempt & { ok: true },
+      extra: SpecWarning[],
+      counts: { asJson: number; skipped: number },
+      recovered: boolean,
+    ): RobustLoadResult => {
       const kept = {
         warnings: [...prepared.warnings, ...extra, ...result.warnings],
         location,
@@ -169,7 +184,11 @@ export async function loadSpecRobustly(options: RobustLoadOptions): Promise<Robu
     const failing = await isolate([], all, (ops) => attempt(ops), deadline, whole.error);
     const good = all.filter((op) => !failing.has(op));
     const failingOps = [...failing.keys()];
-    const withJson = (ops: string[]) => attempt(ops, ops.filter((op) => failing.has(op)));
+    const withJson = (ops: string[]) =>
+      attempt(
+        ops,
+        ops.filter((op) => failing.has(op)),
+      );
     // isolate() needs to know that the whole set fails; often it does not (JSON helps).
     const retry = await withJson(all);
     const stillFailing = retry.ok ? new Map<string, string>() : await isolate(good, failingOps, withJson, deadline, retry.error);
@@ -184,8 +203,16 @@ export async function loadSpecRobustly(options: RobustLoadOptions): Promise<Robu
       );
     }
     const extra: SpecWarning[] = [
-      ...asJson.map((pointer) => ({ pointer, problem: `the OpenAPI loader failed on this operation (${failing.get(pointer)})`, action: 'request and response types mapped to the JSON scalar, parameters to String' })),
-      ...skipped.map((pointer) => ({ pointer, problem: `the OpenAPI loader failed on this operation (${stillFailing.get(pointer) ?? failing.get(pointer)})`, action: 'operation skipped' })),
+      ...asJson.map((pointer) => ({
+        pointer,
+        problem: `the OpenAPI loader failed on this operation (${failing.get(pointer)})`,
+        action: 'request and response types mapped to the JSON scalar, parameters to String',
+      })),
+      ...skipped.map((pointer) => ({
+        pointer,
+        problem: `the OpenAPI loader failed on this operation (${stillFailing.get(pointer) ?? failing.get(pointer)})`,
+        action: 'operation skipped',
+      })),
     ];
     return finish(final, extra, { asJson: asJson.length, skipped: skipped.length }, true);
   } finally {

@@ -248,15 +248,16 @@ function repairParameters(doc: Json, owner: Json, keyPath: KeyPath, warn: (k: Ke
     // External refs are resolved by Mesh itself; only local ones can be judged here.
     if (isObject(resolved) && typeof resolved.$ref === 'string' && !resolved.$ref.startsWith('#')) return true;
     const ref = isObject(parameter) && typeof parameter.$ref === 'string' ? parameter.$ref : undefined;
-    const problem = !isObject(resolved) || typeof resolved.$ref === 'string'
-      ? ref
-        ? `$ref "${ref}" leads to ${resolved === undefined || isObject(resolved) ? 'nothing' : describeValue(resolved)}, not a parameter`
-        : `parameter is ${describeValue(resolved)}`
-      : typeof resolved.name !== 'string' || resolved.name === ''
-        ? 'parameter has no "name" (OAS 3.0 §4.7.12.1 requires one)'
-        : typeof resolved.in !== 'string'
-          ? `parameter "${resolved.name}" has no "in" (OAS 3.0 §4.7.12.1 requires one)`
-          : undefined;
+    const problem =
+      !isObject(resolved) || typeof resolved.$ref === 'string'
+        ? ref
+          ? `$ref "${ref}" leads to ${resolved === undefined || isObject(resolved) ? 'nothing' : describeValue(resolved)}, not a parameter`
+          : `parameter is ${describeValue(resolved)}`
+        : typeof resolved.name !== 'string' || resolved.name === ''
+          ? 'parameter has no "name" (OAS 3.0 §4.7.12.1 requires one)'
+          : typeof resolved.in !== 'string'
+            ? `parameter "${resolved.name}" has no "in" (OAS 3.0 §4.7.12.1 requires one)`
+            : undefined;
     if (problem) warn([...keyPath, 'parameters', i], problem, 'parameter skipped');
     return problem === undefined;
   });
@@ -272,7 +273,11 @@ function repairServers(owner: Json, keyPath: KeyPath, warn: (k: KeyPath, p: stri
   }
   owner.servers = owner.servers.filter((server: unknown, i: number) => {
     if (isObject(server) && typeof server.url === 'string') return true;
-    warn([...keyPath, 'servers', i], isObject(server) ? `server url is ${describeValue(server.url)}, not a string` : `server is ${describeValue(server)}`, 'server skipped');
+    warn(
+      [...keyPath, 'servers', i],
+      isObject(server) ? `server url is ${describeValue(server.url)}, not a string` : `server is ${describeValue(server)}`,
+      'server skipped',
+    );
     return false;
   });
   if ((owner.servers as unknown[]).length === 0) delete owner.servers;

@@ -9,7 +9,8 @@ type Json = Record<string, unknown>;
 
 // CommonJS builds, like loader-worker.ts (one graphql instance with Mesh's).
 const require = createRequire(import.meta.url);
-const { astFromValue, buildASTSchema, isInputObjectType, isInterfaceType, isObjectType, parse, print, validateSchema, visit } = require('graphql') as typeof import('graphql');
+const { astFromValue, buildASTSchema, isInputObjectType, isInterfaceType, isObjectType, parse, print, validateSchema, visit } =
+  require('graphql') as typeof import('graphql');
 const { sanitizeNameForGraphQL } = require('@graphql-mesh/utils') as typeof import('@graphql-mesh/utils');
 
 /** GraphQL type names Mesh derives from the schemas in components/definitions (by key or title) → their pointers. */
@@ -91,7 +92,11 @@ export function repairInterfaceMisfits(schema: GraphQLSchema, sdl: string, warni
       if (!drop.has(type)) drop.set(type, new Set());
       if (!drop.get(type)!.has(iface)) {
         drop.get(type)!.add(iface);
-        warnings.push({ pointer: typePointer(type), problem: `type ${type} does not fit interface ${iface} (${error.message})`, action: `${type} no longer implements ${iface}; its fields are kept` });
+        warnings.push({
+          pointer: typePointer(type),
+          problem: `type ${type} does not fit interface ${iface} (${error.message})`,
+          action: `${type} no longer implements ${iface}; its fields are kept`,
+        });
       }
     }
     const ast = visit(parse(sdl, { noLocation: true }), {

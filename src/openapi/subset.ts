@@ -87,7 +87,10 @@ function operationAsJson(doc: Json, op: Json): Json {
   if (isObject(requestBody)) {
     const content = isObject(requestBody.content) ? requestBody.content : { 'application/json': {} };
     // `{}` would make Mesh drop the `input` argument; an open object becomes `input: JSON`.
-    copy.requestBody = { ...requestBody, content: Object.fromEntries(Object.keys(content).map((type) => [type, { schema: { type: 'object', additionalProperties: true } }])) };
+    copy.requestBody = {
+      ...requestBody,
+      content: Object.fromEntries(Object.keys(content).map((type) => [type, { schema: { type: 'object', additionalProperties: true } }])),
+    };
   }
   if (isObject(op.responses)) {
     copy.responses = Object.fromEntries(

@@ -137,9 +137,7 @@ export function upstreamRequestHeaders(input: {
 }
 
 /** The upstream's response headers minus hop-by-hop fields and those its `Connection` names. */
-export function downstreamResponseHeaders(
-  headers: Readonly<Record<string, string | string[] | undefined>>,
-): Record<string, string | string[]> {
+export function downstreamResponseHeaders(headers: Readonly<Record<string, string | string[] | undefined>>): Record<string, string | string[]> {
   const dropped = connectionOptions(headers.connection);
   const out: Record<string, string | string[]> = {};
   for (const [rawName, value] of Object.entries(headers)) {

@@ -9,7 +9,15 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { performance } from 'node:perf_hooks';
 import type { GraphQLSchema } from 'graphql';
-import { createRequestScope, requestIdFrom, type PassthroughCall, type PassthroughJudge, type PassthroughTerms, type PassthroughVerdict, type RequestScope } from '../context.ts';
+import {
+  createRequestScope,
+  requestIdFrom,
+  type PassthroughCall,
+  type PassthroughJudge,
+  type PassthroughTerms,
+  type PassthroughVerdict,
+  type RequestScope,
+} from '../context.ts';
 import type { PassthroughMode, PassthroughSettings } from '../config/schema.ts';
 import { ERRORS, httpError, isTributaryError, type ErrorCode } from '../errors.ts';
 import type { Logger } from '../observability/log.ts';
@@ -83,7 +91,11 @@ export function createPassthrough(options: PassthroughOptions): Passthrough {
       if (verdict === undefined) continue;
       if ('refuse' in verdict) return verdict;
       if ('answer' in verdict) return { answer: verdict.answer, terms };
-      terms = { ...terms, ...verdict, responseHeaders: verdict.responseHeaders ? { ...terms.responseHeaders, ...verdict.responseHeaders } : terms.responseHeaders };
+      terms = {
+        ...terms,
+        ...verdict,
+        responseHeaders: verdict.responseHeaders ? { ...terms.responseHeaders, ...verdict.responseHeaders } : terms.responseHeaders,
+      };
     }
     return { terms };
   }
@@ -195,7 +207,10 @@ export function createPassthrough(options: PassthroughOptions): Passthrough {
       return done(undeclared.code);
     }
     if ('answer' in decision) {
-      res.writeHead(decision.answer.status, decision.terms.responseHeaders ? { ...decision.answer.headers, ...decision.terms.responseHeaders } : decision.answer.headers);
+      res.writeHead(
+        decision.answer.status,
+        decision.terms.responseHeaders ? { ...decision.answer.headers, ...decision.terms.responseHeaders } : decision.answer.headers,
+      );
       res.end(method === 'HEAD' ? undefined : decision.answer.body);
       return done();
     }
@@ -275,7 +290,11 @@ function notDeclared(
   if (match.kind === 'method') {
     // RFC 9110 §15.5.6: a 405 lists the methods the target supports.
     const allow = match.allow.filter((m) => methods.has(m)).join(', ');
-    return { code: 'PASSTHROUGH_METHOD_NOT_ALLOWED', message: `Source "${source}" declares no ${method} operation on this path; it declares ${allow}.`, headers: { allow } };
+    return {
+      code: 'PASSTHROUGH_METHOD_NOT_ALLOWED',
+      message: `Source "${source}" declares no ${method} operation on this path; it declares ${allow}.`,
+      headers: { allow },
+    };
   }
   return { code: 'PASSTHROUGH_NOT_DECLARED', message: `Source "${source}" declares no ${method} operation for this path in the schema being served.` };
 }

@@ -55,7 +55,12 @@ export function createClientAddressResolver(trustedProxies: readonly string[], w
     if (peer === undefined) return { address: undefined, forwardedFor: undefined };
     const peerTrusted = isTrusted(normalise(peer));
     let address = normalise(peer);
-    const entries = header ? header.split(',').map(normalise).filter((e) => e !== '') : [];
+    const entries = header
+      ? header
+          .split(',')
+          .map(normalise)
+          .filter((e) => e !== '')
+      : [];
     let believed = entries.length;
     while (isTrusted(address) && believed > 0) {
       const next = entries[believed - 1]!;

@@ -17,7 +17,8 @@ export function useCsrf(requestHeaders: readonly string[]): Plugin {
         return check(payload);
       } catch (error) {
         markRefusal(error as GraphQLError, 'CSRF_HEADER_REQUIRED');
-        (error as { message: string }).message = `This request needs one of the headers ${requestHeaders.join(', ')} (CSRF prevention), or a JSON content type.`;
+        (error as { message: string }).message =
+          `This request needs one of the headers ${requestHeaders.join(', ')} (CSRF prevention), or a JSON content type.`;
         throw error;
       }
     },

@@ -108,7 +108,8 @@ export async function createPolicies(options: PolicyOptions): Promise<Policies> 
 
     const headerRules = new Map<string, HeaderRules>();
     for (const [name, source] of Object.entries(config.tributary.sources)) {
-      if (source.setHeaders && Object.keys(source.setHeaders).length > 0) headerRules.set(name, compileSetHeaders(source.setHeaders, `tributary.sources.${name}.setHeaders`));
+      if (source.setHeaders && Object.keys(source.setHeaders).length > 0)
+        headerRules.set(name, compileSetHeaders(source.setHeaders, `tributary.sources.${name}.setHeaders`));
     }
 
     const cacheSettings = settings.cache;
@@ -117,14 +118,18 @@ export async function createPolicies(options: PolicyOptions): Promise<Policies> 
     if (cacheSettings && cacheSettings.rules.length > 0) {
       cacheSettings.rules.forEach((rule, i) => {
         if (rule.source !== undefined && !sourceNames.includes(rule.source)) {
-          throw new TributaryError('CONFIG_INVALID', `${WHERE}.cache.rules[${i}].source: no Mesh source is named "${rule.source}"; known: ${sourceNames.join(', ')}.`);
+          throw new TributaryError(
+            'CONFIG_INVALID',
+            `${WHERE}.cache.rules[${i}].source: no Mesh source is named "${rule.source}"; known: ${sourceNames.join(', ')}.`,
+          );
         }
       });
       const client = cacheSettings.store === 'redis' ? redis.get(cacheSettings.redisUrl, `${WHERE}.cache`) : undefined;
       const sourceTtl = new Map(cacheSettings.rules.flatMap((r) => (r.source !== undefined ? [[r.source, r.ttlMs] as const] : [])));
       // `Type.field` rules also cover the passthrough GETs of the operation behind the field.
       const fieldTtl = new Map<string, number>();
-      for (const r of cacheSettings.rules) if (r.coordinate?.includes('.')) fieldTtl.set(r.coordinate, Math.min(r.ttlMs, fieldTtl.get(r.coordinate) ?? Infinity));
+      for (const r of cacheSettings.rules)
+        if (r.coordinate?.includes('.')) fieldTtl.set(r.coordinate, Math.min(r.ttlMs, fieldTtl.get(r.coordinate) ?? Infinity));
       if (cacheSettings.passthrough.enabled && (sourceTtl.size > 0 || fieldTtl.size > 0)) {
         passthroughCache = createPassthroughCache({
           kv: client ? redisKv(client) : memoryKv(cacheSettings.maxEntries),
@@ -135,8 +140,19 @@ export async function createPolicies(options: PolicyOptions): Promise<Policies> 
           logger,
         });
       }
-      const store = resilientResponseStore(client ? redisResponseStore(client, cacheSettings.keyPrefix) : memoryResponseStore(cacheSettings.maxEntries), logger);
-      cachePlugins.push(...useGraphqlCache({ store, rules: cacheSettings.rules, session: sessionInputsOf(config.contextReads ?? [], forwardedHeaders(config)), headerRules, passthroughCache }));
+      const store = resilientResponseStore(
+        client ? redisResponseStore(client, cacheSettings.keyPrefix) : memoryResponseStore(cacheSettings.maxEntries),
+        logger,
+      );
+      cachePlugins.push(
+        ...useGraphqlCache({
+          store,
+          rules: cacheSettings.rules,
+          session: sessionInputsOf(config.contextReads ?? [], forwardedHeaders(config)),
+          headerRules,
+          passthroughCache,
+        }),
+      );
     }
 
     const persisted = persistedDocumentsPolicy(options, production, redis);
@@ -149,7 +165,8 @@ export async function createPolicies(options: PolicyOptions): Promise<Policies> 
         graphiql: settings.graphiql ?? !production,
         batching: limits.maxBatch > 0 ? { limit: limits.maxBatch } : false,
         maxRequestBodySize: limits.maxBodyBytes,
-        cors: cors && cors.origins.length > 0 ? { origin: cors.origins, credentials: cors.credentials, maxAge: cors.maxAgeSec, methods: ['GET', 'POST'] } : false,
+        cors:
+          cors && cors.origins.length > 0 ? { origin: cors.origins, credentials: cors.credentials, maxAge: cors.maxAgeSec, methods: ['GET', 'POST'] } : false,
       },
       errors: { name: 'refusal codes and statuses', graphql: [usePolicyErrors()] },
       csrf: csrf.enabled ? { name: 'csrf', graphql: [useCsrf(csrf.requestHeaders)] } : undefined,
@@ -163,7 +180,11 @@ export async function createPolicies(options: PolicyOptions): Promise<Policies> 
       setHeaders: useSetHeaders(headerRules),
       cache:
         cachePlugins.length > 0 || passthroughCache
-          ? { name: 'cache', graphql: cachePlugins, passthrough: passthroughCache ? passthroughCacheJudge(passthroughCache, cacheSettings?.passthrough.maxEntryBytes ?? 0) : undefined }
+          ? {
+              name: 'cache',
+              graphql: cachePlugins,
+              passthrough: passthroughCache ? passthroughCacheJudge(passthroughCache, cacheSettings?.passthrough.maxEntryBytes ?? 0) : undefined,
+            }
           : undefined,
       fingerprint: policyFingerprint(config),
       close: () => redis.close(),
@@ -183,7 +204,10 @@ function persistedDocumentsPolicy(options: PolicyOptions, production: boolean, r
   const { persistedDocuments: manifest, apq } = options.config.tributary.policies;
   const trustedOnly = manifest !== undefined && !(manifest.allowArbitrary ?? !production);
   if (apq.enabled === true && trustedOnly) {
-    throw new TributaryError('CONFIG_INVALID', `${WHERE}.apq.enabled: automatic persisted queries let clients add documents, and ${WHERE}.persistedDocuments allows trusted documents only${manifest.allowArbitrary === undefined ? ' (the default when NODE_ENV=production)' : ''}; set persistedDocuments.allowArbitrary: true, or leave apq off.`);
+    throw new TributaryError(
+      'CONFIG_INVALID',
+      `${WHERE}.apq.enabled: automatic persisted queries let clients add documents, and ${WHERE}.persistedDocuments allows trusted documents only${manifest.allowArbitrary === undefined ? ' (the default when NODE_ENV=production)' : ''}; set persistedDocuments.allowArbitrary: true, or leave apq off.`,
+    );
   }
   const apqOn = apq.enabled ?? !trustedOnly;
   // Even with neither, the hook stays: a hash then answers PersistedQueryNotSupported, on

@@ -64,5 +64,12 @@ function useHiddenSuggestions(): Plugin {
 function withoutSuggestion(error: GraphQLError): GraphQLError {
   const message = hideSuggestions(error.message);
   if (message === error.message) return error;
-  return new GraphQLError(message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, originalError: error.originalError, extensions: error.extensions });
+  return new GraphQLError(message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions: error.extensions,
+  });
 }

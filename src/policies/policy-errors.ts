@@ -31,7 +31,8 @@ function tidy(error: SerializableError): void {
   if (extensions.code === 'OPERATION_RESOLUTION_FAILURE') extensions.code = 'BAD_REQUEST';
   // A body that is not JSON, or a batch when batching is off, is not a well-formed
   // GraphQL-over-HTTP request at all: 400 whatever the client accepts (§6.4.1 covers only well-formed ones).
-  if (extensions.code === 'BAD_REQUEST' && typeof extensions.http === 'object' && extensions.http !== null) extensions.http = { ...extensions.http, spec: false };
+  if (extensions.code === 'BAD_REQUEST' && typeof extensions.http === 'object' && extensions.http !== null)
+    extensions.http = { ...extensions.http, spec: false };
   const refusal = error[POLICY_STATUS];
   // Yoga's parse step sets `spec` after our onReject ran; restore the refusal's status.
   if (refusal !== undefined) extensions.http = { status: refusal.status, spec: false, ...(refusal.headers ? { headers: refusal.headers } : {}) };

@@ -28,10 +28,17 @@ export function createRedisConnections(logger: Logger): RedisConnections {
     get(url, where) {
       const raw = url ?? process.env.TRIBUTARY_REDIS_URL;
       if (raw === undefined || raw === '') {
-        throw new TributaryError('CONFIG_INVALID', `${where}.redisUrl: the "redis" store needs a URL; set redisUrl (e.g. "{env.REDIS_URL}") or TRIBUTARY_REDIS_URL.`);
+        throw new TributaryError(
+          'CONFIG_INVALID',
+          `${where}.redisUrl: the "redis" store needs a URL; set redisUrl (e.g. "{env.REDIS_URL}") or TRIBUTARY_REDIS_URL.`,
+        );
       }
       const resolved = resolveEnv(raw, `${where}.redisUrl`);
-      if (!/^rediss?:\/\//.test(resolved)) throw new TributaryError('CONFIG_INVALID', `${where}.redisUrl: expected a redis:// or rediss:// URL, found "${resolved.replace(/\/\/[^@/]*@/, '//…@')}".`);
+      if (!/^rediss?:\/\//.test(resolved))
+        throw new TributaryError(
+          'CONFIG_INVALID',
+          `${where}.redisUrl: expected a redis:// or rediss:// URL, found "${resolved.replace(/\/\/[^@/]*@/, '//…@')}".`,
+        );
       let client = clients.get(resolved);
       if (!client) {
         client = new (redisClass())(resolved, {

@@ -8,6 +8,8 @@ export function refusalResponse(error: TributaryError, fetchAPI: { Response: typ
 }
 
 /** The same refusal, for the passthrough's judge. */
-export function passthroughRefusal(error: TributaryError): { refuse: { code: TributaryError['code']; message: string; headers?: Readonly<Record<string, string>> } } {
+export function passthroughRefusal(error: TributaryError): {
+  refuse: { code: TributaryError['code']; message: string; headers?: Readonly<Record<string, string>> };
+} {
   return { refuse: { code: error.code, message: error.message, headers: httpHeadersOf(error) } };
 }

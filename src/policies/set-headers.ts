@@ -47,7 +47,10 @@ function compileTemplate(template: string, where: string): (principal: Principal
     } else if (expr === 'principal.subject') parts.push((p) => p?.subject);
     else if (expr === 'principal.kind') parts.push((p) => p?.kind);
     else {
-      throw new TributaryError('CONFIG_INVALID', `${where}: unknown placeholder "{${expr}}"; expected {claims.<name>}, {principal.subject}, {principal.kind} or {env.<NAME>}.`);
+      throw new TributaryError(
+        'CONFIG_INVALID',
+        `${where}: unknown placeholder "{${expr}}"; expected {claims.<name>}, {principal.subject}, {principal.kind} or {env.<NAME>}.`,
+      );
     }
     last = m.index + m[0].length;
   }

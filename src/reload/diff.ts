@@ -38,7 +38,12 @@ export function isEmptyDiff(d: SchemaDiff): boolean {
 export function formatDiff(d: SchemaDiff, limit = 50): string {
   if (isEmptyDiff(d)) return 'schema unchanged';
   const lines = [`${d.added.length} added, ${d.removed.length} removed, ${d.breaking.length} breaking, ${d.other.length} other`];
-  const items = [...d.breaking.map((m) => `  ! ${m} (breaking)`), ...d.removed.map((m) => `  - ${m}`), ...d.added.map((m) => `  + ${m}`), ...d.other.map((m) => `  ~ ${m}`)];
+  const items = [
+    ...d.breaking.map((m) => `  ! ${m} (breaking)`),
+    ...d.removed.map((m) => `  - ${m}`),
+    ...d.added.map((m) => `  + ${m}`),
+    ...d.other.map((m) => `  ~ ${m}`),
+  ];
   lines.push(...items.slice(0, limit));
   if (items.length > limit) lines.push(`  … and ${items.length - limit} more`);
   return lines.join('\n');

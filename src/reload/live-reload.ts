@@ -84,7 +84,9 @@ export async function startLiveReload(gateway: Gateway, options: LiveReloadOptio
       print(`Reloaded${shown ? ` after a change to ${shown}` : ''} in ${ms} ms: ${formatDiff(diff)}`);
       emitter.emit('reloaded', { diff, changed, ms } satisfies ReloadedEvent);
     } catch (error) {
-      printError(`Reload failed${shown ? ` after a change to ${shown}` : ''}; still serving the previous schema:\n  ${(error as Error).message.replace(/\n/g, '\n  ')}`);
+      printError(
+        `Reload failed${shown ? ` after a change to ${shown}` : ''}; still serving the previous schema:\n  ${(error as Error).message.replace(/\n/g, '\n  ')}`,
+      );
       emitter.emit('failed', { error: error as Error, changed } satisfies FailedEvent);
     }
     if (!closed) watcher.update(await reloadTargets(gateway.current().config));

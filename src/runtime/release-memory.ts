@@ -19,7 +19,9 @@ import { runInNewContext } from 'node:vm';
 /** V8's default growth factor (flag-definitions.h), restored after the build. */
 const V8_DEFAULT_GROWTH_FACTOR = 2;
 
-const OPERATOR_SET = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => a.replaceAll('_', '-').startsWith('--semi-space-growth-factor'));
+const OPERATOR_SET = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) =>
+  a.replaceAll('_', '-').startsWith('--semi-space-growth-factor'),
+);
 
 /** Keeps the young generation at its current size until `releaseBuildMemory()`. */
 export function holdYoungGeneration(): void {

@@ -55,11 +55,15 @@ export function perWorkerStateWarnings(policies: TributarySettings['policies'], 
   if (count <= 1) return [];
   const warnings: string[] = [];
   if (policies.rateLimit?.store === 'memory') {
-    warnings.push(`tributary.policies.rateLimit.store is "memory" with ${count} workers: each worker counts alone, so a client may get up to ${count} times each limit; use store: redis to share the counts`);
+    warnings.push(
+      `tributary.policies.rateLimit.store is "memory" with ${count} workers: each worker counts alone, so a client may get up to ${count} times each limit; use store: redis to share the counts`,
+    );
   }
   const cache = policies.cache;
   if (cache?.store === 'memory' && (cache.rules.length > 0 || cache.passthrough.enabled)) {
-    warnings.push(`tributary.policies.cache.store is "memory" with ${count} workers: each worker caches alone (up to ${count} upstream calls per entry, ${count} copies in memory); use store: redis to share the cache`);
+    warnings.push(
+      `tributary.policies.cache.store is "memory" with ${count} workers: each worker caches alone (up to ${count} upstream calls per entry, ${count} copies in memory); use store: redis to share the cache`,
+    );
   }
   return warnings;
 }

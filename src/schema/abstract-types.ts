@@ -20,7 +20,11 @@ export function resolveAbstractTypesSafely(schema: GraphQLSchema): void {
   }
 }
 
-function safeResolver(abstract: GraphQLAbstractType, possible: readonly GraphQLObjectType[], own: GraphQLTypeResolver<unknown, unknown> | undefined): GraphQLTypeResolver<unknown, unknown> {
+function safeResolver(
+  abstract: GraphQLAbstractType,
+  possible: readonly GraphQLObjectType[],
+  own: GraphQLTypeResolver<unknown, unknown> | undefined,
+): GraphQLTypeResolver<unknown, unknown> {
   const names = new Set(possible.map((t) => t.name));
   // Fields every possible type has: where a discriminator property can be (OAS 3.0
   // §4.7.25: it is a property the base schema declares, so every variant has it).

@@ -60,7 +60,13 @@ export function resolveToFromTypeDefs(docs: readonly DocumentNode[]): ResolveToC
   const out: ResolveToConfig[] = [];
   for (const doc of docs) {
     for (const def of doc.definitions) {
-      if (def.kind !== Kind.OBJECT_TYPE_DEFINITION && def.kind !== Kind.OBJECT_TYPE_EXTENSION && def.kind !== Kind.INTERFACE_TYPE_DEFINITION && def.kind !== Kind.INTERFACE_TYPE_EXTENSION) continue;
+      if (
+        def.kind !== Kind.OBJECT_TYPE_DEFINITION &&
+        def.kind !== Kind.OBJECT_TYPE_EXTENSION &&
+        def.kind !== Kind.INTERFACE_TYPE_DEFINITION &&
+        def.kind !== Kind.INTERFACE_TYPE_EXTENSION
+      )
+        continue;
       for (const field of def.fields ?? []) {
         for (const directive of field.directives ?? []) {
           if (directive.name.value !== 'resolveTo') continue;
@@ -92,7 +98,11 @@ export async function loadAdditionalResolvers(value: readonly unknown[] | undefi
         throw new TributaryError('CONFIG_INVALID', `${where}: cannot import ${absolute}: ${(error as Error).message}`, { cause: error });
       }
       const resolvers = (exportName ? mod[exportName] : (mod.resolvers ?? mod.default)) as Record<string, unknown> | undefined;
-      if (!resolvers || typeof resolvers !== 'object') throw new TributaryError('CONFIG_INVALID', `${where}: ${absolute} exports no resolvers object${exportName ? ` named "${exportName}"` : ' ("resolvers" or default)'}.`);
+      if (!resolvers || typeof resolvers !== 'object')
+        throw new TributaryError(
+          'CONFIG_INVALID',
+          `${where}: ${absolute} exports no resolvers object${exportName ? ` named "${exportName}"` : ' ("resolvers" or default)'}.`,
+        );
       out.modules.push(resolvers);
     } else if (entry && typeof entry === 'object' && 'sourceName' in entry && 'targetTypeName' in entry) {
       out.resolveTo.push(entry as ResolveToConfig);
@@ -132,12 +142,15 @@ export function buildInContextSdk(schema: GraphQLSchema, rootNames: RootFieldNam
       if (!resolve) continue;
       (sdk[source][typeName] ??= {})[fieldName] = (o) => {
         if (o.key !== undefined && o.argsFromKeys) {
-          const loader = loaderFor(o.context, `sdk:${source}.${coordinate}`, () =>
-            new DataLoader<unknown, unknown, unknown>(async (keys) => {
-              const result = await resolve(o.root, o.argsFromKeys!(keys), o.context, o.info);
-              const values = o.valuesFromResults ? o.valuesFromResults(result, keys) : result;
-              return Array.isArray(values) ? values : keys.map(() => values);
-            }),
+          const loader = loaderFor(
+            o.context,
+            `sdk:${source}.${coordinate}`,
+            () =>
+              new DataLoader<unknown, unknown, unknown>(async (keys) => {
+                const result = await resolve(o.root, o.argsFromKeys!(keys), o.context, o.info);
+                const values = o.valuesFromResults ? o.valuesFromResults(result, keys) : result;
+                return Array.isArray(values) ? values : keys.map(() => values);
+              }),
           );
           return loader.load(o.key);
         }

@@ -20,7 +20,8 @@ function asBase64(value: unknown): string {
 export function base64Scalar(): GraphQLScalarType {
   return new GraphQLScalarType({
     name: BASE64_SCALAR,
-    description: 'Bytes as base64 text (RFC 4648 §4, with padding): the body of a binary answer (image/png, application/octet-stream, `format: binary`), byte for byte.',
+    description:
+      'Bytes as base64 text (RFC 4648 §4, with padding): the body of a binary answer (image/png, application/octet-stream, `format: binary`), byte for byte.',
     specifiedByURL: 'https://www.rfc-editor.org/rfc/rfc4648#section-4',
     serialize: asBase64,
     parseValue: asBase64,
@@ -43,14 +44,21 @@ export function isBinaryMediaType(mediaType: string): boolean {
 
 function acceptOf(directive: Record<string, unknown> | undefined): string {
   const headers = directive?.operationSpecificHeaders;
-  const entries: Array<[string, unknown]> = Array.isArray(headers) ? headers : typeof headers === 'string' ? Object.entries(JSON.parse(headers) as object) : Object.entries(headers ?? {});
+  const entries: Array<[string, unknown]> = Array.isArray(headers)
+    ? headers
+    : typeof headers === 'string'
+      ? Object.entries(JSON.parse(headers) as object)
+      : Object.entries(headers ?? {});
   return String(entries.find(([name]) => name.toLowerCase() === 'accept')?.[1] ?? '');
 }
 
 /** Whether a field answering `typeName` under `accept` is a binary answer. */
 function isBinaryAnswer(typeName: string, accept: string): boolean {
   if (typeName === 'File') return true;
-  const media = accept.split(',').map((m) => m.split(';')[0]!.trim()).filter(Boolean);
+  const media = accept
+    .split(',')
+    .map((m) => m.split(';')[0]!.trim())
+    .filter(Boolean);
   return (typeName === 'String' || typeName === 'JSON') && media.length > 0 && media.every(isBinaryMediaType);
 }
 
@@ -62,7 +70,8 @@ function rewrap(type: GraphQLOutputType, named: GraphQLScalarType): GraphQLOutpu
 
 /** The schema with every binary answer typed `Base64`; the same schema when it has none. */
 export function binaryAnswersAsBase64(schema: GraphQLSchema): GraphQLSchema {
-  const binary = (field: { type: GraphQLOutputType }, directive: Record<string, unknown> | undefined) => directive !== undefined && isBinaryAnswer(getNamedType(field.type).name, acceptOf(directive));
+  const binary = (field: { type: GraphQLOutputType }, directive: Record<string, unknown> | undefined) =>
+    directive !== undefined && isBinaryAnswer(getNamedType(field.type).name, acceptOf(directive));
   const roots = [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()];
   const any = roots.some((root) => root && Object.values(root.getFields()).some((f) => binary(f, getDirective(schema, f, 'httpOperation')?.[0])));
   if (!any) return schema;

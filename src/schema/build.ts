@@ -60,7 +60,10 @@ export interface BuildOptions {
 function openapiHandler(source: MeshSourceConfig): OpenApiHandlerConfig {
   const handler = source.handler.openapi;
   if (!handler) {
-    throw new TributaryError('CONFIG_INVALID', `sources[${source.name}].handler: Tributary serves OpenAPI sources; found handler "${Object.keys(source.handler).join(', ')}". Use "openapi".`);
+    throw new TributaryError(
+      'CONFIG_INVALID',
+      `sources[${source.name}].handler: Tributary serves OpenAPI sources; found handler "${Object.keys(source.handler).join(', ')}". Use "openapi".`,
+    );
   }
   return structuredClone(handler) as OpenApiHandlerConfig;
 }
@@ -95,9 +98,18 @@ export async function buildSchema(config: LoadedConfig, options: BuildOptions): 
         const handler = openapiHandler(source);
         const annotated = options.loadSource
           ? await options.loadSource(source, handler)
-          : await loadAnnotatedSource(source.name, handler, { cwd: config.dir, logger, cacheDir: loadCacheDir(config.dir), onProgress: (phase) => options.onProgress?.(phase, source.name) });
+          : await loadAnnotatedSource(source.name, handler, {
+              cwd: config.dir,
+              logger,
+              cacheDir: loadCacheDir(config.dir),
+              onProgress: (phase) => options.onProgress?.(phase, source.name),
+            });
         for (const w of annotated.warnings ?? []) warnings.push(`Source "${source.name}": ${formatWarning(w)}`);
-        if (!annotated.endpoint) throw new TributaryError('SOURCE_LOAD_FAILED', `Source "${source.name}": no endpoint. Set handler.openapi.endpoint, or give the OpenAPI document a "servers" entry.`);
+        if (!annotated.endpoint)
+          throw new TributaryError(
+            'SOURCE_LOAD_FAILED',
+            `Source "${source.name}": no endpoint. Set handler.openapi.endpoint, or give the OpenAPI document a "servers" entry.`,
+          );
         // Checked here, per source: a bad URL must fail this source, not the upstream client of all of them.
         annotated.endpoint = resolveServerUrl(source.name, annotated.endpoint, settings.sources[source.name]?.serverVariables);
         loaded.push({ source, handler, annotated });
@@ -149,7 +161,15 @@ export async function buildSchema(config: LoadedConfig, options: BuildOptions): 
       });
     } catch (error) {
       if ((error as TributaryError).code === 'CONFIG_INVALID') throw error;
-      statuses.push({ name: source.name, endpoint: annotated.endpoint, loaded: false, error: (error as Error).message, queryFields: 0, mutationFields: 0, ms: performance.now() - started });
+      statuses.push({
+        name: source.name,
+        endpoint: annotated.endpoint,
+        loaded: false,
+        error: (error as Error).message,
+        queryFields: 0,
+        mutationFields: 0,
+        ms: performance.now() - started,
+      });
     }
   }
 

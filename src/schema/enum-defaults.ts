@@ -5,7 +5,16 @@
 // not allow (OAS 3.1 §4.8.12.4: a parameter's value is an instance of its schema). Here
 // each such default becomes the value the name stands for, once per schema; printing the
 // schema still shows the name (graphql-js serialises the value back to it).
-import { getNamedType, isEnumType, isInputObjectType, isInterfaceType, isObjectType, type GraphQLEnumType, type GraphQLInputType, type GraphQLSchema } from 'graphql';
+import {
+  getNamedType,
+  isEnumType,
+  isInputObjectType,
+  isInterfaceType,
+  isObjectType,
+  type GraphQLEnumType,
+  type GraphQLInputType,
+  type GraphQLSchema,
+} from 'graphql';
 
 export function enumDefaultsAsValues(schema: GraphQLSchema): void {
   const fix = (holder: { type: GraphQLInputType; defaultValue?: unknown }) => {

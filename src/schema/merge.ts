@@ -67,7 +67,7 @@ function clashingTypes(schema: GraphQLSchema, seen: Map<string, string>): Set<st
     if (previous !== undefined && previous !== printType(t)) renamed.add(t.name);
   }
   // A type that is shared by name but points at a renamed type is not the same type.
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const t of types) {
       if (renamed.has(t.name) || !seen.has(t.name)) continue;

@@ -60,7 +60,10 @@ function annotationOnlyTypes(schema: GraphQLSchema): GraphQLNamedType[] {
     annotations.flatMap((d) => d.args.map((a) => getNamedType(a.type))),
   );
   const served = reachableFrom(schema, [...rootsOf(schema), ...specifiedDirectives.flatMap((d) => d.args.map((a) => getNamedType(a.type)))]);
-  return [...annotationTypes].filter((name) => !served.has(name)).map((name) => schema.getType(name)!).filter((t) => !isSpecifiedScalarType(t));
+  return [...annotationTypes]
+    .filter((name) => !served.has(name))
+    .map((name) => schema.getType(name)!)
+    .filter((t) => !isSpecifiedScalarType(t));
 }
 
 function rootsOf(schema: GraphQLSchema): GraphQLNamedType[] {

@@ -46,7 +46,6 @@ export interface AnnotatedSource {
   recovered?: boolean;
 }
 
-
 /**
  * Runs Mesh's OpenAPI loader on one source, robustly (src/openapi/robust-load.ts): in a
  * worker thread with time and memory limits, after repairing known bad patterns, and
@@ -70,7 +69,9 @@ export async function loadAnnotatedSource(
       cacheDir: options.cacheDir,
     });
   } catch (error) {
-    throw new TributaryError('SOURCE_LOAD_FAILED', `Source "${name}": could not load OpenAPI document ${source}: ${(error as Error).message}`, { cause: error });
+    throw new TributaryError('SOURCE_LOAD_FAILED', `Source "${name}": could not load OpenAPI document ${source}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   const annotated = loaded.schema;
   const transport = getDirectiveExtensions(annotated)?.transport?.[0] as { location?: string } | undefined;
@@ -122,7 +123,10 @@ export function makeExecutableSource(
   options: { upstream: UpstreamClient; logger: Logger; handler: OpenApiHandlerConfig },
 ): ExecutableSource {
   if (!source.endpoint) {
-    throw new TributaryError('SOURCE_LOAD_FAILED', `Source "${source.name}": no endpoint. Set handler.openapi.endpoint, or give the OpenAPI document a "servers" entry.`);
+    throw new TributaryError(
+      'SOURCE_LOAD_FAILED',
+      `Source "${source.name}": no endpoint. Set handler.openapi.endpoint, or give the OpenAPI document a "servers" entry.`,
+    );
   }
   const schema = binaryAnswersAsBase64(annotated);
   const transportDirective = (getDirectiveExtensions(schema)?.transport?.[0] ?? {}) as Record<string, unknown>;
@@ -186,5 +190,8 @@ export function makeExecutableSource(
 
 /** A path key as one JSON pointer segment (RFC 6901 §3: `~` → `~0`, `/` → `~1`). */
 function pointerSegment(key: string): string {
-  return key.replace(/\{args\.([^}]+)\}/g, '{$1}').replaceAll('~', '~0').replaceAll('/', '~1');
+  return key
+    .replace(/\{args\.([^}]+)\}/g, '{$1}')
+    .replaceAll('~', '~0')
+    .replaceAll('/', '~1');
 }

@@ -27,17 +27,26 @@ const FACTORIES: Record<string, { factory: TransformFactory; normalize: (value: 
 export const SUPPORTED_TRANSFORMS = Object.keys(FACTORIES);
 
 /** Applies a list of Mesh transform entries (`- prefix: {...}`) in order. `where` names the config key for errors. */
-export function applyTransforms(schema: GraphQLSchema, transforms: ReadonlyArray<Record<string, unknown>> | undefined, options: { apiName?: string; baseDir: string; where: string }): GraphQLSchema {
+export function applyTransforms(
+  schema: GraphQLSchema,
+  transforms: ReadonlyArray<Record<string, unknown>> | undefined,
+  options: { apiName?: string; baseDir: string; where: string },
+): GraphQLSchema {
   let current = schema;
   (transforms ?? []).forEach((entry, index) => {
     for (const [name, value] of Object.entries(entry)) {
       const known = FACTORIES[name];
       if (!known) {
-        throw new TributaryError('CONFIG_INVALID', `${options.where}[${index}].${name}: transform "${name}" is not supported by Tributary; supported: ${SUPPORTED_TRANSFORMS.join(', ')}.`);
+        throw new TributaryError(
+          'CONFIG_INVALID',
+          `${options.where}[${index}].${name}: transform "${name}" is not supported by Tributary; supported: ${SUPPORTED_TRANSFORMS.join(', ')}.`,
+        );
       }
       const config = { ...known.normalize(value), mode: 'bare' };
       try {
-        current = known.factory({ apiName: options.apiName, config, baseDir: options.baseDir, importFn: (m: string) => import(m) }).transformSchema(current, {}, undefined, {});
+        current = known
+          .factory({ apiName: options.apiName, config, baseDir: options.baseDir, importFn: (m: string) => import(m) })
+          .transformSchema(current, {}, undefined, {});
       } catch (error) {
         throw new TributaryError('CONFIG_INVALID', `${options.where}[${index}].${name}: ${(error as Error).message}`, { cause: error });
       }

@@ -51,7 +51,12 @@ export function resolveUnionsByShape(schema: GraphQLSchema): void {
     const members = type.getTypes().map((member) => shapeOf(schema, member));
     const mesh = type.resolveType;
     type.resolveType = function resolveByShape(data, context, info, abstract) {
-      if (data !== null && typeof data === 'object' && !('__typename' in data) && !(discriminator && (data as Record<string, unknown>)[discriminator] != null)) {
+      if (
+        data !== null &&
+        typeof data === 'object' &&
+        !('__typename' in data) &&
+        !(discriminator && (data as Record<string, unknown>)[discriminator] != null)
+      ) {
         const chosen = chooseByShape(members, data as Record<string, unknown>);
         if (chosen) return chosen;
       }

@@ -47,13 +47,7 @@ export async function readCapped(body: Readable, maxBytes: number, tooLarge: () 
  * the returned stream (the consumer went away) destroys `body`, releasing the upstream
  * connection. `onClose` runs once when both are done, however they ended.
  */
-export function cappedStream(
-  body: Readable,
-  maxBytes: number,
-  tooLarge: () => Error,
-  mapError: (err: unknown) => Error,
-  onClose: () => void,
-): Readable {
+export function cappedStream(body: Readable, maxBytes: number, tooLarge: () => Error, mapError: (err: unknown) => Error, onClose: () => void): Readable {
   let received = 0;
   const out = new Transform({
     transform(chunk: Buffer, _encoding, callback) {

@@ -57,7 +57,10 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
 
   const pools = new Map<string, Pool>();
   const sources = new Map<string, Source>();
-  const outbound = rulesBySource(options.outbound ?? [], options.sources.map((s) => s.name));
+  const outbound = rulesBySource(
+    options.outbound ?? [],
+    options.sources.map((s) => s.name),
+  );
   let closed = false;
 
   for (const { name, endpoint, settings } of options.sources) {
@@ -202,8 +205,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     const operation = operationOf(request);
     const detail = describeCall(source, request.method, target, request.operation);
     // A streamed request body is used up by the first attempt, so it cannot be resent.
-    const maxAttempts =
-      isRetryableMethod(request.method) && !(request.body instanceof Readable) ? 1 + source.settings.retries : 1;
+    const maxAttempts = isRetryableMethod(request.method) && !(request.body instanceof Readable) ? 1 + source.settings.retries : 1;
 
     const admission = source.circuits.admit(operation);
     let outcome: Outcome;
@@ -252,7 +254,14 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
 
   /** What observers (observability/channels.ts) learn about a call; they may add headers. */
   function callMessage(source: Source, request: UpstreamRequest, isStream: boolean): UpstreamCallMessage {
-    return { source: source.name, operation: operationOf(request), method: request.method, headers: { ...request.headers }, scope: request.scope, streamed: isStream };
+    return {
+      source: source.name,
+      operation: operationOf(request),
+      method: request.method,
+      headers: { ...request.headers },
+      scope: request.scope,
+      streamed: isStream,
+    };
   }
 
   async function streamed(source: Source, request: UpstreamRequest): Promise<UpstreamStreamResponse> {

@@ -105,7 +105,9 @@ const CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_FA
 
 function isConnectFailure(code: string | undefined): boolean {
   if (code === undefined) return false;
-  return CONNECT_CODES.has(code) || code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_') || code.includes('CERT') || code === 'DEPTH_ZERO_SELF_SIGNED_CERT';
+  return (
+    CONNECT_CODES.has(code) || code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_') || code.includes('CERT') || code === 'DEPTH_ZERO_SELF_SIGNED_CERT'
+  );
 }
 
 /** The gateway closed the pool (shutdown, reload): nothing to do with the service. */

@@ -53,7 +53,8 @@ describe('bench scenarios: Tributary answers exactly what the hand-written BFF a
         expect(answer).toBe(reference);
         expect(createVerifier(data)(answer)).toBe('identical');
         // Same calls, in any order (the BFF may fire independent calls in another order).
-        const normalise = (list: string[]) => list.map((c) => c.replace(/ids=([^&]+)/, (_, ids: string) => `ids=${decodeURIComponent(ids).split(',').sort().join(',')}`)).sort();
+        const normalise = (list: string[]) =>
+          list.map((c) => c.replace(/ids=([^&]+)/, (_, ids: string) => `ids=${decodeURIComponent(ids).split(',').sort().join(',')}`)).sort();
         expect(normalise(calls)).toEqual(normalise(bffCalls));
       } finally {
         await gateway.close();

@@ -118,18 +118,56 @@ afterAll(async () => {
 });
 
 describe('start refuses before any build', () => {
-  const portMessage = (n: number | string, where = 'PORT') => `error: option '-p, --port <n>' value '${n}' from env '${where}' is invalid. expected a port from 0 to 65535.`;
+  const portMessage = (n: number | string, where = 'PORT') =>
+    `error: option '-p, --port <n>' value '${n}' from env '${where}' is invalid. expected a port from 0 to 65535.`;
   const rows: Array<{ promise: string; args?: (config: string) => string[]; env?: () => Record<string, string>; code: number; first: () => string }> = [
     { promise: 'PORT that is not a number is a usage error naming the variable', env: () => ({ PORT: 'abc' }), code: 2, first: () => portMessage('abc') },
     { promise: 'PORT above 65535 likewise', env: () => ({ PORT: '70000' }), code: 2, first: () => portMessage('70000') },
     { promise: 'an empty PORT is not "any port"', env: () => ({ PORT: '' }), code: 2, first: () => portMessage('') },
-    { promise: '--port is checked the same way', args: (c) => ['--config', c, '--port', '-1'], code: 2, first: () => "error: option '-p, --port <n>' argument '-1' is invalid. expected a port from 0 to 65535." },
-    { promise: 'TRIBUTARY_WORKERS must be a whole number', env: () => ({ TRIBUTARY_WORKERS: 'two' }), code: 2, first: () => "error: option '--workers <n>' value 'two' from env 'TRIBUTARY_WORKERS' is invalid. expected a whole number >= 0." },
-    { promise: 'a boolean variable is yes or no, not just set', env: () => ({ TRIBUTARY_STRICT: 'maybe' }), code: 2, first: () => "error: option '--strict' value 'maybe' from env 'TRIBUTARY_STRICT' is invalid. expected 1, true, yes or on, or 0, false, no or off." },
-    { promise: 'a port in use is one line, exit 1', env: () => ({ PORT: String(taken), HOST: '127.0.0.1' }), code: 1, first: () => `error LISTEN_FAILED: port ${taken} on 127.0.0.1 is already in use; set PORT or --port` },
-    { promise: '--port beats PORT', args: (c) => ['--config', c, '--port', String(taken), '--host', '127.0.0.1'], env: () => ({ PORT: '0' }), code: 1, first: () => `error LISTEN_FAILED: port ${taken} on 127.0.0.1 is already in use; set PORT or --port` },
-    { promise: 'an address this machine does not have', env: () => ({ PORT: '0', HOST: '192.0.2.1' }), code: 1, first: () => 'error LISTEN_FAILED: 192.0.2.1 is not an address of this machine; set HOST or --host' },
-    { promise: 'TRIBUTARY_CONFIG names the config', args: () => [], env: () => ({ TRIBUTARY_CONFIG: '/nonexistent/gateway.yaml' }), code: 1, first: () => 'error CONFIG_NOT_FOUND: /nonexistent/gateway.yaml: cannot read config file (ENOENT).' },
+    {
+      promise: '--port is checked the same way',
+      args: (c) => ['--config', c, '--port', '-1'],
+      code: 2,
+      first: () => "error: option '-p, --port <n>' argument '-1' is invalid. expected a port from 0 to 65535.",
+    },
+    {
+      promise: 'TRIBUTARY_WORKERS must be a whole number',
+      env: () => ({ TRIBUTARY_WORKERS: 'two' }),
+      code: 2,
+      first: () => "error: option '--workers <n>' value 'two' from env 'TRIBUTARY_WORKERS' is invalid. expected a whole number >= 0.",
+    },
+    {
+      promise: 'a boolean variable is yes or no, not just set',
+      env: () => ({ TRIBUTARY_STRICT: 'maybe' }),
+      code: 2,
+      first: () => "error: option '--strict' value 'maybe' from env 'TRIBUTARY_STRICT' is invalid. expected 1, true, yes or on, or 0, false, no or off.",
+    },
+    {
+      promise: 'a port in use is one line, exit 1',
+      env: () => ({ PORT: String(taken), HOST: '127.0.0.1' }),
+      code: 1,
+      first: () => `error LISTEN_FAILED: port ${taken} on 127.0.0.1 is already in use; set PORT or --port`,
+    },
+    {
+      promise: '--port beats PORT',
+      args: (c) => ['--config', c, '--port', String(taken), '--host', '127.0.0.1'],
+      env: () => ({ PORT: '0' }),
+      code: 1,
+      first: () => `error LISTEN_FAILED: port ${taken} on 127.0.0.1 is already in use; set PORT or --port`,
+    },
+    {
+      promise: 'an address this machine does not have',
+      env: () => ({ PORT: '0', HOST: '192.0.2.1' }),
+      code: 1,
+      first: () => 'error LISTEN_FAILED: 192.0.2.1 is not an address of this machine; set HOST or --host',
+    },
+    {
+      promise: 'TRIBUTARY_CONFIG names the config',
+      args: () => [],
+      env: () => ({ TRIBUTARY_CONFIG: '/nonexistent/gateway.yaml' }),
+      code: 1,
+      first: () => 'error CONFIG_NOT_FOUND: /nonexistent/gateway.yaml: cannot read config file (ENOENT).',
+    },
   ];
   it.each(rows)('$promise', async (row) => {
     const run = await cli(['start', ...(row.args?.(good) ?? ['--config', good])], { env: row.env?.() });
@@ -149,7 +187,9 @@ describe('start --strict', () => {
     const run = await cli(['start', '--config', withBroken, '--host', '127.0.0.1', '--port', '0', ...row.args], { env: row.env });
     const lines = run.stderr.split('\n');
     expect({ code: run.code, first: run.firstError }).toEqual({ code: 1, first });
-    expect(lines[lines.indexOf(first) + 1]).toMatch(/^ {2}- Broken: could not load OpenAPI document \.\.\/specs\/missing\.yaml: cannot read OpenAPI document .*missing\.yaml \(ENOENT\)/);
+    expect(lines[lines.indexOf(first) + 1]).toMatch(
+      /^ {2}- Broken: could not load OpenAPI document \.\.\/specs\/missing\.yaml: cannot read OpenAPI document .*missing\.yaml \(ENOENT\)/,
+    );
     expect(run.stdout).not.toContain('Tributary is serving');
   });
 });
@@ -162,14 +202,56 @@ describe('start serves where flag > env > config > default say, and its banner t
     withPort = await writeConfig(world, `${SOURCES}tributary:\n  server: { host: 127.0.0.1, port: ${ports.config} }\n`);
   });
   const graphiql = (policy: string) => writeConfig(world, `${SOURCES}tributary:\n  server: { host: 127.0.0.1 }\n  policies: { graphiql: ${policy} }\n`);
-  const rows: Array<{ promise: string; config: () => string | Promise<string>; args?: () => string[]; env?: () => Record<string, string>; banner: () => string; warning?: string }> = [
-    { promise: 'the config decides when nothing else does', config: () => withPort, banner: () => `Tributary is serving http://localhost:${ports.config}/graphql (GraphiQL in a browser)` },
-    { promise: 'PORT beats the config', config: () => withPort, env: () => ({ PORT: String(ports.env) }), banner: () => `Tributary is serving http://localhost:${ports.env}/graphql (GraphiQL in a browser)` },
-    { promise: '--port beats PORT', config: () => withPort, args: () => ['--port', String(ports.flag)], env: () => ({ PORT: String(ports.env) }), banner: () => `Tributary is serving http://localhost:${ports.flag}/graphql (GraphiQL in a browser)` },
-    { promise: 'TRIBUTARY_CONFIG and HOST are read', config: () => '', env: () => ({ TRIBUTARY_CONFIG: withPort, HOST: '127.0.0.1', PORT: '0' }), banner: () => expect.stringMatching(/^Tributary is serving http:\/\/localhost:\d+\/graphql \(GraphiQL in a browser\)$/) as never },
-    { promise: 'no GraphiQL claim in production', config: () => withPort, env: () => ({ NODE_ENV: 'production' }), banner: () => `Tributary is serving http://localhost:${ports.config}/graphql` },
-    { promise: 'policies.graphiql: true in production turns it on', config: () => graphiql('true'), env: () => ({ NODE_ENV: 'production', PORT: String(ports.env) }), banner: () => `Tributary is serving http://localhost:${ports.env}/graphql (GraphiQL in a browser)` },
-    { promise: 'policies.graphiql: false turns it off', config: () => graphiql('false'), env: () => ({ PORT: String(ports.env) }), banner: () => `Tributary is serving http://localhost:${ports.env}/graphql` },
+  const rows: Array<{
+    promise: string;
+    config: () => string | Promise<string>;
+    args?: () => string[];
+    env?: () => Record<string, string>;
+    banner: () => string;
+    warning?: string;
+  }> = [
+    {
+      promise: 'the config decides when nothing else does',
+      config: () => withPort,
+      banner: () => `Tributary is serving http://localhost:${ports.config}/graphql (GraphiQL in a browser)`,
+    },
+    {
+      promise: 'PORT beats the config',
+      config: () => withPort,
+      env: () => ({ PORT: String(ports.env) }),
+      banner: () => `Tributary is serving http://localhost:${ports.env}/graphql (GraphiQL in a browser)`,
+    },
+    {
+      promise: '--port beats PORT',
+      config: () => withPort,
+      args: () => ['--port', String(ports.flag)],
+      env: () => ({ PORT: String(ports.env) }),
+      banner: () => `Tributary is serving http://localhost:${ports.flag}/graphql (GraphiQL in a browser)`,
+    },
+    {
+      promise: 'TRIBUTARY_CONFIG and HOST are read',
+      config: () => '',
+      env: () => ({ TRIBUTARY_CONFIG: withPort, HOST: '127.0.0.1', PORT: '0' }),
+      banner: () => expect.stringMatching(/^Tributary is serving http:\/\/localhost:\d+\/graphql \(GraphiQL in a browser\)$/) as never,
+    },
+    {
+      promise: 'no GraphiQL claim in production',
+      config: () => withPort,
+      env: () => ({ NODE_ENV: 'production' }),
+      banner: () => `Tributary is serving http://localhost:${ports.config}/graphql`,
+    },
+    {
+      promise: 'policies.graphiql: true in production turns it on',
+      config: () => graphiql('true'),
+      env: () => ({ NODE_ENV: 'production', PORT: String(ports.env) }),
+      banner: () => `Tributary is serving http://localhost:${ports.env}/graphql (GraphiQL in a browser)`,
+    },
+    {
+      promise: 'policies.graphiql: false turns it off',
+      config: () => graphiql('false'),
+      env: () => ({ PORT: String(ports.env) }),
+      banner: () => `Tributary is serving http://localhost:${ports.env}/graphql`,
+    },
     {
       promise: 'TRIBUTARY_STRICT=0 serves the others and names the failed one',
       config: () => withBroken,
@@ -190,19 +272,46 @@ describe('start serves where flag > env > config > default say, and its banner t
 });
 
 describe('check', () => {
-  const rows: Array<{ promise: string; config: () => Promise<string> | string; code: number; first?: (file: string) => string; stdout?: RegExp; notStdout?: RegExp }> = [
-    { promise: 'a good config: rows on stdout, nothing but progress on stderr', config: () => good, code: 0, stdout: /^ {2}ok {4}Tickets\s+2 query,\s+0 mutation fields/m },
+  const rows: Array<{
+    promise: string;
+    config: () => Promise<string> | string;
+    code: number;
+    first?: (file: string) => string;
+    stdout?: RegExp;
+    notStdout?: RegExp;
+  }> = [
+    {
+      promise: 'a good config: rows on stdout, nothing but progress on stderr',
+      config: () => good,
+      code: 0,
+      stdout: /^ {2}ok {4}Tickets\s+2 query,\s+0 mutation fields/m,
+    },
     {
       promise: 'a bad config: one coded line naming file, line and key',
       config: () => writeConfig(world, `${SOURCES}tributary:\n  server: { port: "x" }\n`),
       code: 1,
       first: (file) => `error CONFIG_INVALID: ${file}:14: tributary.server.port: expected number, found string "x"`,
     },
-    { promise: 'a source that fails: its row says why, stderr names it', config: () => withBroken, code: 1, first: () => 'error SOURCE_LOAD_FAILED: 1 of 3 sources failed to load: Broken', stdout: /^ {2}FAIL {2}Broken\s+could not load OpenAPI document \.\.\/specs\/missing\.yaml/m },
-    { promise: 'no source loads: each row, one line', config: () => onlyBroken, code: 1, first: () => 'error SCHEMA_BUILD_FAILED: no source could be loaded: Broken', stdout: /^ {2}FAIL {2}Broken\s+could not load/m },
+    {
+      promise: 'a source that fails: its row says why, stderr names it',
+      config: () => withBroken,
+      code: 1,
+      first: () => 'error SOURCE_LOAD_FAILED: 1 of 3 sources failed to load: Broken',
+      stdout: /^ {2}FAIL {2}Broken\s+could not load OpenAPI document \.\.\/specs\/missing\.yaml/m,
+    },
+    {
+      promise: 'no source loads: each row, one line',
+      config: () => onlyBroken,
+      code: 1,
+      first: () => 'error SCHEMA_BUILD_FAILED: no source could be loaded: Broken',
+      stdout: /^ {2}FAIL {2}Broken\s+could not load/m,
+    },
     {
       promise: 'a spec that is not YAML: the first line of the reason only',
-      config: () => writeConfig(world, 'sources:\n  - name: Garbled\n    handler: { openapi: { source: ../specs/garbled.yaml, endpoint: "http://127.0.0.1:9" } }\n', { 'specs/garbled.yaml': 'openapi: [3.0\n' }),
+      config: () =>
+        writeConfig(world, 'sources:\n  - name: Garbled\n    handler: { openapi: { source: ../specs/garbled.yaml, endpoint: "http://127.0.0.1:9" } }\n', {
+          'specs/garbled.yaml': 'openapi: [3.0\n',
+        }),
       code: 1,
       first: () => 'error SCHEMA_BUILD_FAILED: no source could be loaded: Garbled',
       stdout: /^ {2}FAIL {2}Garbled\s+could not load OpenAPI document \.\.\/specs\/garbled\.yaml: cannot read OpenAPI document \S+garbled\.yaml: /m,
@@ -274,7 +383,16 @@ tributary:
     });
   });
 
-  const rows: Array<{ promise: string; config: string; name: string; args?: string[]; code: number; first?: (file: string) => string; after?: (world: World) => string; stdout?: string }> = [
+  const rows: Array<{
+    promise: string;
+    config: string;
+    name: string;
+    args?: string[];
+    code: number;
+    first?: (file: string) => string;
+    after?: (world: World) => string;
+    stdout?: string;
+  }> = [
     {
       promise: 'removes the entry and its settings; comments, order and quoting of the rest stay',
       config: COMMENTED,
@@ -293,13 +411,20 @@ tributary:
   server: { port: 4000 }
 `,
     },
-    { promise: 'an unknown name is refused, listing the known ones', config: COMMENTED, name: 'Agent', code: 1, first: (f) => `error CONFIG_INVALID: no source named "Agent" in ${f}; known: Tickets, Agents.` },
+    {
+      promise: 'an unknown name is refused, listing the known ones',
+      config: COMMENTED,
+      name: 'Agent',
+      code: 1,
+      first: (f) => `error CONFIG_INVALID: no source named "Agent" in ${f}; known: Tickets, Agents.`,
+    },
     {
       promise: 'a policy that names the source is not edited: the command refuses and says where',
       config: `${SOURCES}tributary:\n  policies:\n    rateLimit: { rules: [{ limit: 10, source: Agents }] }\n`,
       name: 'Agents',
       code: 1,
-      first: (f) => `error CONFIG_INVALID: source "Agents" is still named by tributary.policies.rateLimit.rules[0].source in ${f}; remove or change that first.`,
+      first: (f) =>
+        `error CONFIG_INVALID: source "Agents" is still named by tributary.policies.rateLimit.rules[0].source in ${f}; remove or change that first.`,
     },
     {
       promise: 'a link that needs the source is found before anything is written',
@@ -307,7 +432,10 @@ tributary:
       name: 'Agents',
       code: 1,
       // The rest of the line is graphql-js's ("Did you mean …?").
-      first: () => expect.stringMatching(/^error SCHEMA_BUILD_FAILED: without source "Agents" the config would not build: additionalTypeDefs\/additionalResolvers\/links: Unknown type "Agent"\..*\(nothing was written; --no-check writes anyway\)$/) as never,
+      first: () =>
+        expect.stringMatching(
+          /^error SCHEMA_BUILD_FAILED: without source "Agents" the config would not build: additionalTypeDefs\/additionalResolvers\/links: Unknown type "Agent"\..*\(nothing was written; --no-check writes anyway\)$/,
+        ) as never,
     },
     {
       promise: 'the last source may go (to replace it with a new version); start will refuse until one is added',
@@ -336,7 +464,11 @@ describe('sources add prints a summary', () => {
     await writeFile(path.join(dir, 'agents.yaml'), AGENTS_SPEC);
     const run = await cli(['sources', 'add', 'Agents', 'agents.yaml', '--endpoint', world.agents.url], { cwd: dir });
     expect({ code: run.code, first: run.firstError }).toEqual({ code: 0, first: undefined });
-    expect(run.stdout.split('\n')).toEqual(['Added source "Agents" (./agents.yaml) to .meshrc.yaml: 3 query fields, 0 mutation fields, 5 types, 0 warnings.', '(--verbose lists the 3 root fields)', '']);
+    expect(run.stdout.split('\n')).toEqual([
+      'Added source "Agents" (./agents.yaml) to .meshrc.yaml: 3 query fields, 0 mutation fields, 5 types, 0 warnings.',
+      '(--verbose lists the 3 root fields)',
+      '',
+    ]);
     await writeFile(file, 'sources: []\n');
     const verbose = await cli(['sources', 'add', 'Agents', 'agents.yaml', '--endpoint', world.agents.url, '--verbose'], { cwd: dir });
     expect(verbose.stdout.split('\n').slice(1)).toEqual(['  Query.agentsByIds', '  Query.agentById', '  Query.teamById', '']);
@@ -354,6 +486,7 @@ describe('--version and --help', () => {
   it('start --help names each variable', async () => {
     const run = await cli(['start', '--help']);
     const help = run.stdout.replace(/\s+/g, ' ');
-    for (const name of ['PORT', 'HOST', 'TRIBUTARY_CONFIG', 'TRIBUTARY_WORKERS', 'TRIBUTARY_WATCH', 'TRIBUTARY_STRICT']) expect(help).toContain(`env: ${name})`);
+    for (const name of ['PORT', 'HOST', 'TRIBUTARY_CONFIG', 'TRIBUTARY_WORKERS', 'TRIBUTARY_WATCH', 'TRIBUTARY_STRICT'])
+      expect(help).toContain(`env: ${name})`);
   });
 });

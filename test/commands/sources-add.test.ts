@@ -62,7 +62,9 @@ describe('sources add', () => {
       'gw/specs/pets.yaml': PETS(backend.url),
       // Same root field, a different Pet type: clashes on both.
       'elsewhere/pets-v2.yaml': PETS(`${backend.url}/v2`).replace('name: { type: string }', 'name: { type: string }\n        species: { type: string }'),
-      'elsewhere/no-server.yaml': PETS('x').replace(/servers:.*\n/, '').replace(/listPets/g, 'others'),
+      'elsewhere/no-server.yaml': PETS('x')
+        .replace(/servers:.*\n/, '')
+        .replace(/listPets/g, 'others'),
     });
   });
   afterAll(async () => {
@@ -76,7 +78,9 @@ describe('sources add', () => {
     addSource({ name, spec, configFile: configFile(), cwd: path.join(dir, 'elsewhere'), logger: silentLogger, ...extra });
 
   it('refuses a name that is taken, saying where', async () => {
-    await expect(add('Pets', 'pets-v2.yaml')).rejects.toThrow(`a source named "Pets" already exists (sources[0] in ${configFile()}); choose another name, or remove that source first.`);
+    await expect(add('Pets', 'pets-v2.yaml')).rejects.toThrow(
+      `a source named "Pets" already exists (sources[0] in ${configFile()}); choose another name, or remove that source first.`,
+    );
   });
 
   it('refuses clashing root fields and types, and names --prefix as the way out', async () => {
@@ -145,7 +149,13 @@ tributary:`,
     const file = path.join(dir, 'json/.meshrc.json');
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, `${JSON.stringify({ sources: [{ name: 'Pets', handler: { openapi: { source: '../gw/specs/pets.yaml' } } }] }, null, 2)}\n`);
-    await addSource({ name: 'Others', spec: path.join(dir, 'elsewhere/no-server.yaml'), endpoint: `${backend.url}/others`, configFile: file, logger: silentLogger });
+    await addSource({
+      name: 'Others',
+      spec: path.join(dir, 'elsewhere/no-server.yaml'),
+      endpoint: `${backend.url}/others`,
+      configFile: file,
+      logger: silentLogger,
+    });
     expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({
       sources: [
         { name: 'Pets', handler: { openapi: { source: '../gw/specs/pets.yaml' } } },

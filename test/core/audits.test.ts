@@ -78,12 +78,22 @@ describe('graphql-http server audits', () => {
     const results = await runAudits(gateways.get(mode)!, csrfHeader);
     expect(results.length).toBeGreaterThan(50);
     const failed = results.filter((r): r is AuditFail => r.status !== 'ok');
-    expect(failed.map((r) => `${r.id} ${r.name}`).sort()).toEqual(results.filter((r) => r.id in failures).map((r) => `${r.id} ${r.name}`).sort());
+    expect(failed.map((r) => `${r.id} ${r.name}`).sort()).toEqual(
+      results
+        .filter((r) => r.id in failures)
+        .map((r) => `${r.id} ${r.name}`)
+        .sort(),
+    );
     if (mode === 'development') for (const r of failed) expect(r.name).toMatch(/^MAY /);
     for (const r of failed) {
       const expected = failures[r.id]!;
       const body = (await r.response.clone().json()) as { errors?: Array<{ extensions?: { code?: string } }> };
-      expect({ id: r.id, why: expected.why, status: r.response.status, code: body.errors?.[0]?.extensions?.code }).toEqual({ id: r.id, why: expected.why, status: expected.status, code: expected.code });
+      expect({ id: r.id, why: expected.why, status: r.response.status, code: body.errors?.[0]?.extensions?.code }).toEqual({
+        id: r.id,
+        why: expected.why,
+        status: expected.status,
+        code: expected.code,
+      });
     }
   });
 });

@@ -48,7 +48,12 @@ describe('choosing dist/ or the sources', () => {
       expected: { use: 'dist' },
     },
     { name: 'TRIBUTARY_FROM_SOURCE=1: the sources', setup: () => undefined, env: { TRIBUTARY_FROM_SOURCE: '1' }, expected: { use: 'src', stale: false } },
-    { name: 'a source (in a subfolder) edited after the build: the sources, marked stale', setup: () => at('src/schema/merge.ts', 3_000), env: {}, expected: { use: 'src', stale: true } },
+    {
+      name: 'a source (in a subfolder) edited after the build: the sources, marked stale',
+      setup: () => at('src/schema/merge.ts', 3_000),
+      env: {},
+      expected: { use: 'src', stale: true },
+    },
   ])('$name', ({ setup, env, expected }) => {
     setup();
     expect(chooseEntry(root, env)).toEqual(expected);

@@ -52,7 +52,10 @@ describe('tributary start', () => {
   let stderr = '';
   beforeAll(async () => {
     port = await freePort();
-    child = spawn(process.execPath, [BIN, 'start', '--config', configFile, '--port', String(port), '--host', '127.0.0.1'], { cwd: tmpdir(), env: { ...process.env, NODE_ENV: 'development' } });
+    child = spawn(process.execPath, [BIN, 'start', '--config', configFile, '--port', String(port), '--host', '127.0.0.1'], {
+      cwd: tmpdir(),
+      env: { ...process.env, NODE_ENV: 'development' },
+    });
     child.stderr!.on('data', (d) => (stderr += d));
     await waitForReady(`http://127.0.0.1:${port}/readyz`, child).catch((e) => {
       throw new Error(`${e.message}\n${stderr}`);
@@ -91,9 +94,14 @@ describe('tributary start', () => {
     const before = world.agents.calls.length + world.tickets.calls.length;
     // fetch would normalise "..", so send a raw request line.
     const raw = await new Promise<string>((resolve, reject) => {
-      const socket = net.connect(port, '127.0.0.1', () => socket.end('GET /rest/Tickets/%2e%2e/Agents/agents/1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+      const socket = net.connect(port, '127.0.0.1', () =>
+        socket.end('GET /rest/Tickets/%2e%2e/Agents/agents/1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'),
+      );
       let data = '';
-      socket.on('data', (d) => (data += d)).on('end', () => resolve(data)).on('error', reject);
+      socket
+        .on('data', (d) => (data += d))
+        .on('end', () => resolve(data))
+        .on('error', reject);
     });
     expect(raw).toMatch(/^HTTP\/1\.1 400/);
     expect(world.agents.calls.length + world.tickets.calls.length).toBe(before);

@@ -22,7 +22,10 @@ describe('config errors', () => {
   });
 
   it('a missing file names the path', async () => {
-    await expect(loadConfig('/nonexistent/dir/.meshrc.yaml')).rejects.toMatchObject({ code: 'CONFIG_NOT_FOUND', message: expect.stringContaining('/nonexistent/dir/.meshrc.yaml') });
+    await expect(loadConfig('/nonexistent/dir/.meshrc.yaml')).rejects.toMatchObject({
+      code: 'CONFIG_NOT_FOUND',
+      message: expect.stringContaining('/nonexistent/dir/.meshrc.yaml'),
+    });
   });
 
   it('a valid config is frozen, defaulted, and remembers its folder for relative paths', async () => {

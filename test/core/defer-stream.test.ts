@@ -29,7 +29,10 @@ beforeAll(async () => {
       done();
     },
   });
-  gateway = await createGateway({ configFile: await shop.config('  policies:\n    limits:\n      maxBatch: 5\n'), logger: createLogger({ level: 'debug', destination }) });
+  gateway = await createGateway({
+    configFile: await shop.config('  policies:\n    limits:\n      maxBatch: 5\n'),
+    logger: createLogger({ level: 'debug', destination }),
+  });
   ({ url } = await gateway.listen({ port: 0, host: '127.0.0.1' }));
 });
 afterAll(async () => {
@@ -124,9 +127,17 @@ describe('@defer over multipart/mixed', () => {
     const parts = await rest(await multipart(await post('{ orders(limit: 2) { id ... @defer { customer { name } } } }', 'multipart/mixed')));
     const errors = parts.flatMap((p) => (p.incremental ?? []).flatMap((part) => part.errors ?? []));
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatchObject({ path: ['orders', 1, 'customer', 'name'], extensions: { code: 'UPSTREAM_BAD_RESPONSE', field: 'Customer.name', expectedType: 'String' } });
+    expect(errors[0]).toMatchObject({
+      path: ['orders', 1, 'customer', 'name'],
+      extensions: { code: 'UPSTREAM_BAD_RESPONSE', field: 'Customer.name', expectedType: 'String' },
+    });
     expect(JSON.stringify(parts)).not.toContain('4242');
-    expect(merged(parts)).toEqual({ orders: [{ id: 'o1', customer: { name: 'Customer 1' } }, { id: 'o2', customer: { name: null } }] });
+    expect(merged(parts)).toEqual({
+      orders: [
+        { id: 'o1', customer: { name: 'Customer 1' } },
+        { id: 'o2', customer: { name: null } },
+      ],
+    });
   });
 
   it('defers nothing for @defer(if: false), decided per request from the variable', async () => {
@@ -195,7 +206,11 @@ describe('parts or whole, by the Accept header', () => {
     { accept: 'application/*', answer: 'application/json' },
   ];
   it.each(ACCEPTS)('$accept → $answer', async ({ accept, answer }) => {
-    const response = await gateway.yoga.fetch('http://gateway.test/graphql', { method: 'POST', headers: { 'content-type': 'application/json', accept }, body: JSON.stringify({ query: '{ orders(limit: 1) { id ... @defer { customer { id } } } }' }) });
+    const response = await gateway.yoga.fetch('http://gateway.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept },
+      body: JSON.stringify({ query: '{ orders(limit: 1) { id ... @defer { customer { id } } } }' }),
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')?.split(';')[0]).toBe(answer);
     const body = await response.text();
@@ -212,17 +227,24 @@ describe('a batch of operations', () => {
       body: JSON.stringify([{ query: '{ orders(limit: 2) { id ... @defer { customer { id } } } }' }, { query: '{ orders(limit: 1) @stream { id } }' }]),
     });
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual([{ data: { orders: ORDERS.slice(0, 2).map((o) => ({ id: o.id, customer: { id: o.customerId } })) } }, { data: { orders: [{ id: 'o1' }] } }]);
+    expect(await response.json()).toEqual([
+      { data: { orders: ORDERS.slice(0, 2).map((o) => ({ id: o.id, customer: { id: o.customerId } })) } },
+      { data: { orders: [{ id: 'o1' }] } },
+    ]);
   });
 });
 
 describe('the executor', () => {
-  it('runs a document with @defer or @stream on graphql-tools\' executor, planned once; any other on graphql-jit', async () => {
+  it("runs a document with @defer or @stream on graphql-tools' executor, planned once; any other on graphql-jit", async () => {
     plans.length = 0;
     for (let i = 0; i < 3; i += 1) {
       await rest(await multipart(await post('query Deferred { orders(limit: 1) { id ... @defer { customer { id } } } }', 'multipart/mixed')));
       await rest(await multipart(await post('query Streamed { orders(limit: 2) @stream { id } }', 'multipart/mixed')));
-      await rest(await multipart(await post('query Spread { orders(limit: 1) { ...Later } } fragment Later on Order { customer { ... @defer { id } } }', 'multipart/mixed')));
+      await rest(
+        await multipart(
+          await post('query Spread { orders(limit: 1) { ...Later } } fragment Later on Order { customer { ... @defer { id } } }', 'multipart/mixed'),
+        ),
+      );
       const plain = await post('query Plain { orders(limit: 1) { id customer { id } } }', 'application/json');
       expect(await plain.json()).toEqual({ data: { orders: [{ id: 'o1', customer: { id: 'c1' } }] } });
     }
@@ -249,17 +271,44 @@ describe('validation and the operation limits', () => {
   // the deferred fields, and the directive itself neither adds nor hides any.
   const CASES = [
     { name: 'a deferred fragment within the cost limit (8.75)', gateway: 'cost', query: '{ orders { id ... @defer { customerId } } }', ok: true },
-    { name: 'cost over the limit through a deferred fragment\'s fields (11)', gateway: 'cost', query: '{ orders { id ... @defer { customerId tags } } }', code: 'OPERATION_LIMIT_EXCEEDED', limit: 'cost' },
-    { name: 'the same fields in a plain inline fragment cost the same', gateway: 'cost', query: '{ orders { id ... on Order { customerId tags } } }', code: 'OPERATION_LIMIT_EXCEEDED', limit: 'cost' },
+    {
+      name: "cost over the limit through a deferred fragment's fields (11)",
+      gateway: 'cost',
+      query: '{ orders { id ... @defer { customerId tags } } }',
+      code: 'OPERATION_LIMIT_EXCEEDED',
+      limit: 'cost',
+    },
+    {
+      name: 'the same fields in a plain inline fragment cost the same',
+      gateway: 'cost',
+      query: '{ orders { id ... on Order { customerId tags } } }',
+      code: 'OPERATION_LIMIT_EXCEEDED',
+      limit: 'cost',
+    },
     { name: 'a deferred fragment within the depth limit (3)', gateway: 'depth', query: '{ orders { ... @defer { customerId } } }', ok: true },
-    { name: 'depth over the limit through a deferred fragment\'s nested field (4)', gateway: 'depth', query: '{ orders { ... @defer { customer { id } } } }', code: 'OPERATION_LIMIT_EXCEEDED', limit: 'depth' },
+    {
+      name: "depth over the limit through a deferred fragment's nested field (4)",
+      gateway: 'depth',
+      query: '{ orders { ... @defer { customer { id } } } }',
+      code: 'OPERATION_LIMIT_EXCEEDED',
+      limit: 'depth',
+    },
     { name: 'a streamed list within the limits', gateway: 'cost', query: '{ orders @stream(initialCount: 1) { id } }', ok: true },
     { name: '@stream on a field that is not a list', gateway: 'depth', query: '{ orders { customer @stream { id } } }', code: 'GRAPHQL_VALIDATION_FAILED' },
-    { name: 'two deferred fragments with one label', gateway: 'depth', query: '{ orders { ... @defer(label: "x") { id } ... @defer(label: "x") { id } } }', code: 'GRAPHQL_VALIDATION_FAILED' },
+    {
+      name: 'two deferred fragments with one label',
+      gateway: 'depth',
+      query: '{ orders { ... @defer(label: "x") { id } ... @defer(label: "x") { id } } }',
+      code: 'GRAPHQL_VALIDATION_FAILED',
+    },
   ] as const;
 
   it.each(CASES)('$name', async (c) => {
-    const response = await limited[c.gateway].yoga.fetch('http://gateway.test/graphql', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'multipart/mixed, application/graphql-response+json' }, body: JSON.stringify({ query: c.query }) });
+    const response = await limited[c.gateway].yoga.fetch('http://gateway.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'multipart/mixed, application/graphql-response+json' },
+      body: JSON.stringify({ query: c.query }),
+    });
     if ('ok' in c) {
       expect(response.status).toBe(200);
       const parts = await rest(await multipart(response));

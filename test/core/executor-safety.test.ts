@@ -76,11 +76,33 @@ interface BudgetCase {
 
 const BUDGET_CASES: BudgetCase[] = [
   { name: 'a plain query', document: '{ items(first: 2) }', executor: 'jit', unboundedVariables: false },
-  { name: 'a query with plain variables', document: 'query($p: Plain, $n: Int, $c: Color) { search(plain: $p, n: $n, color: $c) }', executor: 'jit', unboundedVariables: false },
-  { name: 'GraphiQL\'s introspection query', document: getIntrospectionQuery(), executor: 'jit' },
-  { name: 'a recursive input type (the 87-byte killer)', document: 'query($f: Filter) { search(filter: $f) }', executor: 'graphql-js', reason: 'recursive input type', unboundedVariables: true },
-  { name: 'a recursive input type behind non-null and list', document: 'query($f: [Filter!]!) { items(first: 1) search(filter: { and: $f }) }', executor: 'graphql-js', reason: '$f: Filter' },
-  { name: 'mutually recursive input types', document: 'query($g: Group) { search(group: $g) }', executor: 'graphql-js', reason: 'recursive', unboundedVariables: true },
+  {
+    name: 'a query with plain variables',
+    document: 'query($p: Plain, $n: Int, $c: Color) { search(plain: $p, n: $n, color: $c) }',
+    executor: 'jit',
+    unboundedVariables: false,
+  },
+  { name: "GraphiQL's introspection query", document: getIntrospectionQuery(), executor: 'jit' },
+  {
+    name: 'a recursive input type (the 87-byte killer)',
+    document: 'query($f: Filter) { search(filter: $f) }',
+    executor: 'graphql-js',
+    reason: 'recursive input type',
+    unboundedVariables: true,
+  },
+  {
+    name: 'a recursive input type behind non-null and list',
+    document: 'query($f: [Filter!]!) { items(first: 1) search(filter: { and: $f }) }',
+    executor: 'graphql-js',
+    reason: '$f: Filter',
+  },
+  {
+    name: 'mutually recursive input types',
+    document: 'query($g: Group) { search(group: $g) }',
+    executor: 'graphql-js',
+    reason: 'recursive',
+    unboundedVariables: true,
+  },
   { name: 'a type that only contains a recursive one', document: 'query($d: Deep) { search(deep: $d) }', executor: 'graphql-js', reason: 'recursive' },
   { name: 'a recursive type in a mutation', document: 'mutation($f: Filter) { touch(filter: $f) }', executor: 'graphql-js', reason: 'recursive' },
   { name: 'a recursive type as an inline literal only', document: '{ search(filter: { and: [{ and: [{ name: "x" }] }] }) }', executor: 'jit' },
@@ -88,18 +110,49 @@ const BUDGET_CASES: BudgetCase[] = [
   { name: '12 levels of list nesting', document: `query($v: ${listType(12)}) { search(ints: $v) }`, executor: 'graphql-js', reason: 'budget' },
   { name: '40 levels of list nesting', document: `query($v: ${listType(40)}) { search(ints: $v) }`, executor: 'graphql-js', reason: 'budget' },
   { name: 'types sharing types, 4 levels', document: 'query($w: W10) { search(w10: $w) }', executor: 'jit' },
-  { name: 'types sharing types, 14 levels (2^14 paths, no recursion)', document: 'query($w: W0) { search(wide: $w) }', executor: 'graphql-js', reason: 'budget' },
+  {
+    name: 'types sharing types, 14 levels (2^14 paths, no recursion)',
+    document: 'query($w: W0) { search(wide: $w) }',
+    executor: 'graphql-js',
+    reason: 'budget',
+  },
   { name: 'a JSON scalar variable', document: 'query($j: JSON) { search(json: $j) }', executor: 'jit', unboundedVariables: true },
   { name: '20 variables', document: `query(${Array.from({ length: 20 }, (_, i) => `$v${i}: String`).join(' ')}) { search(s: $v0) }`, executor: 'jit' },
-  { name: '3,000 variables', document: `query(${Array.from({ length: 3000 }, (_, i) => `$v${i}: String`).join(' ')}) { search(s: $v0) }`, executor: 'graphql-js', reason: 'budget' },
+  {
+    name: '3,000 variables',
+    document: `query(${Array.from({ length: 3000 }, (_, i) => `$v${i}: String`).join(' ')}) { search(s: $v0) }`,
+    executor: 'graphql-js',
+    reason: 'budget',
+  },
   { name: 'fragments doubling 3 times', document: doublingFragments(3), executor: 'jit' },
   { name: 'an interface with 20 implementations, one level', document: '{ node { id ... on N3 { child { id } } } }', executor: 'jit' },
   { name: 'fragments doubling 16 times', document: doublingFragments(16), executor: 'graphql-js', reason: 'budget' },
   // An interface's selection is compiled once per implementation: 20 × 2 × 20 × … .
-  { name: 'nested selections on an interface with 20 implementations', document: '{ node { child { child { id } } } }', executor: 'graphql-js', reason: 'budget' },
-  { name: 'the named operation of two: the plain one', document: 'query A { items } query B($f: Filter) { search(filter: $f) }', operationName: 'A', executor: 'jit' },
-  { name: 'the named operation of two: the recursive one', document: 'query A { items } query B($f: Filter) { search(filter: $f) }', operationName: 'B', executor: 'graphql-js', reason: 'recursive' },
-  { name: 'two operations and no name (graphql-js reports it)', document: 'query A { items } query B { items }', executor: 'graphql-js', reason: 'no single operation' },
+  {
+    name: 'nested selections on an interface with 20 implementations',
+    document: '{ node { child { child { id } } } }',
+    executor: 'graphql-js',
+    reason: 'budget',
+  },
+  {
+    name: 'the named operation of two: the plain one',
+    document: 'query A { items } query B($f: Filter) { search(filter: $f) }',
+    operationName: 'A',
+    executor: 'jit',
+  },
+  {
+    name: 'the named operation of two: the recursive one',
+    document: 'query A { items } query B($f: Filter) { search(filter: $f) }',
+    operationName: 'B',
+    executor: 'graphql-js',
+    reason: 'recursive',
+  },
+  {
+    name: 'two operations and no name (graphql-js reports it)',
+    document: 'query A { items } query B { items }',
+    executor: 'graphql-js',
+    reason: 'no single operation',
+  },
 ];
 
 describe('the executor budget', () => {
@@ -144,7 +197,12 @@ const PARITY_SDL = `
 const parityResolvers = {
   Query: {
     items: (_: unknown, args: { first: number; filter?: { name: string; color: string; tags?: string[] } }) =>
-      Array.from({ length: args.first }, (_, i) => ({ id: String(i), name: args.filter?.name ?? `item ${i}`, color: args.filter?.color ?? 'GREEN', tags: args.filter?.tags ?? ['a'] })),
+      Array.from({ length: args.first }, (_, i) => ({
+        id: String(i),
+        name: args.filter?.name ?? `item ${i}`,
+        color: args.filter?.color ?? 'GREEN',
+        tags: args.filter?.tags ?? ['a'],
+      })),
     item: (_: unknown, { id }: { id: string }) => (id === 'none' ? null : { id, name: 'one', color: 'RED', tags: [] }),
   },
   Item: {
@@ -157,8 +215,16 @@ const parityResolvers = {
 
 const PARITY_CASES: Array<{ name: string; query: string; variables?: Record<string, unknown> }> = [
   { name: 'fields, aliases and defaults', query: '{ items { id name color tags } two: items(first: 1) { id } }' },
-  { name: 'variables with defaults inside input objects', query: 'query($f: Plain) { items(filter: $f) { name color tags } }', variables: { f: { name: 'x', tags: ['t'] } } },
-  { name: 'a single value coerced to a list', query: 'query($f: Plain) { items(first: 1, filter: $f) { tags } }', variables: { f: { name: 'x', tags: 'solo' } } },
+  {
+    name: 'variables with defaults inside input objects',
+    query: 'query($f: Plain) { items(filter: $f) { name color tags } }',
+    variables: { f: { name: 'x', tags: ['t'] } },
+  },
+  {
+    name: 'a single value coerced to a list',
+    query: 'query($f: Plain) { items(first: 1, filter: $f) { tags } }',
+    variables: { f: { name: 'x', tags: 'solo' } },
+  },
   { name: 'fragments and inline fragments', query: '{ items { ...F ... on Item { color } } } fragment F on Item { id name }' },
   { name: 'skip and include', query: 'query($s: Boolean!) { items { id name @skip(if: $s) color @include(if: $s) } }', variables: { s: true } },
   { name: 'a resolver error', query: '{ item(id: "7") { id broken } }' },
@@ -175,7 +241,11 @@ describe('graphql-jit and graphql-js answer normal documents the same', () => {
   const withJit = createYoga({ schema, plugins: [useJit()], maskedErrors: false, logging: false });
   const withoutJit = createYoga({ schema, maskedErrors: false, logging: false });
   const ask = async (yoga: typeof withJit, query: string, variables?: Record<string, unknown>) => {
-    const response = await yoga.fetch('http://localhost/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+    const response = await yoga.fetch('http://localhost/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query, variables }),
+    });
     return { status: response.status, body: (await response.json()) as { data?: unknown; errors?: Array<{ message: string; path?: unknown }> } };
   };
   it.each(PARITY_CASES)('$name', async ({ query, variables }) => {
@@ -198,7 +268,11 @@ describe('one document with several operations', () => {
     const yoga = createYoga({ schema, plugins: [useJit()], maskedErrors: false, logging: false });
     const query = 'query A { items(first: 1) { id } } query B { item(id: "9") { id } }';
     const ask = async (operationName: string) => {
-      const response = await yoga.fetch('http://localhost/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, operationName }) });
+      const response = await yoga.fetch('http://localhost/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query, operationName }),
+      });
       return (await response.json()) as { data?: unknown; errors?: Array<{ message: string }> };
     };
     expect(await ask('A')).toEqual({ data: { items: [{ id: '0' }] } });
@@ -212,17 +286,29 @@ describe('a compile that fails', () => {
   it('falls back to graphql-js, once, and says so in the log', async () => {
     // 500 nested selections are within the budget, but graphql-jit's compiler recurses
     // per level and overflows the stack; graphql-js walks only the data there is.
-    const schema = makeExecutableSchema({ typeDefs: 'type Tree { id: ID child: Tree } type Query { tree: Tree }', resolvers: { Query: { tree: () => ({ id: '1', child: { id: '2' } }) } } });
+    const schema = makeExecutableSchema({
+      typeDefs: 'type Tree { id: ID child: Tree } type Query { tree: Tree }',
+      resolvers: { Query: { tree: () => ({ id: '1', child: { id: '2' } }) } },
+    });
     const query = `{ tree ${'{ id child '.repeat(500)}{ id }${' }'.repeat(500)} }`;
     expect(chooseExecutor(schema, parse(query)).executor).toBe('jit');
     const lines: Array<Record<string, unknown>> = [];
-    const logger = createLogger({ level: 'debug', destination: new Writable({ write: (chunk: Buffer, _e, done) => (lines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>), done()) }) });
+    const logger = createLogger({
+      level: 'debug',
+      destination: new Writable({ write: (chunk: Buffer, _e, done) => (lines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>), done()) }),
+    });
     const yoga = createYoga({ schema, plugins: [useJit({ logger })], maskedErrors: false, logging: false });
     for (let i = 0; i < 2; i++) {
-      const response = await yoga.fetch('http://localhost/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+      const response = await yoga.fetch('http://localhost/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query }),
+      });
       expect(await response.json()).toEqual({ data: { tree: { id: '1', child: { id: '2', child: null } } } });
     }
-    expect(lines.map((l) => [l.level, l.msg, (l.err as { message?: string } | undefined)?.message])).toEqual([[40, 'graphql-jit failed to compile an operation; it runs on graphql-js', 'Maximum call stack size exceeded']]);
+    expect(lines.map((l) => [l.level, l.msg, (l.err as { message?: string } | undefined)?.message])).toEqual([
+      [40, 'graphql-jit failed to compile an operation; it runs on graphql-js', 'Maximum call stack size exceeded'],
+    ]);
   });
 });
 
@@ -253,18 +339,71 @@ const manyVariables = (n: number) => ({
 const HOSTILE_CASES: HostileCase[] = [
   // The document from the report: an anonymous operation declaring a recursive input type.
   { name: 'a recursive input variable, no value', body: { query: 'mutation($f:Filter_Input){search(input:$f){bytes depth}}' }, depth: 0 },
-  { name: 'a recursive input variable, 1 level', body: { query: `mutation($f: Filter_Input) { search(input: $f) ${RECEIVED} }`, variables: { f: filterTree(1) } }, depth: 3 },
-  { name: 'a recursive input variable, 60 levels', body: { query: `mutation($f: Filter_Input) { search(input: $f) ${RECEIVED} }`, variables: { f: filterTree(60) } }, depth: 121 },
-  { name: 'a recursive input variable, 100,000 levels', body: deepBody(`mutation($f: Filter_Input) { search(input: $f) ${RECEIVED} }`, 'f', FILTER_TEXT, 100_000), code: 'VARIABLE_TOO_DEEP' },
-  { name: 'a recursive input variable, a list at the top', body: { query: `mutation($f: [Filter_Input]) { search(input: { or: $f }) ${RECEIVED} }`, variables: { f: [filterTree(2), filterTree(3)] } }, depth: 9 },
-  { name: 'mutually recursive inputs, 5 levels', body: { query: `mutation($g: Group_Input) { groups(input: $g) ${RECEIVED} }`, variables: { g: groupTree(5) } }, depth: 16 },
-  { name: 'mutually recursive inputs, 50,000 levels', body: deepBody(`mutation($g: Group_Input) { groups(input: $g) ${RECEIVED} }`, 'g', GROUP_TEXT, 50_000), code: 'VARIABLE_TOO_DEEP' },
-  { name: 'a huge but shallow recursive variable (40,000 filters)', body: { query: `mutation($f: Filter_Input) { search(input: $f) ${RECEIVED} }`, variables: { f: { or: Array.from({ length: 40_000 }, (_, i) => ({ name: `n${i}`, not: { name: 'x' } })) } } }, depth: 4 },
-  { name: '12 levels of list nesting in a variable', body: { query: `mutation($c: ${listType(12)}) { matrix(input: { cells: $c }) ${RECEIVED} }`, variables: { c: JSON.parse(`${'['.repeat(12)}1${']'.repeat(12)}`) } }, depth: 13 },
-  { name: '12 levels of list nesting inside an input type, a single value coerced', body: { query: `mutation($m: matrix_request_Input) { matrix(input: $m) ${RECEIVED} }`, variables: { m: { cells: 7 } } }, depth: 13 },
-  { name: 'input types sharing types, 14 levels (2^14 paths)', body: { query: `mutation($w: Wide0_Input) { wide(input: $w) ${RECEIVED} }`, variables: { w: JSON.parse(`${'{"a":'.repeat(14)}{"s":"x"}${'}'.repeat(14)}`) } }, depth: 15 },
+  {
+    name: 'a recursive input variable, 1 level',
+    body: { query: `mutation($f: Filter_Input) { search(input: $f) ${RECEIVED} }`, variables: { f: filterTree(1) } },
+    depth: 3,
+  },
+  {
+    name: 'a recursive input variable, 60 levels',
+    body: { query: `mutation($f: Filter_Input) { search(input: $f) ${RECEIVED} }`, variables: { f: filterTree(60) } },
+    depth: 121,
+  },
+  {
+    name: 'a recursive input variable, 100,000 levels',
+    body: deepBody(`mutation($f: Filter_Input) { search(input: $f) ${RECEIVED} }`, 'f', FILTER_TEXT, 100_000),
+    code: 'VARIABLE_TOO_DEEP',
+  },
+  {
+    name: 'a recursive input variable, a list at the top',
+    body: { query: `mutation($f: [Filter_Input]) { search(input: { or: $f }) ${RECEIVED} }`, variables: { f: [filterTree(2), filterTree(3)] } },
+    depth: 9,
+  },
+  {
+    name: 'mutually recursive inputs, 5 levels',
+    body: { query: `mutation($g: Group_Input) { groups(input: $g) ${RECEIVED} }`, variables: { g: groupTree(5) } },
+    depth: 16,
+  },
+  {
+    name: 'mutually recursive inputs, 50,000 levels',
+    body: deepBody(`mutation($g: Group_Input) { groups(input: $g) ${RECEIVED} }`, 'g', GROUP_TEXT, 50_000),
+    code: 'VARIABLE_TOO_DEEP',
+  },
+  {
+    name: 'a huge but shallow recursive variable (40,000 filters)',
+    body: {
+      query: `mutation($f: Filter_Input) { search(input: $f) ${RECEIVED} }`,
+      variables: { f: { or: Array.from({ length: 40_000 }, (_, i) => ({ name: `n${i}`, not: { name: 'x' } })) } },
+    },
+    depth: 4,
+  },
+  {
+    name: '12 levels of list nesting in a variable',
+    body: {
+      query: `mutation($c: ${listType(12)}) { matrix(input: { cells: $c }) ${RECEIVED} }`,
+      variables: { c: JSON.parse(`${'['.repeat(12)}1${']'.repeat(12)}`) },
+    },
+    depth: 13,
+  },
+  {
+    name: '12 levels of list nesting inside an input type, a single value coerced',
+    body: { query: `mutation($m: matrix_request_Input) { matrix(input: $m) ${RECEIVED} }`, variables: { m: { cells: 7 } } },
+    depth: 13,
+  },
+  {
+    name: 'input types sharing types, 14 levels (2^14 paths)',
+    body: {
+      query: `mutation($w: Wide0_Input) { wide(input: $w) ${RECEIVED} }`,
+      variables: { w: JSON.parse(`${'{"a":'.repeat(14)}{"s":"x"}${'}'.repeat(14)}`) },
+    },
+    depth: 15,
+  },
   { name: '5,000 variables', body: manyVariables(5_000), depth: 3 },
-  { name: 'a JSON variable 10,000 levels deep', body: deepBody(`mutation($j: JSON) { free(input: $j) ${RECEIVED} }`, 'j', JSON_TEXT, 10_000), code: 'VARIABLE_TOO_DEEP' },
+  {
+    name: 'a JSON variable 10,000 levels deep',
+    body: deepBody(`mutation($j: JSON) { free(input: $j) ${RECEIVED} }`, 'j', JSON_TEXT, 10_000),
+    code: 'VARIABLE_TOO_DEEP',
+  },
   { name: 'a JSON variable, shallow', body: { query: `mutation($j: JSON) { free(input: $j) ${RECEIVED} }`, variables: { j: nestedJson(5) } }, depth: 5 },
 ];
 

@@ -10,14 +10,38 @@ import { useJit } from '../../src/http/jit.ts';
 
 const schema = createSchema({
   typeDefs: /* GraphQL */ `
-    interface Node { id: ID! }
-    interface Named { name: String }
-    type User implements Node & Named { id: ID! name: String age: Int team: Team pets: [Pet] }
-    type Team implements Node & Named { id: ID! name: String size: Int }
-    type Cat implements Named { name: String meows: Boolean }
-    type Dog implements Named { name: String barks: Boolean }
+    interface Node {
+      id: ID!
+    }
+    interface Named {
+      name: String
+    }
+    type User implements Node & Named {
+      id: ID!
+      name: String
+      age: Int
+      team: Team
+      pets: [Pet]
+    }
+    type Team implements Node & Named {
+      id: ID!
+      name: String
+      size: Int
+    }
+    type Cat implements Named {
+      name: String
+      meows: Boolean
+    }
+    type Dog implements Named {
+      name: String
+      barks: Boolean
+    }
     union Pet = Cat | Dog
-    type Query { user: User node: Node named: [Named] }
+    type Query {
+      user: User
+      node: Node
+      named: [Named]
+    }
   `,
   resolvers: {
     Query: {
@@ -52,9 +76,20 @@ const DOCUMENTS: Array<{ name: string; query: string; variables?: Record<string,
   { name: 'aliases and a repeated field merged', query: '{ user { first: name ...F last: name } } fragment F on User { age first: name }' },
   { name: 'a fragment on an interface the object implements', query: '{ user { ... on Node { id } name ... on Named { name } age } }' },
   { name: 'a fragment on an interface that can never hold for this member', query: '{ named { ... on Node { id } name } }' },
-  { name: '@include on a fragment before a field (true)', query: 'query($on: Boolean!) { user { ... @include(if: $on) { id } name } }', variables: { on: true } },
-  { name: '@skip on a fragment before a field (false)', query: 'query($off: Boolean!) { user { ...F @skip(if: $off) name } } fragment F on User { id age }', variables: { off: false } },
-  { name: 'union members with inline fragments and __typename after', query: '{ user { pets { ... on Cat { meows } ... on Dog { barks } __typename ... on Named { name } } } }' },
+  {
+    name: '@include on a fragment before a field (true)',
+    query: 'query($on: Boolean!) { user { ... @include(if: $on) { id } name } }',
+    variables: { on: true },
+  },
+  {
+    name: '@skip on a fragment before a field (false)',
+    query: 'query($off: Boolean!) { user { ...F @skip(if: $off) name } } fragment F on User { id age }',
+    variables: { off: false },
+  },
+  {
+    name: 'union members with inline fragments and __typename after',
+    query: '{ user { pets { ... on Cat { meows } ... on Dog { barks } __typename ... on Named { name } } } }',
+  },
   { name: 'an interface list with narrowed fragments first', query: '{ named { ... on User { age } ... on Team { size } name __typename } }' },
   { name: 'an interface field, shared fields in a fragment on the interface', query: '{ node { ... on Node { id } ... on User { name } __typename } }' },
   { name: 'the same named fragment twice', query: '{ user { ...F age ...F } } fragment F on User { id }' },
@@ -63,7 +98,11 @@ const DOCUMENTS: Array<{ name: string; query: string; variables?: Record<string,
 describe('field order under the gateway executor equals graphql-js', () => {
   const yoga = createYoga({ schema, plugins: [useJit()], logging: false, maskedErrors: false });
   it.each(DOCUMENTS)('$name', async ({ query, variables }) => {
-    const response = await yoga.fetch('http://t/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+    const response = await yoga.fetch('http://t/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query, variables }),
+    });
     const expected = await execute({ schema, document: parse(query), variableValues: variables });
     expect(await response.text()).toBe(JSON.stringify(expected));
   });

@@ -7,7 +7,11 @@
 import { startBackend, type Backend } from '../helpers/backend.ts';
 import { arrayOf, getOp, INTEGER, objectOf, openapiDoc, queryParam, ref, STRING, writeSources } from '../helpers/openapi.ts';
 
-export const ORDERS = Array.from({ length: 30 }, (_, i) => ({ id: `o${i + 1}`, customerId: `c${(i % 5) + 1}`, tags: [`t${i + 1}a`, `t${i + 1}b`, `t${i + 1}c`] }));
+export const ORDERS = Array.from({ length: 30 }, (_, i) => ({
+  id: `o${i + 1}`,
+  customerId: `c${(i % 5) + 1}`,
+  tags: [`t${i + 1}a`, `t${i + 1}b`, `t${i + 1}c`],
+}));
 export const CUSTOMERS = Array.from({ length: 5 }, (_, i) => ({ id: `c${i + 1}`, name: `Customer ${i + 1}` }));
 
 const ordersSpec = openapiDoc({
@@ -18,7 +22,12 @@ const ordersSpec = openapiDoc({
 
 const customersSpec = openapiDoc({
   title: 'Customers',
-  paths: { '/customers': getOp('customersByIds', { params: [queryParam('ids', arrayOf(STRING), { required: true, style: 'form', explode: false })], response: arrayOf(ref('Customer')) }) },
+  paths: {
+    '/customers': getOp('customersByIds', {
+      params: [queryParam('ids', arrayOf(STRING), { required: true, style: 'form', explode: false })],
+      response: arrayOf(ref('Customer')),
+    }),
+  },
   schemas: { Customer: objectOf({ id: STRING, name: STRING }) },
 });
 
@@ -97,7 +106,10 @@ export async function startShop(): Promise<Shop> {
 /** The ids one bulk call asked for, sorted. */
 export function askedIds(call: { url: string }): string[] {
   const url = new URL(call.url, 'http://x');
-  return url.searchParams.getAll('ids').flatMap((v) => v.split(',')).sort();
+  return url.searchParams
+    .getAll('ids')
+    .flatMap((v) => v.split(','))
+    .sort();
 }
 
 type Json = Record<string, unknown>;

@@ -6,7 +6,12 @@ import { startBackend, writeTempDir, type Backend } from '../helpers/backend.ts'
 import { createGateway, type Gateway } from '../../src/gateway.ts';
 import { silentLogger } from '../../src/observability/log.ts';
 
-export const TICKETS = Array.from({ length: 100 }, (_, i) => ({ id: String(i + 1), title: `Ticket ${i + 1}`, assigneeId: String((i % 10) + 1), watcherIds: [String((i % 3) + 1), String((i % 5) + 1)] }));
+export const TICKETS = Array.from({ length: 100 }, (_, i) => ({
+  id: String(i + 1),
+  title: `Ticket ${i + 1}`,
+  assigneeId: String((i % 10) + 1),
+  watcherIds: [String((i % 3) + 1), String((i % 5) + 1)],
+}));
 export const AGENTS = Array.from({ length: 12 }, (_, i) => ({ id: String(i + 1), name: `Agent ${i + 1}`, teamId: `t${(i % 4) + 1}` }));
 export const TEAMS = Array.from({ length: 4 }, (_, i) => ({ id: `t${i + 1}`, name: `Team ${i + 1}` }));
 
@@ -173,7 +178,11 @@ export async function gatewayFor(world: World, config: string, files?: Record<st
   return createGateway({ configFile: await writeConfig(world, config, files), logger: silentLogger });
 }
 
-export async function query(gateway: Gateway, q: string, variables?: Record<string, unknown>): Promise<{ status: number; body: { data?: any; errors?: any[] } }> {
+export async function query(
+  gateway: Gateway,
+  q: string,
+  variables?: Record<string, unknown>,
+): Promise<{ status: number; body: { data?: any; errors?: any[] } }> {
   const res = await gateway.yoga.fetch('http://gateway.test/graphql', {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },

@@ -19,13 +19,31 @@ const node = process.execPath;
 describe('servingRelaunch', () => {
   const argv = (...rest: string[]) => [node, BIN, ...rest];
   it.each([
-    { name: 'start, nothing set', args: argv('start', '--port', '1'), execArgv: [], env: {}, relaunch: [node, '--max-semi-space-size=64', BIN, 'start', '--port', '1'] },
-    { name: 'dev keeps the parent\'s own flags after the new one', args: argv('dev'), execArgv: ['--enable-source-maps'], env: {}, relaunch: [node, '--max-semi-space-size=64', '--enable-source-maps', BIN, 'dev'] },
-    { name: 'demo with TRIBUTARY_SEMI_SPACE_MB=32', args: argv('demo'), execArgv: [], env: { TRIBUTARY_SEMI_SPACE_MB: '32' }, relaunch: [node, '--max-semi-space-size=32', BIN, 'demo'] },
+    {
+      name: 'start, nothing set',
+      args: argv('start', '--port', '1'),
+      execArgv: [],
+      env: {},
+      relaunch: [node, '--max-semi-space-size=64', BIN, 'start', '--port', '1'],
+    },
+    {
+      name: "dev keeps the parent's own flags after the new one",
+      args: argv('dev'),
+      execArgv: ['--enable-source-maps'],
+      env: {},
+      relaunch: [node, '--max-semi-space-size=64', '--enable-source-maps', BIN, 'dev'],
+    },
+    {
+      name: 'demo with TRIBUTARY_SEMI_SPACE_MB=32',
+      args: argv('demo'),
+      execArgv: [],
+      env: { TRIBUTARY_SEMI_SPACE_MB: '32' },
+      relaunch: [node, '--max-semi-space-size=32', BIN, 'demo'],
+    },
     { name: 'check does not serve', args: argv('check'), execArgv: [], env: {}, relaunch: undefined },
     { name: 'the flag is already there (the relaunched process)', args: argv('start'), execArgv: ['--max-semi-space-size=64'], env: {}, relaunch: undefined },
     { name: 'the operator set one in NODE_OPTIONS', args: argv('start'), execArgv: [], env: { NODE_OPTIONS: '--max_semi_space_size=16' }, relaunch: undefined },
-    { name: 'TRIBUTARY_SEMI_SPACE_MB=0 keeps V8\'s default', args: argv('start'), execArgv: [], env: { TRIBUTARY_SEMI_SPACE_MB: '0' }, relaunch: undefined },
+    { name: "TRIBUTARY_SEMI_SPACE_MB=0 keeps V8's default", args: argv('start'), execArgv: [], env: { TRIBUTARY_SEMI_SPACE_MB: '0' }, relaunch: undefined },
   ])('$name', ({ args, execArgv, env, relaunch }) => {
     expect(servingRelaunch(args, execArgv, env, true)).toEqual(relaunch);
   });
@@ -47,7 +65,10 @@ describe('tributary start, really started', () => {
   it('serves from the process it started, with the flag exactly when this Node can relaunch', async () => {
     const config = await writeConfig(world, SOURCES);
     const port = await freePort();
-    const child = spawn(node, [BIN, 'start', '--config', config, '--port', String(port), '--host', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TRIBUTARY_LOG_LEVEL: 'warn' } });
+    const child = spawn(node, [BIN, 'start', '--config', config, '--port', String(port), '--host', '127.0.0.1'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, TRIBUTARY_LOG_LEVEL: 'warn' },
+    });
     let out = '';
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (chunk: Buffer) => {

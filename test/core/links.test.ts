@@ -158,11 +158,14 @@ describe('bulk batches are split', () => {
 
 describe('a list of keys on the parent', () => {
   it('loads every key of the list in one batch', async () => {
-    const gateway = await gatewayFor(world, `${SOURCES}
+    const gateway = await gatewayFor(
+      world,
+      `${SOURCES}
 tributary:
   links:
     - { field: Ticket.watchers, target: agentsByIds, key: watcherIds, keysArg: ids }
-`);
+`,
+    );
     try {
       const { body } = await query(gateway, '{ tickets(limit: 20) { id watcherIds watchers { id } } }');
       expect(body.errors).toBeUndefined();

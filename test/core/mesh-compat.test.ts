@@ -83,7 +83,11 @@ describe('the list of Mesh keys', () => {
   });
 
   it('the OpenAPI handler has exactly the options the rows list (source, endpoint, operationHeaders, schemaHeaders, queryParams, fallbackFormat, ignoreErrorResponses, selectQueryOrMutationField, timeout)', () => {
-    expect(keysOf('OpenapiHandler').sort()).toEqual(MESH_KEYS.filter((k) => k.key.startsWith('sources[].handler.openapi.')).map((k) => k.key.split('.').at(-1)).sort());
+    expect(keysOf('OpenapiHandler').sort()).toEqual(
+      MESH_KEYS.filter((k) => k.key.startsWith('sources[].handler.openapi.'))
+        .map((k) => k.key.split('.').at(-1))
+        .sort(),
+    );
   });
 });
 
@@ -98,7 +102,9 @@ describe('mapped keys become Tributary settings', () => {
       name: 'tributary.sources wins over the handler timeout, with a warning naming both',
       yaml: `${PETS}        timeout: 1234\ntributary:\n  sources:\n    Pets:\n      upstream: { timeoutMs: 999 }\n`,
       expect: (c) => expect(c.tributary.sources.Pets!.upstream.timeoutMs).toBe(999),
-      warnings: [/\.meshrc\.yaml:6: sources\[0\]\.handler\.openapi\.timeout: not applied: tributary\.sources\.Pets\.upstream\.timeoutMs is set too \(999\) and wins over 1234/],
+      warnings: [
+        /\.meshrc\.yaml:6: sources\[0\]\.handler\.openapi\.timeout: not applied: tributary\.sources\.Pets\.upstream\.timeoutMs is set too \(999\) and wins over 1234/,
+      ],
     },
     {
       name: 'serve: port (a numeric string too), hostname, endpoint, fork, batchingLimit, playground',
@@ -161,19 +167,51 @@ describe('mapped keys become Tributary settings', () => {
 
 describe('refused keys are CONFIG_INVALID with the key path and what to use instead', () => {
   const cases: Array<{ name: string; yaml: string; message: RegExp }> = [
-    { name: 'skipSSLValidation', yaml: `${PETS}skipSSLValidation: true\n`, message: /:6: skipSSLValidation: not supported: upstream TLS certificates are always verified; give a private CA with NODE_EXTRA_CA_CERTS/ },
+    {
+      name: 'skipSSLValidation',
+      yaml: `${PETS}skipSSLValidation: true\n`,
+      message: /:6: skipSSLValidation: not supported: upstream TLS certificates are always verified; give a private CA with NODE_EXTRA_CA_CERTS/,
+    },
     { name: 'customFetch', yaml: `${PETS}customFetch: ./fetch.js\n`, message: /customFetch: not supported: Tributary runs no code named by its config/ },
     { name: 'additionalEnvelopPlugins', yaml: `${PETS}additionalEnvelopPlugins: ./plugins.js\n`, message: /additionalEnvelopPlugins: not supported/ },
     { name: 'require', yaml: `${PETS}require: [dotenv/config]\n`, message: /require: not supported: .*node --env-file/ },
     { name: 'persistedOperations', yaml: `${PETS}persistedOperations: { allowArbitraryOperations: false }\n`, message: /persistedOperations: not supported/ },
-    { name: 'serve.sslCredentials', yaml: `${PETS}serve:\n  sslCredentials: { key: k.pem, cert: c.pem }\n`, message: /:7: serve\.sslCredentials: not supported: .*terminate TLS in front/ },
-    { name: 'a plugin with another Tributary setting', yaml: `${PETS}plugins:\n  - rateLimit: { config: [] }\n`, message: /plugins\[0\]\.rateLimit: not supported: use tributary\.policies\.rateLimit/ },
-    { name: 'a custom plugin', yaml: `${PETS}plugins:\n  - myPlugin: { a: 1 }\n`, message: /plugins\[0\]\.myPlugin: not supported: Tributary runs no code named by its config \(no Envelop plugins\)/ },
-    { name: 'a handler other than openapi', yaml: `sources:\n  - name: G\n    handler:\n      graphql: { endpoint: http://x/graphql }\n`, message: /sources\[0\]\.handler\.graphql: not supported: Tributary serves OpenAPI/ },
+    {
+      name: 'serve.sslCredentials',
+      yaml: `${PETS}serve:\n  sslCredentials: { key: k.pem, cert: c.pem }\n`,
+      message: /:7: serve\.sslCredentials: not supported: .*terminate TLS in front/,
+    },
+    {
+      name: 'a plugin with another Tributary setting',
+      yaml: `${PETS}plugins:\n  - rateLimit: { config: [] }\n`,
+      message: /plugins\[0\]\.rateLimit: not supported: use tributary\.policies\.rateLimit/,
+    },
+    {
+      name: 'a custom plugin',
+      yaml: `${PETS}plugins:\n  - myPlugin: { a: 1 }\n`,
+      message: /plugins\[0\]\.myPlugin: not supported: Tributary runs no code named by its config \(no Envelop plugins\)/,
+    },
+    {
+      name: 'a handler other than openapi',
+      yaml: `sources:\n  - name: G\n    handler:\n      graphql: { endpoint: http://x/graphql }\n`,
+      message: /sources\[0\]\.handler\.graphql: not supported: Tributary serves OpenAPI/,
+    },
     { name: 'cors for every origin', yaml: `${PETS}serve:\n  cors: { origin: '*' }\n`, message: /serve\.cors\.origin: Tributary does not allow every origin/ },
-    { name: 'a mapped value out of range names the Mesh key', yaml: `${PETS}serve:\n  batchingLimit: 500\n`, message: /:7: serve\.batchingLimit: expected a value <= 100, found number 500 \(applied as tributary\.policies\.limits\.maxBatch\)/ },
-    { name: 'a response cache without a TTL', yaml: `${PETS}plugins:\n  - responseCache: { invalidateViaMutation: true }\n`, message: /plugins\[0\]\.responseCache\.ttl: Tributary caches nothing forever: set ttl/ },
-    { name: 'a response cache with a code expression', yaml: `${PETS}plugins:\n  - responseCache: { ttl: 100, shouldCacheResult: 'true' }\n`, message: /plugins\[0\]\.responseCache\.shouldCacheResult: not supported/ },
+    {
+      name: 'a mapped value out of range names the Mesh key',
+      yaml: `${PETS}serve:\n  batchingLimit: 500\n`,
+      message: /:7: serve\.batchingLimit: expected a value <= 100, found number 500 \(applied as tributary\.policies\.limits\.maxBatch\)/,
+    },
+    {
+      name: 'a response cache without a TTL',
+      yaml: `${PETS}plugins:\n  - responseCache: { invalidateViaMutation: true }\n`,
+      message: /plugins\[0\]\.responseCache\.ttl: Tributary caches nothing forever: set ttl/,
+    },
+    {
+      name: 'a response cache with a code expression',
+      yaml: `${PETS}plugins:\n  - responseCache: { ttl: 100, shouldCacheResult: 'true' }\n`,
+      message: /plugins\[0\]\.responseCache\.shouldCacheResult: not supported/,
+    },
   ];
   it.each(cases)('$name', ({ yaml, message }) => {
     const text = refusal(yaml);
@@ -195,16 +233,36 @@ describe('environment variables', () => {
   const HEADERS = (value: string) => `${PETS}        operationHeaders:\n          Authorization: '${value}'\n`;
 
   it.each([
-    { name: '{env.X} in operationHeaders', yaml: HEADERS('Bearer {env.MC_UNSET}'), message: /:7: sources\[0\]\.handler\.openapi\.operationHeaders\.Authorization: environment variable MC_UNSET is not set \(the value is "Bearer \{env\.MC_UNSET\}"\)/ },
-    { name: '{env.X} in the endpoint', yaml: `${PETS}        endpoint: '{env.MC_UNSET}/v1'\n`, message: /sources\[0\]\.handler\.openapi\.endpoint: environment variable MC_UNSET is not set/ },
-    { name: '{env.X} under tributary:', yaml: `${PETS}tributary:\n  sources:\n    Pets:\n      setHeaders: { x-key: '{env.MC_UNSET}' }\n`, message: /tributary\.sources\.Pets\.setHeaders\.x-key: environment variable MC_UNSET is not set/ },
-    { name: "Mesh's ${X}", yaml: `${PETS}        endpoint: \${MC_UNSET}\n`, message: /sources\[0\]\.handler\.openapi\.endpoint: environment variable MC_UNSET is not set \(the value is "\$\{MC_UNSET\}"\); set it, or write a default: \$\{MC_UNSET:default\}/ },
+    {
+      name: '{env.X} in operationHeaders',
+      yaml: HEADERS('Bearer {env.MC_UNSET}'),
+      message:
+        /:7: sources\[0\]\.handler\.openapi\.operationHeaders\.Authorization: environment variable MC_UNSET is not set \(the value is "Bearer \{env\.MC_UNSET\}"\)/,
+    },
+    {
+      name: '{env.X} in the endpoint',
+      yaml: `${PETS}        endpoint: '{env.MC_UNSET}/v1'\n`,
+      message: /sources\[0\]\.handler\.openapi\.endpoint: environment variable MC_UNSET is not set/,
+    },
+    {
+      name: '{env.X} under tributary:',
+      yaml: `${PETS}tributary:\n  sources:\n    Pets:\n      setHeaders: { x-key: '{env.MC_UNSET}' }\n`,
+      message: /tributary\.sources\.Pets\.setHeaders\.x-key: environment variable MC_UNSET is not set/,
+    },
+    {
+      name: "Mesh's ${X}",
+      yaml: `${PETS}        endpoint: \${MC_UNSET}\n`,
+      message:
+        /sources\[0\]\.handler\.openapi\.endpoint: environment variable MC_UNSET is not set \(the value is "\$\{MC_UNSET\}"\); set it, or write a default: \$\{MC_UNSET:default\}/,
+    },
   ])('an unset variable is a load error naming it and the key path: $name', ({ yaml, message }) => {
     expect(refusal(yaml)).toMatch(message);
   });
 
   it('a default in the template, a set variable and {context.…} templates load', () => {
-    const config = parse(`${PETS}        endpoint: '{env.MC_UNSET:http://fallback}'\n        operationHeaders:\n          Authorization: 'Bearer {env.MC_TOKEN}'\n          x-user: '{context.headers.x-user}'\n`);
+    const config = parse(
+      `${PETS}        endpoint: '{env.MC_UNSET:http://fallback}'\n        operationHeaders:\n          Authorization: 'Bearer {env.MC_TOKEN}'\n          x-user: '{context.headers.x-user}'\n`,
+    );
     expect(config.mesh.sources[0]!.handler.openapi!.operationHeaders).toEqual({ Authorization: 'Bearer {env.MC_TOKEN}', 'x-user': '{context.headers.x-user}' });
   });
 
@@ -215,10 +273,10 @@ describe('environment variables', () => {
   });
 });
 
-describe('config discovery, as Mesh\'s CLI searches', () => {
+describe("config discovery, as Mesh's CLI searches", () => {
   it.each([
     { name: 'only .meshrc.yml', files: ['.meshrc.yml'], found: '.meshrc.yml' },
-    { name: '.meshrc.json before .meshrc.yaml (Mesh\'s order)', files: ['.meshrc.yaml', '.meshrc.json'], found: '.meshrc.json' },
+    { name: ".meshrc.json before .meshrc.yaml (Mesh's order)", files: ['.meshrc.yaml', '.meshrc.json'], found: '.meshrc.json' },
     { name: '.meshrc (YAML) first of all', files: ['.meshrc.yml', '.meshrc'], found: '.meshrc' },
     { name: 'a package.json without a "mesh" key is passed over', files: ['package.json', '.meshrc.yaml'], found: '.meshrc.yaml' },
     { name: 'none: .meshrc.yaml (sources add creates it)', files: [], found: '.meshrc.yaml' },
@@ -228,9 +286,21 @@ describe('config discovery, as Mesh\'s CLI searches', () => {
   });
 
   it.each<{ name: string; files: Record<string, string>; message: RegExp }>([
-    { name: '.meshrc.ts', files: { '.meshrc.ts': 'export default {}' }, message: /found .*\.meshrc\.ts: Tributary reads YAML or JSON configs only .* runs no code from its config/ },
-    { name: 'mesh.config.cjs', files: { 'mesh.config.cjs': 'module.exports = {}' }, message: /found .*mesh\.config\.cjs: Tributary reads YAML or JSON configs only/ },
-    { name: 'package.json "mesh"', files: { 'package.json': '{"mesh":{"sources":[]}}' }, message: /package\.json has a "mesh" key: Tributary reads YAML or JSON configs only/ },
+    {
+      name: '.meshrc.ts',
+      files: { '.meshrc.ts': 'export default {}' },
+      message: /found .*\.meshrc\.ts: Tributary reads YAML or JSON configs only .* runs no code from its config/,
+    },
+    {
+      name: 'mesh.config.cjs',
+      files: { 'mesh.config.cjs': 'module.exports = {}' },
+      message: /found .*mesh\.config\.cjs: Tributary reads YAML or JSON configs only/,
+    },
+    {
+      name: 'package.json "mesh"',
+      files: { 'package.json': '{"mesh":{"sources":[]}}' },
+      message: /package\.json has a "mesh" key: Tributary reads YAML or JSON configs only/,
+    },
   ])('a JavaScript config or a package.json "mesh" key is refused by name: $name', async ({ files, message }) => {
     const dir = await writeTempDir(files);
     let error: unknown;
@@ -243,15 +313,20 @@ describe('config discovery, as Mesh\'s CLI searches', () => {
     expect((error as Error).message).toMatch(message);
   });
 
-  it('a YAML config comes before a JavaScript one in Mesh\'s order, so it is the one used', async () => {
+  it("a YAML config comes before a JavaScript one in Mesh's order, so it is the one used", async () => {
     const dir = await writeTempDir({ 'mesh.config.js': 'module.exports = {}', '.meshrc.yml': PETS });
     expect(findConfigFile(dir)).toBe(path.join(dir, '.meshrc.yml'));
   });
 
   it('a .meshrc.json is read with line numbers in its errors', () => {
     const json = JSON.stringify({ sources: [{ name: 'Pets', handler: { openapi: { source: './pets.yaml', timeout: 'soon' } } }] }, null, 2);
-    expect(() => parse(json, '/srv/gw/.meshrc.json')).toThrow(/\.meshrc\.json:8: sources\[0\]\.handler\.openapi\.timeout: expected integer, found string "soon"/);
-    expect(parse(JSON.stringify({ sources: [{ name: 'Pets', handler: { openapi: { source: './pets.yaml', timeout: 50 } } }] }), '/srv/gw/.meshrc.json').tributary.sources.Pets!.upstream.timeoutMs).toBe(50);
+    expect(() => parse(json, '/srv/gw/.meshrc.json')).toThrow(
+      /\.meshrc\.json:8: sources\[0\]\.handler\.openapi\.timeout: expected integer, found string "soon"/,
+    );
+    expect(
+      parse(JSON.stringify({ sources: [{ name: 'Pets', handler: { openapi: { source: './pets.yaml', timeout: 50 } } }] }), '/srv/gw/.meshrc.json').tributary
+        .sources.Pets!.upstream.timeoutMs,
+    ).toBe(50);
   });
 });
 
@@ -271,7 +346,10 @@ describe('the gateway applies what was mapped, and shows no Mesh annotations', (
     process.env.MC_AGENTS_KEY = 'agent-key-1';
     gateway = await gatewayFor(
       world,
-      `${SOURCES}        operationHeaders:\n          x-api-key: '{env.MC_AGENTS_KEY}'\n    transforms:\n      - prefix: { value: Ag_, includeRootOperations: true }\n  - name: Slow\n    handler:\n      openapi:\n        source: ../specs/tickets.yaml\n        endpoint: '${'{SLOW}'}'\n        timeout: 50\n    transforms:\n      - prefix: { value: Slow_, includeRootOperations: true }\n`.replace('{SLOW}', slow.url),
+      `${SOURCES}        operationHeaders:\n          x-api-key: '{env.MC_AGENTS_KEY}'\n    transforms:\n      - prefix: { value: Ag_, includeRootOperations: true }\n  - name: Slow\n    handler:\n      openapi:\n        source: ../specs/tickets.yaml\n        endpoint: '${'{SLOW}'}'\n        timeout: 50\n    transforms:\n      - prefix: { value: Slow_, includeRootOperations: true }\n`.replace(
+        '{SLOW}',
+        slow.url,
+      ),
     );
   });
   afterAll(async () => {
@@ -293,12 +371,20 @@ describe('the gateway applies what was mapped, and shows no Mesh annotations', (
     expect(world.agents.calls[before]!.headers['x-api-key']).toBe('agent-key-1');
   });
 
-  it('introspection shows no Mesh directive and no type only they use; the specified directives are graphql-js\'s, beside the client\'s @defer and @stream', async () => {
+  it("introspection shows no Mesh directive and no type only they use; the specified directives are graphql-js's, beside the client's @defer and @stream", async () => {
     const { body } = await query(gateway, '{ __schema { types { name } directives { name locations args { name } } } }');
     const names = body.data.__schema.types.map((t: { name: string }) => t.name) as string[];
     expect(names.filter((n) => /HTTPMethod|ObjMap|ResolveToSourceArgs/.test(n))).toEqual([]);
     expect(names).toContain('Ticket');
-    expect(body.data.__schema.directives.map((d: { name: string }) => d.name).sort()).toEqual(['defer', 'deprecated', 'include', 'oneOf', 'skip', 'specifiedBy', 'stream']);
+    expect(body.data.__schema.directives.map((d: { name: string }) => d.name).sort()).toEqual([
+      'defer',
+      'deprecated',
+      'include',
+      'oneOf',
+      'skip',
+      'specifiedBy',
+      'stream',
+    ]);
     expect(body.data.__schema.directives.find((d: { name: string }) => d.name === 'oneOf').locations).toEqual(['INPUT_OBJECT']);
   });
 
@@ -332,7 +418,9 @@ describe('warnings reach the build log and tributary check', () => {
     const file = await writeConfig(world, `${SOURCES}serve:\n  playgroundTitle: Helpdesk\n`);
     await buildOnce(file, { logger: createLogger({ level: 'warn', destination }) });
     const warned = lines.map((l) => JSON.parse(l) as { level: number; msg: string }).filter((l) => l.level === 40);
-    expect(warned.map((l) => l.msg)).toContainEqual(expect.stringMatching(/\.meshrc\.yaml:\d+: serve\.playgroundTitle: not applied: GraphiQL keeps its own title/));
+    expect(warned.map((l) => l.msg)).toContainEqual(
+      expect.stringMatching(/\.meshrc\.yaml:\d+: serve\.playgroundTitle: not applied: GraphiQL keeps its own title/),
+    );
   });
 
   it('`tributary check` with no --config finds .meshrc.yml in the working directory and prints the warning', async () => {
@@ -340,9 +428,11 @@ describe('warnings reach the build log and tributary check', () => {
     const dir = path.dirname(yaml);
     await writeFile(path.join(dir, '.meshrc.yml'), await readFile(yaml, 'utf8'));
     await rm(yaml);
-    const { stdout } = await promisify(execFile)(process.execPath, [BIN, 'check', '--json'], { cwd: dir, env: withoutConfigVariable() }).catch((e: { stdout: string; stderr: string }) => {
-      throw new Error(`check failed: ${e.stdout}\n${e.stderr}`);
-    });
+    const { stdout } = await promisify(execFile)(process.execPath, [BIN, 'check', '--json'], { cwd: dir, env: withoutConfigVariable() }).catch(
+      (e: { stdout: string; stderr: string }) => {
+        throw new Error(`check failed: ${e.stdout}\n${e.stderr}`);
+      },
+    );
     const result = JSON.parse(stdout) as { ok: boolean; config: string; warnings: string[] };
     expect(result.ok).toBe(true);
     expect(result.config).toBe('.meshrc.yml');

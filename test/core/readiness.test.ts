@@ -11,7 +11,8 @@ import { silentLogger } from '../../src/observability/log.ts';
 import { createReadiness, PROBE_TTL_MS } from '../../src/http/health.ts';
 
 /** One GET /<title> answering `{ ok }`: all a probe needs is a source. */
-const spec = (title: string): OpenApiDoc => openapiDoc({ title, paths: { [`/${title.toLowerCase()}`]: getOp(title.toLowerCase(), { response: objectOf({ ok: BOOLEAN }) }) } });
+const spec = (title: string): OpenApiDoc =>
+  openapiDoc({ title, paths: { [`/${title.toLowerCase()}`]: getOp(title.toLowerCase(), { response: objectOf({ ok: BOOLEAN }) }) } });
 
 /** While `hold` is set, probes wait for it; the test releases them. `onProbe` sees each arrive. */
 let hold: Promise<void> | undefined;
@@ -52,7 +53,9 @@ describe('/readyz probes', () => {
   it('a burst of 50 requests over real sockets probes each source at most once', async () => {
     const { port } = await gateway.listen({ port: 0, host: '127.0.0.1' });
     const before = [probes(a), probes(b)];
-    const answers = await Promise.all(Array.from({ length: 50 }, () => fetch(`http://127.0.0.1:${port}/readyz`).then(async (r) => ({ status: r.status, body: await r.json() }))));
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () => fetch(`http://127.0.0.1:${port}/readyz`).then(async (r) => ({ status: r.status, body: await r.json() }))),
+    );
     for (const answer of answers) {
       expect(answer.status).toBe(200);
       expect(answer.body.sources.map((s: { name: string; reachable: boolean }) => [s.name, s.reachable])).toEqual([
@@ -68,8 +71,21 @@ describe('/readyz probes', () => {
   // clock the test moves: no waiting for the TTL.
   const table: Array<{ name: string; steps: Array<{ at: number; calls: number; expected: number }> }> = [
     { name: 'concurrent callers share one probe', steps: [{ at: 0, calls: 10, expected: 1 }] },
-    { name: 'a result is reused until the TTL has passed since it settled', steps: [{ at: 0, calls: 1, expected: 1 }, { at: PROBE_TTL_MS - 1, calls: 5, expected: 1 }] },
-    { name: 'after the TTL the next caller probes afresh, once', steps: [{ at: 0, calls: 1, expected: 1 }, { at: PROBE_TTL_MS, calls: 5, expected: 2 }, { at: PROBE_TTL_MS + 1, calls: 5, expected: 2 }] },
+    {
+      name: 'a result is reused until the TTL has passed since it settled',
+      steps: [
+        { at: 0, calls: 1, expected: 1 },
+        { at: PROBE_TTL_MS - 1, calls: 5, expected: 1 },
+      ],
+    },
+    {
+      name: 'after the TTL the next caller probes afresh, once',
+      steps: [
+        { at: 0, calls: 1, expected: 1 },
+        { at: PROBE_TTL_MS, calls: 5, expected: 2 },
+        { at: PROBE_TTL_MS + 1, calls: 5, expected: 2 },
+      ],
+    },
   ];
   for (const { name, steps } of table) {
     it(name, async () => {

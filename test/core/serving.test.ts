@@ -10,11 +10,14 @@ let world: World;
 let gateway: Gateway;
 beforeAll(async () => {
   world = await startWorld();
-  gateway = await gatewayFor(world, `${SOURCES}
+  gateway = await gatewayFor(
+    world,
+    `${SOURCES}
 tributary:
   links:
     - { field: Ticket.assignee, target: agentsByIds, key: assigneeId, keysArg: ids }
-`);
+`,
+  );
 });
 afterAll(async () => {
   await gateway.close();
@@ -76,13 +79,16 @@ describe('health', () => {
   });
 
   it('/readyz names a source that failed to load while the others are served', async () => {
-    const broken = await gatewayFor(world, `${SOURCES}
+    const broken = await gatewayFor(
+      world,
+      `${SOURCES}
   - name: Broken
     handler:
       openapi:
         source: ../specs/does-not-exist.yaml
         endpoint: http://127.0.0.1:9
-`);
+`,
+    );
     try {
       const body = await (await broken.yoga.fetch('http://gw/readyz')).json();
       const byName = Object.fromEntries(body.sources.map((s: { name: string }) => [s.name, s]));

@@ -116,7 +116,14 @@ function send(port: number, pathName: string, options: { body?: string; onData?:
   agents.push(agent);
   return new Promise<Answer>((resolve, reject) => {
     const req = httpRequest(
-      { host: '127.0.0.1', port, path: pathName, agent, method: options.body ? 'POST' : 'GET', headers: options.body ? { 'content-type': 'application/json' } : {} },
+      {
+        host: '127.0.0.1',
+        port,
+        path: pathName,
+        agent,
+        method: options.body ? 'POST' : 'GET',
+        headers: options.body ? { 'content-type': 'application/json' } : {},
+      },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -294,7 +301,12 @@ describe('tributary start: SIGTERM', () => {
     const cli = startCli(configFile, port);
     await cli.printed('Tributary is serving');
     // The backend never answers (release is never called).
-    const queries = ['1', '2', '3'].map((id) => graphql(port, id).then(() => 'answered', () => 'cut'));
+    const queries = ['1', '2', '3'].map((id) =>
+      graphql(port, id).then(
+        () => 'answered',
+        () => 'cut',
+      ),
+    );
     await held.received(3);
     cli.child.kill('SIGTERM');
     expect(await Promise.all(queries)).toEqual(['cut', 'cut', 'cut']);
@@ -308,7 +320,10 @@ describe('tributary start: SIGTERM', () => {
     const { held, configFile, port } = await setUp();
     const cli = startCli(configFile, port);
     await cli.printed('Tributary is serving');
-    const query = graphql(port, '1').then(() => 'answered', () => 'cut');
+    const query = graphql(port, '1').then(
+      () => 'answered',
+      () => 'cut',
+    );
     await held.received(1);
     cli.child.kill('SIGTERM');
     await untilRefused(port);
@@ -404,9 +419,24 @@ describe('start-up warnings for state that does not cross workers', () => {
   const rule = { limit: 5, field: 'Query.item' };
   const table: Array<{ name: string; policies: unknown; workers: number; expected: string[] }> = [
     { name: 'memory rate limit, 1 worker', policies: { rateLimit: { rules: [rule] } }, workers: 1, expected: [] },
-    { name: 'memory rate limit, 4 workers', policies: { rateLimit: { rules: [rule] } }, workers: 4, expected: ['rateLimit.store is "memory" with 4 workers: each worker counts alone'] },
-    { name: 'redis rate limit, 4 workers', policies: { rateLimit: { store: 'redis', redisUrl: 'redis://127.0.0.1:6379', rules: [rule] } }, workers: 4, expected: [] },
-    { name: 'memory cache with rules, 2 workers', policies: { cache: { rules: [{ coordinate: 'Item', ttlMs: 1000 }] } }, workers: 2, expected: ['cache.store is "memory" with 2 workers: each worker caches alone'] },
+    {
+      name: 'memory rate limit, 4 workers',
+      policies: { rateLimit: { rules: [rule] } },
+      workers: 4,
+      expected: ['rateLimit.store is "memory" with 4 workers: each worker counts alone'],
+    },
+    {
+      name: 'redis rate limit, 4 workers',
+      policies: { rateLimit: { store: 'redis', redisUrl: 'redis://127.0.0.1:6379', rules: [rule] } },
+      workers: 4,
+      expected: [],
+    },
+    {
+      name: 'memory cache with rules, 2 workers',
+      policies: { cache: { rules: [{ coordinate: 'Item', ttlMs: 1000 }] } },
+      workers: 2,
+      expected: ['cache.store is "memory" with 2 workers: each worker caches alone'],
+    },
     { name: 'memory cache with no rules (caches nothing), 2 workers', policies: { cache: {} }, workers: 2, expected: [] },
     { name: 'no rate limit, no cache, 8 workers', policies: {}, workers: 8, expected: [] },
   ];

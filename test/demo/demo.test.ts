@@ -313,7 +313,11 @@ describe('HTTP behaviour shared by the services', () => {
     ['products', 'POST', '/products/1', 'GET, HEAD'],
     ['orders', 'PATCH', '/orders/1', 'GET, HEAD'],
   ] as const)('%s %s %s is a 405 with Allow', async (service, method, path, allow) => {
-    const res = await request(`${demo.urls[service]}${path}`, { method, headers: { 'content-type': 'application/json' }, body: method === 'POST' || method === 'PUT' || method === 'PATCH' ? '{}' : undefined });
+    const res = await request(`${demo.urls[service]}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: method === 'POST' || method === 'PUT' || method === 'PATCH' ? '{}' : undefined,
+    });
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe(allow);
     expect(res.body).toEqual({ message: expect.stringContaining(method) });

@@ -18,7 +18,19 @@ const { getNamedType, graphql, isObjectType, isScalarType } = createRequire(impo
 
 const SERVICES: DemoServiceName[] = ['customers', 'orders', 'products'];
 /** Scalars the loader may use for these specs; anything else means a spec keyword it could not map. */
-const KNOWN_SCALARS = new Set(['String', 'Int', 'Float', 'Boolean', 'ID', 'EmailAddress', 'DateTime', 'PositiveInt', 'NonNegativeFloat', 'NonEmptyString', 'ObjMap']);
+const KNOWN_SCALARS = new Set([
+  'String',
+  'Int',
+  'Float',
+  'Boolean',
+  'ID',
+  'EmailAddress',
+  'DateTime',
+  'PositiveInt',
+  'NonNegativeFloat',
+  'NonEmptyString',
+  'ObjMap',
+]);
 
 let demo: DemoServices;
 const schemas = new Map<DemoServiceName, GraphQLSchema>();
@@ -35,7 +47,10 @@ afterAll(async () => {
 });
 
 /** Executes and returns the result as a client sees it (the DateTime scalar serialises to a Date until then). */
-async function run(service: DemoServiceName, source: string): Promise<{ data?: unknown; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> }> {
+async function run(
+  service: DemoServiceName,
+  source: string,
+): Promise<{ data?: unknown; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> }> {
   return JSON.parse(JSON.stringify(await graphql({ schema: schemas.get(service)!, source })));
 }
 
@@ -80,11 +95,18 @@ describe('queries through the loader', () => {
     const order = seedOrders()[4]!;
     const data = result.data as { orderById: { customerOrders: Array<{ id: string; customerId: string }> } & Record<string, unknown> };
     expect(data.orderById).toMatchObject({ id: '5', customerId: order.customerId, status: order.status, createdAt: order.createdAt });
-    expect(data.orderById.customerOrders.map((o) => o.id)).toEqual(seedOrders().filter((o) => o.customerId === order.customerId).map((o) => o.id));
+    expect(data.orderById.customerOrders.map((o) => o.id)).toEqual(
+      seedOrders()
+        .filter((o) => o.customerId === order.customerId)
+        .map((o) => o.id),
+    );
   });
 
   it('createProduct posts the input and returns the new product', async () => {
-    const result = await run('products', 'mutation { createProduct(input: { name: "Kite", price: 19.5, currency: GBP, tags: ["outdoor"] }) { id name price currency tags } }');
+    const result = await run(
+      'products',
+      'mutation { createProduct(input: { name: "Kite", price: 19.5, currency: GBP, tags: ["outdoor"] }) { id name price currency tags } }',
+    );
     expect(result.errors).toBeUndefined();
     expect(result.data).toEqual({ createProduct: { id: expect.any(String), name: 'Kite', price: 19.5, currency: 'GBP', tags: ['outdoor'] } });
   });
@@ -92,6 +114,8 @@ describe('queries through the loader', () => {
   it('createOrder posts the input and returns a pending order', async () => {
     const result = await run('orders', 'mutation { createOrder(input: { customerId: "2", productId: "4", quantity: 1 }) { id status quantity createdAt } }');
     expect(result.errors).toBeUndefined();
-    expect(result.data).toEqual({ createOrder: { id: expect.any(String), status: 'pending', quantity: 1, createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) } });
+    expect(result.data).toEqual({
+      createOrder: { id: expect.any(String), status: 'pending', quantity: 1, createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
+    });
   });
 });

@@ -38,7 +38,10 @@ function operationsOf(doc: Doc): Operation[] {
 /** Follows a local `$ref` (parameters, responses) one level. */
 function deref(doc: Doc, node: Doc): Doc {
   if (typeof node.$ref !== 'string') return node;
-  return (node.$ref as string).slice(2).split('/').reduce((at: Doc, key) => at[key], doc);
+  return (node.$ref as string)
+    .slice(2)
+    .split('/')
+    .reduce((at: Doc, key) => at[key], doc);
 }
 
 /** A request URL for `path` with every path parameter and required query parameter filled from its example. */

@@ -39,7 +39,9 @@ type Obj = Record<string, any>;
 
 function manifests(): Array<{ file: string; doc: Obj }> {
   const out: Array<{ file: string; doc: Obj }> = [];
-  for (const file of readdirSync(K8S).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+  for (const file of readdirSync(K8S)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()) {
     for (const document of parseAllDocuments(readFileSync(path.join(K8S, file), 'utf8'))) {
       if (document.errors.length > 0) throw new Error(`${file}: ${document.errors.map((e) => e.message).join('; ')}`);
       const doc = document.toJS() as Obj | null;
@@ -116,7 +118,8 @@ function runtimeStage(): Instruction[] {
 /** Seconds of a compose duration such as `40s` or `1m30s`. */
 function composeSeconds(value: string): number {
   let total = 0;
-  for (const [, n, unit] of value.matchAll(/(\d+(?:\.\d+)?)(h|m|s|ms)/g)) total += Number(n) * { h: 3600, m: 60, s: 1, ms: 0.001 }[unit as 'h' | 'm' | 's' | 'ms'];
+  for (const [, n, unit] of value.matchAll(/(\d+(?:\.\d+)?)(h|m|s|ms)/g))
+    total += Number(n) * { h: 3600, m: 60, s: 1, ms: 0.001 }[unit as 'h' | 'm' | 's' | 'ms'];
   return total;
 }
 
@@ -217,7 +220,9 @@ describe('deploy/kubernetes', () => {
 
   it('mounts the ConfigMap over the default config of `tributary start` in the image', () => {
     const { mountPath } = mountedConfig();
-    const workdir = runtimeStage().filter((i) => i.op === 'WORKDIR').at(-1)!.args;
+    const workdir = runtimeStage()
+      .filter((i) => i.op === 'WORKDIR')
+      .at(-1)!.args;
     expect(mountPath).toBe(path.posix.join(workdir, DEFAULT_CONFIG_FILE));
     // The load cache is somewhere writable: the root filesystem is read-only.
     const container = gatewayContainer();
@@ -350,7 +355,9 @@ describe('Dockerfile', () => {
   });
 
   it('runs only npm commands and package.json scripts that exist, in order: ci, build, prune to production', () => {
-    const runs = dockerfile().filter((i) => i.op === 'RUN').map((i) => i.args);
+    const runs = dockerfile()
+      .filter((i) => i.op === 'RUN')
+      .map((i) => i.args);
     const npm = runs.flatMap((r) => [...r.matchAll(/\bnpm (ci|run \S+|prune)\b[^&;]*/g)].map((m) => m[0].trim()));
     for (const command of npm.filter((c) => c.startsWith('npm run '))) {
       expect(pkg.scripts[command.split(/\s+/)[2]!], command).toBeDefined();
@@ -373,7 +380,10 @@ describe('Dockerfile', () => {
     const checkAt = stage2.findIndex((i) => i.op === 'RUN' && i.args.startsWith('node bin/tributary.js check'));
     expect(checkAt).toBeGreaterThan(0);
     expect(stage2[checkAt]!.args).toBe(`node bin/tributary.js check --config ${DEFAULT_CONFIG_FILE}`);
-    const user = stage2.slice(0, checkAt).filter((i) => i.op === 'USER').at(-1)?.args;
+    const user = stage2
+      .slice(0, checkAt)
+      .filter((i) => i.op === 'USER')
+      .at(-1)?.args;
     expect(user).toBeDefined();
     expect(['root', '0']).not.toContain(user);
     expect(stage2.slice(checkAt).some((i) => i.op === 'USER')).toBe(false);
@@ -404,11 +414,27 @@ describe('Dockerfile', () => {
       .filter((l) => l !== '' && !l.startsWith('#'));
     const glob = (p: string) => new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')}(/.*)?$`);
     const baked = dockerArgs().TRIBUTARY_CONFIG!;
-    const specs = (((parse(readFileSync(path.join(ROOT, baked), 'utf8')) as Obj).sources ?? []) as Obj[]).map((s) => path.posix.normalize(s.handler.openapi.source));
-    const needed = ['package.json', 'package-lock.json', 'bin/tributary.js', 'bin/entry.js', 'scripts/build.ts', 'tsconfig.json', 'tsconfig.build.json', 'src/cli.ts', baked, ...specs];
+    const specs = (((parse(readFileSync(path.join(ROOT, baked), 'utf8')) as Obj).sources ?? []) as Obj[]).map((s) =>
+      path.posix.normalize(s.handler.openapi.source),
+    );
+    const needed = [
+      'package.json',
+      'package-lock.json',
+      'bin/tributary.js',
+      'bin/entry.js',
+      'scripts/build.ts',
+      'tsconfig.json',
+      'tsconfig.build.json',
+      'src/cli.ts',
+      baked,
+      ...specs,
+    ];
     for (const file of needed) {
       expect(existsSync(path.join(ROOT, file)), file).toBe(true);
-      expect(patterns.filter((p) => glob(p).test(file)), file).toEqual([]);
+      expect(
+        patterns.filter((p) => glob(p).test(file)),
+        file,
+      ).toEqual([]);
     }
     for (const excluded of ['node_modules', 'dist', '.git']) expect(patterns).toContain(excluded);
   });

@@ -198,7 +198,11 @@ describe('trusted documents only (NODE_ENV=production, a manifest)', () => {
     expect(failure?.message).toContain('No trusted document has the SHA-256');
     expect(exchanges).toEqual([{ method: 'POST', sentQuery: false, status: 404, codes: ['PERSISTED_DOCUMENT_NOT_FOUND'] }]);
     // The same document sent whole, as a client without the link would.
-    const whole = await fetch(`${g.base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: print(unknown) }) });
+    const whole = await fetch(`${g.base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: print(unknown) }),
+    });
     expect(whole.status).toBe(403);
     expect(((await whole.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code).toBe('PERSISTED_DOCUMENT_NOT_ALLOWED');
     expect(world.calls()).toBe(0);
@@ -209,10 +213,14 @@ describe('trusted documents only (NODE_ENV=production, a manifest)', () => {
 async function tributaryStart(config: string, env: Record<string, string>): Promise<{ base: string; stop(): Promise<void> }> {
   const port = await freePort();
   const output: string[] = [];
-  const child: ChildProcess = spawn(process.execPath, [join(process.cwd(), 'bin/tributary.js'), 'start', '--config', config, '--port', String(port), '--host', '127.0.0.1'], {
-    env: { ...process.env, TRIBUTARY_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [join(process.cwd(), 'bin/tributary.js'), 'start', '--config', config, '--port', String(port), '--host', '127.0.0.1'],
+    {
+      env: { ...process.env, TRIBUTARY_LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   child.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
   child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
   const base = `http://127.0.0.1:${port}`;
@@ -225,7 +233,10 @@ async function tributaryStart(config: string, env: Record<string, string>): Prom
   // Bounded polling of /readyz: up to ~45 s in 100 ms steps; fail at once if the process died.
   for (let i = 0; i < 450; i += 1) {
     if (child.exitCode !== null) throw new Error(`tributary start exited with ${child.exitCode}:\n${output.join('')}`);
-    const ready = await fetch(`${base}/readyz`).then((r) => r.status === 200, () => false);
+    const ready = await fetch(`${base}/readyz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ready) return { base, stop };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -245,7 +256,10 @@ describe.skipIf(!binary)('`tributary start` processes', () => {
   });
 
   it('two replicas sharing Redis: a miss and the query on one, then the hash alone on the other, by POST and by GET', async () => {
-    const config = await world.config(['  policies:', '    apq:', '      store: redis', "      redisUrl: '{env.TEST_REDIS_URL}'"].join('\n'), 'apq-processes.yaml');
+    const config = await world.config(
+      ['  policies:', '    apq:', '      store: redis', "      redisUrl: '{env.TEST_REDIS_URL}'"].join('\n'),
+      'apq-processes.yaml',
+    );
     const [one, two] = await Promise.all([tributaryStart(config, { TEST_REDIS_URL: redis.url }), tributaryStart(config, { TEST_REDIS_URL: redis.url })]);
     processes.push(one, two);
     const first = apolloClient(one.base);
@@ -259,10 +273,13 @@ describe.skipIf(!binary)('`tributary start` processes', () => {
     expect(other.exchanges.map((e) => [e.method, e.sentQuery, e.status])).toEqual([['GET', false, 200]]);
   });
 
-  it('production with a manifest: the manifest\'s document runs by its hash; any other is refused with no upstream call', async () => {
+  it("production with a manifest: the manifest's document runs by its hash; any other is refused with no upstream call", async () => {
     const text = print(new InMemoryCache().transformDocument(LIST));
     await writeFile(join(world.dir, 'processes-trusted.json'), JSON.stringify({ [sha256(text)]: text }));
-    const config = await world.config(['  policies:', '    persistedDocuments:', '      manifest: processes-trusted.json'].join('\n'), 'trusted-processes.yaml');
+    const config = await world.config(
+      ['  policies:', '    persistedDocuments:', '      manifest: processes-trusted.json'].join('\n'),
+      'trusted-processes.yaml',
+    );
     const gateway = await tributaryStart(config, { NODE_ENV: 'production' });
     processes.push(gateway);
     const known = apolloClient(gateway.base);
@@ -276,7 +293,11 @@ describe.skipIf(!binary)('`tributary start` processes', () => {
     );
     expect(refused).toBeInstanceOf(Error);
     expect(unknown.exchanges.map((e) => [e.sentQuery, e.status, e.codes])).toEqual([[false, 404, ['PERSISTED_DOCUMENT_NOT_FOUND']]]);
-    const whole = await fetch(`${gateway.base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ listProducts { price } }' }) });
+    const whole = await fetch(`${gateway.base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ listProducts { price } }' }),
+    });
     expect(whole.status).toBe(403);
     expect(world.calls()).toBe(0);
   });

@@ -51,10 +51,14 @@ beforeAll(async () => {
   for (let i = 0; i < 2; i += 1) {
     const port = await freePort();
     const output: string[] = [];
-    const child = spawn(process.execPath, [join(process.cwd(), 'bin/tributary.js'), 'start', '--config', config, '--port', String(port), '--host', '127.0.0.1'], {
-      env: { ...process.env, TEST_REDIS_URL: redis.url, NODE_ENV: 'production', TRIBUTARY_LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [join(process.cwd(), 'bin/tributary.js'), 'start', '--config', config, '--port', String(port), '--host', '127.0.0.1'],
+      {
+        env: { ...process.env, TEST_REDIS_URL: redis.url, NODE_ENV: 'production', TRIBUTARY_LOG_LEVEL: 'warn' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     child.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
     child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
     replicas.push({ child, base: `http://127.0.0.1:${port}`, output });

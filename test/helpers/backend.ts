@@ -28,11 +28,7 @@ export interface BackendResponse {
  * throwing answers 500. To simulate a dead upstream, destroy `req.socket` and return
  * undefined; to simulate a slow one, await a timer before returning.
  */
-export type BackendRoutes = (
-  req: IncomingMessage,
-  url: URL,
-  body: string,
-) => BackendResponse | undefined | Promise<BackendResponse | undefined>;
+export type BackendRoutes = (req: IncomingMessage, url: URL, body: string) => BackendResponse | undefined | Promise<BackendResponse | undefined>;
 
 export interface BackendCall {
   /** Upper-case method as received. */

@@ -62,9 +62,20 @@ interface Exchange {
 const JSON_POST = { 'content-type': 'application/json' };
 const EXCHANGES: Exchange[] = [
   { name: 'a GraphQL query', method: 'POST', path: '/graphql', headers: JSON_POST, body: JSON.stringify({ query: '{ listNotes { id text } }' }) },
-  { name: 'a GraphQL query by GET', method: 'GET', path: '/graphql?query=%7B%20noteById(id%3A%20%221%22)%20%7B%20text%20%7D%20%7D', headers: { 'x-graphql-yoga-csrf': '1' } },
+  {
+    name: 'a GraphQL query by GET',
+    method: 'GET',
+    path: '/graphql?query=%7B%20noteById(id%3A%20%221%22)%20%7B%20text%20%7D%20%7D',
+    headers: { 'x-graphql-yoga-csrf': '1' },
+  },
   { name: 'a GraphQL validation error', method: 'POST', path: '/graphql', headers: JSON_POST, body: JSON.stringify({ query: '{ nope }' }) },
-  { name: 'a GraphQL field error (upstream 404)', method: 'POST', path: '/graphql', headers: JSON_POST, body: JSON.stringify({ query: '{ noteById(id: "2") { id } }' }) },
+  {
+    name: 'a GraphQL field error (upstream 404)',
+    method: 'POST',
+    path: '/graphql',
+    headers: JSON_POST,
+    body: JSON.stringify({ query: '{ noteById(id: "2") { id } }' }),
+  },
   { name: 'malformed JSON', method: 'POST', path: '/graphql', headers: JSON_POST, body: '{"query":' },
   { name: 'a passthrough GET', method: 'GET', path: '/rest/Notes/notes' },
   { name: 'a passthrough GET the service answers 404', method: 'GET', path: '/rest/Notes/notes/2' },
@@ -94,7 +105,11 @@ describe('in process and over a socket: one gateway, one answer', () => {
     const query = 'query ($id: String!) { noteById(id: $id) { id text } }';
     const socket = await fetch(`${base}/graphql`, { method: 'POST', headers: JSON_POST, body: JSON.stringify({ query, variables: { id: '1' } }) });
     const viaHelper = await graphql(gateway, query, { variables: { id: '1' } });
-    expect({ status: viaHelper.status, body: viaHelper.body, type: viaHelper.headers.get('content-type') }).toEqual({ status: socket.status, body: await socket.json(), type: socket.headers.get('content-type') });
+    expect({ status: viaHelper.status, body: viaHelper.body, type: viaHelper.headers.get('content-type') }).toEqual({
+      status: socket.status,
+      body: await socket.json(),
+      type: socket.headers.get('content-type'),
+    });
     expect(viaHelper.body).toEqual({ data: { noteById: { id: '1', text: 'one' } } });
 
     const restSocket = await fetch(`${base}/rest/Notes/notes/1`);
@@ -111,7 +126,11 @@ describe('in process and over a socket: one gateway, one answer', () => {
     const [socketCall, injectCall] = backend.calls.slice(first);
     // X-Forwarded-Host comes from the socket's local address, which an injected request has not.
     const strip = (h: Record<string, unknown>) => ({ ...h, 'x-forwarded-host': undefined, 'x-forwarded-for': undefined, connection: undefined });
-    expect({ method: injectCall!.method, url: injectCall!.url, headers: strip(injectCall!.headers) }).toEqual({ method: socketCall!.method, url: socketCall!.url, headers: strip(socketCall!.headers) });
+    expect({ method: injectCall!.method, url: injectCall!.url, headers: strip(injectCall!.headers) }).toEqual({
+      method: socketCall!.method,
+      url: socketCall!.url,
+      headers: strip(socketCall!.headers),
+    });
     expect([socketCall!.headers['x-forwarded-for'], injectCall!.headers['x-forwarded-for']]).toEqual(['127.0.0.1', '127.0.0.1']);
   });
 });

@@ -51,7 +51,12 @@ export interface RestAnswer {
 }
 
 /** One HTTP request (a passthrough call, a probe, a GET of GraphiQL); a non-string body is sent as JSON. */
-export async function rest(gateway: Gateway, method: string, url: string, options: { headers?: Record<string, string>; body?: unknown } = {}): Promise<RestAnswer> {
+export async function rest(
+  gateway: Gateway,
+  method: string,
+  url: string,
+  options: { headers?: Record<string, string>; body?: unknown } = {},
+): Promise<RestAnswer> {
   const headers = { ...options.headers };
   let body: string | undefined;
   if (typeof options.body === 'string') body = options.body;
@@ -82,7 +87,10 @@ export async function graphql(
   options: { variables?: Record<string, unknown>; operationName?: string; headers?: Record<string, string>; path?: string } = {},
 ): Promise<GraphqlAnswer> {
   const { variables, operationName } = options;
-  const r = await rest(gateway, 'POST', options.path ?? '/graphql', { headers: options.headers, body: { query, ...(variables ? { variables } : {}), ...(operationName ? { operationName } : {}) } });
+  const r = await rest(gateway, 'POST', options.path ?? '/graphql', {
+    headers: options.headers,
+    body: { query, ...(variables ? { variables } : {}), ...(operationName ? { operationName } : {}) },
+  });
   let body: GraphqlBody;
   try {
     body = r.json<GraphqlBody>();

@@ -34,7 +34,14 @@ describe('startBackend', () => {
       const boom = await fetch(`${backend.url}/boom`);
       expect([boom.status, await boom.json()]).toEqual([500, { message: 'route failed' }]);
 
-      expect(backend.calls.map((c) => `${c.method} ${c.url}`)).toEqual(['POST /json?a=1&a=2', 'GET /text', 'GET /stream', 'GET /empty', 'GET /nope', 'GET /boom']);
+      expect(backend.calls.map((c) => `${c.method} ${c.url}`)).toEqual([
+        'POST /json?a=1&a=2',
+        'GET /text',
+        'GET /stream',
+        'GET /empty',
+        'GET /nope',
+        'GET /boom',
+      ]);
       expect(backend.calls[0]).toMatchObject({ body: 'payload', headers: { 'x-custom': 'v' } });
       expect(backend.calls[1]!.body).toBe('');
     } finally {

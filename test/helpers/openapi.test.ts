@@ -7,7 +7,22 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { removeTempDir } from './backend.ts';
-import { arrayOf, getOp, headerParam, INTEGER, meshrc, objectOf, openapiDoc, pathParam, postOp, queryParam, ref, specYaml, STRING, writeSources } from './openapi.ts';
+import {
+  arrayOf,
+  getOp,
+  headerParam,
+  INTEGER,
+  meshrc,
+  objectOf,
+  openapiDoc,
+  pathParam,
+  postOp,
+  queryParam,
+  ref,
+  specYaml,
+  STRING,
+  writeSources,
+} from './openapi.ts';
 
 const HAND_WRITTEN = `openapi: 3.0.3
 info: { title: Shop, version: '1' }
@@ -43,7 +58,10 @@ const BUILT = openapiDoc({
   title: 'Shop',
   paths: {
     '/items': {
-      ...getOp('listItems', { params: [queryParam('tags', arrayOf(STRING), { style: 'form', explode: false }), headerParam('X-Note')], response: arrayOf(ref('Item')) }),
+      ...getOp('listItems', {
+        params: [queryParam('tags', arrayOf(STRING), { style: 'form', explode: false }), headerParam('X-Note')],
+        response: arrayOf(ref('Item')),
+      }),
       ...postOp('addItem', { body: ref('Item'), response: ref('Item') }),
     },
     '/items/{id}': getOp('itemById', { params: [pathParam('id', INTEGER)] }),
@@ -64,7 +82,18 @@ describe('OpenAPI builders', () => {
     try {
       expect(parse(await readFile(join(dir, 'shop.yaml'), 'utf8'))).toEqual(parse(HAND_WRITTEN));
       expect(await readFile(join(dir, '.meshrc.yaml'), 'utf8')).toBe(
-        ['sources:', '  - name: Shop', '    handler:', '      openapi:', '        source: ./shop.yaml', '        endpoint: http://127.0.0.1:1', 'tributary:', '  server:', '    port: 4001', ''].join('\n'),
+        [
+          'sources:',
+          '  - name: Shop',
+          '    handler:',
+          '      openapi:',
+          '        source: ./shop.yaml',
+          '        endpoint: http://127.0.0.1:1',
+          'tributary:',
+          '  server:',
+          '    port: 4001',
+          '',
+        ].join('\n'),
       );
       expect(await readFile(join(dir, 'notes.txt'), 'utf8')).toBe('kept');
       expect(meshrc(sources)).not.toContain('tributary:');

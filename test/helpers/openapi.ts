@@ -134,7 +134,8 @@ export interface SourceEntry {
  */
 export function meshrc(sources: readonly SourceEntry[], tributary = ''): string {
   const lines = ['sources:'];
-  for (const s of sources) lines.push(`  - name: ${s.name}`, '    handler:', '      openapi:', `        source: ./${s.spec}`, `        endpoint: ${s.endpoint}`);
+  for (const s of sources)
+    lines.push(`  - name: ${s.name}`, '    handler:', '      openapi:', `        source: ./${s.spec}`, `        endpoint: ${s.endpoint}`);
   if (tributary.trim()) lines.push('tributary:', tributary.replace(/\n+$/, ''));
   return `${lines.join('\n')}\n`;
 }
@@ -144,7 +145,12 @@ export function meshrc(sources: readonly SourceEntry[], tributary = ''): string 
  * over them into a new temp dir; `files` adds anything else verbatim. Returns the dir
  * (remove it with removeTempDir).
  */
-export function writeSources(options: { specs: Record<string, OpenApiDoc>; sources?: readonly SourceEntry[]; tributary?: string; files?: Record<string, string> }): Promise<string> {
+export function writeSources(options: {
+  specs: Record<string, OpenApiDoc>;
+  sources?: readonly SourceEntry[];
+  tributary?: string;
+  files?: Record<string, string>;
+}): Promise<string> {
   const files: Record<string, string> = { ...options.files };
   for (const [name, doc] of Object.entries(options.specs)) files[name] = specYaml(doc);
   if (options.sources) files['.meshrc.yaml'] = meshrc(options.sources, options.tributary);

@@ -113,14 +113,16 @@ describe('by default', () => {
   });
 
   it('a streamed answer (GraphQL over SSE) is not compressed: each event must arrive when it is ready', async () => {
-    const answer = await raw(`${url}/graphql?query=${encodeURIComponent('{ posts { id title } }')}`, { headers: { accept: 'text/event-stream', 'accept-encoding': 'br, gzip', 'x-graphql-yoga-csrf': '1' } });
+    const answer = await raw(`${url}/graphql?query=${encodeURIComponent('{ posts { id title } }')}`, {
+      headers: { accept: 'text/event-stream', 'accept-encoding': 'br, gzip', 'x-graphql-yoga-csrf': '1' },
+    });
     expect(answer.headers['content-type']).toMatch(/^text\/event-stream/);
     // Yoga says `none` on event streams, so that proxies leave them alone too.
     expect([undefined, 'none']).toContain(answer.headers['content-encoding']);
     expect(answer.body.toString('utf8')).toContain('"p299"');
   });
 
-  it('the REST passthrough forwards the service\'s bytes as they are', async () => {
+  it("the REST passthrough forwards the service's bytes as they are", async () => {
     const answer = await raw(`${url}/rest/Blog/posts`, { headers: { 'accept-encoding': 'br, gzip' } });
     expect(answer.status).toBe(200);
     expect(answer.headers['content-encoding']).toBeUndefined();

@@ -8,10 +8,13 @@ import { LinkLoader } from '../../src/links/loader.ts';
 
 function counted(answer: (key: string) => unknown = (key) => ({ id: key })) {
   const batches: string[][] = [];
-  const loader = new DataLoader<string, unknown, string>(async (keys) => {
-    batches.push([...keys]);
-    return keys.map(answer);
-  }, { cacheKeyFn: String });
+  const loader = new DataLoader<string, unknown, string>(
+    async (keys) => {
+      batches.push([...keys]);
+      return keys.map(answer);
+    },
+    { cacheKeyFn: String },
+  );
   return { batches, links: new LinkLoader<string>(loader, String) };
 }
 
@@ -36,7 +39,9 @@ describe('LinkLoader', () => {
 
   it('keys with the same identity share an entry (String identity, as the bulk loader caches)', async () => {
     const batches: unknown[][] = [];
-    const loader = new DataLoader<unknown, unknown, string>(async (keys) => (batches.push([...keys]), keys.map((k) => ({ id: String(k) }))), { cacheKeyFn: String });
+    const loader = new DataLoader<unknown, unknown, string>(async (keys) => (batches.push([...keys]), keys.map((k) => ({ id: String(k) }))), {
+      cacheKeyFn: String,
+    });
     const links = new LinkLoader<unknown>(loader, String);
     const [a, b] = await Promise.all([links.load(3), links.load('3')]);
     expect(a).toBe(b);

@@ -62,7 +62,10 @@ beforeAll(async () => {
     }
     return undefined;
   });
-  dir = await writeTempDir({ 'people.yaml': SPEC, '.meshrc.yaml': `sources:\n  - name: People\n    handler:\n      openapi:\n        source: ./people.yaml\n        endpoint: ${backend.url}\n` });
+  dir = await writeTempDir({
+    'people.yaml': SPEC,
+    '.meshrc.yaml': `sources:\n  - name: People\n    handler:\n      openapi:\n        source: ./people.yaml\n        endpoint: ${backend.url}\n`,
+  });
   gateway = await createGateway({ configFile: `${dir}/.meshrc.yaml`, logger: silentLogger });
 });
 

@@ -96,7 +96,17 @@ describe('request id', () => {
     expect(calls.map((c) => c.url.split('?')[0])).toEqual(['/posts', '/users']);
     for (const call of calls) expect(call.headers['x-request-id']).toBe(id);
     expect(accessLines()).toEqual([
-      expect.objectContaining({ requestId: id, kind: 'graphql', method: 'POST', path: '/graphql', status: 200, operationName: 'Feed', operationType: 'query', upstreamCalls: 2, msg: 'request' }),
+      expect.objectContaining({
+        requestId: id,
+        kind: 'graphql',
+        method: 'POST',
+        path: '/graphql',
+        status: 200,
+        operationName: 'Feed',
+        operationType: 'query',
+        upstreamCalls: 2,
+        msg: 'request',
+      }),
     ]);
   });
 
@@ -107,7 +117,17 @@ describe('request id', () => {
     expect(answer.status).toBe(200);
     expect(answer.headers.get('x-request-id')).toBe('pt-1');
     expect(backend.calls.slice(before).map((c) => c.headers['x-request-id'])).toEqual(['pt-1']);
-    expect(accessLines()).toEqual([expect.objectContaining({ requestId: 'pt-1', kind: 'passthrough', method: 'GET', path: '/rest/Blog/users/u1', status: 200, source: 'Blog', upstreamCalls: 1 })]);
+    expect(accessLines()).toEqual([
+      expect.objectContaining({
+        requestId: 'pt-1',
+        kind: 'passthrough',
+        method: 'GET',
+        path: '/rest/Blog/users/u1',
+        status: 200,
+        source: 'Blog',
+        upstreamCalls: 1,
+      }),
+    ]);
   });
 
   it('a refusal is logged with its code, echoes the id, and makes no upstream call', async () => {
@@ -117,7 +137,9 @@ describe('request id', () => {
     expect(answer.status).toBe(404);
     expect(answer.headers.get('x-request-id')).toBe('refused-1');
     expect(backend.calls.length).toBe(before);
-    expect(accessLines()).toEqual([expect.objectContaining({ requestId: 'refused-1', status: 404, errorCodes: ['PASSTHROUGH_UNKNOWN_SOURCE'], upstreamCalls: 0 })]);
+    expect(accessLines()).toEqual([
+      expect.objectContaining({ requestId: 'refused-1', status: 404, errorCodes: ['PASSTHROUGH_UNKNOWN_SOURCE'], upstreamCalls: 0 }),
+    ]);
   });
 
   it('a GraphQL error answer lists its codes', async () => {

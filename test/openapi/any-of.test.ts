@@ -19,7 +19,13 @@ it.each([
   ['properties beside it', { type: 'object', properties: { id: { type: 'string' } }, anyOf: [cat, dog] }, false],
   ['a $ref to nothing', { anyOf: [cat, { $ref: '#/components/schemas/Nope' }] }, false],
 ])('%s: union %s', (_name, schema, union) => {
-  const doc = { openapi: '3.0.3', components: structuredClone(components), paths: { '/x': { get: { responses: { '200': { content: { 'application/json': { schema: structuredClone(schema), example: { anyOf: [cat, dog] } } } } } } } } };
+  const doc = {
+    openapi: '3.0.3',
+    components: structuredClone(components),
+    paths: {
+      '/x': { get: { responses: { '200': { content: { 'application/json': { schema: structuredClone(schema), example: { anyOf: [cat, dog] } } } } } } },
+    },
+  };
   expect(anyOfObjectsAsUnions(doc)).toBe(union ? 1 : 0);
   const rewritten = doc.paths['/x'].get.responses['200'].content['application/json'];
   expect('oneOf' in rewritten.schema).toBe(union);

@@ -49,7 +49,10 @@ it('a second build over unchanged files is served from the cache with the same s
     '.meshrc.yaml': 'sources:\n  - name: T\n    handler:\n      openapi:\n        source: ./spec.yaml\n        endpoint: http://127.0.0.1:9\n',
   });
   const build = async () => {
-    const built = await buildSchema(await loadConfig(path.join(dir, '.meshrc.yaml')), { logger: silentLogger, createUpstream: (sources) => createUpstreamClient({ sources }) });
+    const built = await buildSchema(await loadConfig(path.join(dir, '.meshrc.yaml')), {
+      logger: silentLogger,
+      createUpstream: (sources) => createUpstreamClient({ sources }),
+    });
     await built.upstream.close();
     return printSchema(built.schema);
   };

@@ -15,9 +15,21 @@ const OAS3 = JSON.stringify({
   paths: {
     '/things/{id}': {
       parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-      put: { operationId: 'putThing', responses: { '200': { description: 'stored' }, default: { description: 'error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Err' } } } } } },
+      put: {
+        operationId: 'putThing',
+        responses: {
+          '200': { description: 'stored' },
+          default: { description: 'error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Err' } } } },
+        },
+      },
       // The body-less success shared through components.responses.
-      patch: { operationId: 'patchThing', responses: { '202': { $ref: '#/components/responses/Accepted' }, default: { description: 'error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Err' } } } } } },
+      patch: {
+        operationId: 'patchThing',
+        responses: {
+          '202': { $ref: '#/components/responses/Accepted' },
+          default: { description: 'error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Err' } } } },
+        },
+      },
     },
   },
   components: { schemas: { Err: ERR }, responses: { Accepted: { description: 'accepted' } } },
@@ -30,7 +42,15 @@ const SWAGGER2 = JSON.stringify({
   basePath: '/',
   schemes: ['http'],
   produces: ['application/json'],
-  paths: { '/things/{id}': { put: { operationId: 'putThing', parameters: [{ name: 'id', in: 'path', required: true, type: 'string' }], responses: { '200': { description: 'stored' }, default: { description: 'error', schema: { $ref: '#/definitions/Err' } } } } } },
+  paths: {
+    '/things/{id}': {
+      put: {
+        operationId: 'putThing',
+        parameters: [{ name: 'id', in: 'path', required: true, type: 'string' }],
+        responses: { '200': { description: 'stored' }, default: { description: 'error', schema: { $ref: '#/definitions/Err' } } },
+      },
+    },
+  },
   definitions: { Err: ERR },
 });
 
@@ -42,7 +62,10 @@ const gateways: Record<string, Gateway> = {};
 beforeAll(async () => {
   backend = await startBackend(() => (status < 300 ? { status } : { status, body: { code: 7, message: 'no such thing' } }));
   for (const [name, spec] of Object.entries({ 'OAS 3.0': OAS3, 'Swagger 2.0': SWAGGER2 })) {
-    const dir = await writeTempDir({ 'things.json': spec, '.meshrc.yaml': `sources:\n  - name: Things\n    handler:\n      openapi:\n        source: ./things.json\n        endpoint: ${backend.url}\n` });
+    const dir = await writeTempDir({
+      'things.json': spec,
+      '.meshrc.yaml': `sources:\n  - name: Things\n    handler:\n      openapi:\n        source: ./things.json\n        endpoint: ${backend.url}\n`,
+    });
     dirs.push(dir);
     gateways[name] = await createGateway({ configFile: `${dir}/.meshrc.yaml`, logger: silentLogger });
   }

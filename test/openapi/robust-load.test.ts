@@ -14,10 +14,26 @@ type Json = Record<string, unknown>;
 const item = { type: 'object', properties: { id: { type: 'string' } } };
 function spec(paths: Json, schemas: Json = {}): string {
   const good = { '/good': { get: { operationId: 'good', responses: { '200': { description: 'ok', content: { 'application/json': { schema: item } } } } } } };
-  const other = { '/other': { post: { operationId: 'other', requestBody: { content: { 'application/json': { schema: item } } }, responses: { '200': { description: 'ok', content: { 'application/json': { schema: item } } } } } } };
-  return JSON.stringify({ openapi: '3.0.3', info: { title: 't', version: '1' }, servers: [{ url: 'http://127.0.0.1:1' }], paths: { ...good, ...paths, ...other }, components: { schemas } });
+  const other = {
+    '/other': {
+      post: {
+        operationId: 'other',
+        requestBody: { content: { 'application/json': { schema: item } } },
+        responses: { '200': { description: 'ok', content: { 'application/json': { schema: item } } } },
+      },
+    },
+  };
+  return JSON.stringify({
+    openapi: '3.0.3',
+    info: { title: 't', version: '1' },
+    servers: [{ url: 'http://127.0.0.1:1' }],
+    paths: { ...good, ...paths, ...other },
+    components: { schemas },
+  });
 }
-const returning = (schema: unknown) => ({ '/bad': { get: { operationId: 'bad', responses: { '200': { description: 'ok', content: { 'application/json': { schema } } } } } } });
+const returning = (schema: unknown) => ({
+  '/bad': { get: { operationId: 'bad', responses: { '200': { description: 'ok', content: { 'application/json': { schema } } } } } },
+});
 
 interface Case {
   name: string;
@@ -34,7 +50,9 @@ const CASES: Case[] = [
   {
     name: 'parameter without a name',
     meshError: /reading 'trim'/,
-    file: spec({ '/bad': { get: { operationId: 'bad', parameters: [{ in: 'query', schema: { type: 'string' } }], responses: { '200': { description: 'ok' } } } } }),
+    file: spec({
+      '/bad': { get: { operationId: 'bad', parameters: [{ in: 'query', schema: { type: 'string' } }], responses: { '200': { description: 'ok' } } } },
+    }),
     repaired: { pointer: '#/paths/~1bad/get/parameters/0', action: 'parameter skipped' },
     isolated: 'skipped',
   },
@@ -91,7 +109,8 @@ paths:
       'multi/common/Pet.yaml': 'type: object\nproperties:\n  name: { type: string }\n',
       'not-a-spec.yaml': 'hello: world\n',
       'oom.json': CASES[0].file,
-      'dup-keys.yaml': 'openapi: 3.0.0\ninfo: {title: t, version: "1"}\nservers: [{url: "http://127.0.0.1:1"}]\npaths:\n  /a:\n    get: {operationId: first, responses: {"200": {description: ok}}}\n  /a:\n    get: {operationId: second, responses: {"200": {description: ok}}}\n',
+      'dup-keys.yaml':
+        'openapi: 3.0.0\ninfo: {title: t, version: "1"}\nservers: [{url: "http://127.0.0.1:1"}]\npaths:\n  /a:\n    get: {operationId: first, responses: {"200": {description: ok}}}\n  /a:\n    get: {operationId: second, responses: {"200": {description: ok}}}\n',
       // Swagger 2.0 discriminator inheritance whose child overrides an inherited property's type.
       'misfit.json': JSON.stringify({
         swagger: '2.0',
@@ -99,7 +118,12 @@ paths:
         host: '127.0.0.1:1',
         paths: { '/articles': { get: { operationId: 'articles', responses: { '200': { description: 'ok', schema: { $ref: '#/definitions/Articles' } } } } } },
         definitions: {
-          Page: { discriminator: 'content', type: 'object', required: ['content'], properties: { content: { type: 'array', items: {} }, page: { type: 'integer' } } },
+          Page: {
+            discriminator: 'content',
+            type: 'object',
+            required: ['content'],
+            properties: { content: { type: 'array', items: {} }, page: { type: 'integer' } },
+          },
           Articles: { allOf: [{ $ref: '#/definitions/Page' }, { properties: { content: { type: 'array', items: { $ref: '#/definitions/Article' } } } }] },
           Article: { type: 'object', properties: { name: { type: 'string' } } },
         },
@@ -148,7 +172,9 @@ paths:
   });
 
   it('a type that does not fit its interface (allOf override) stops implementing it; no operation degraded', async () => {
-    await expect(load('misfit.json', { sanitize: false, recover: false })).rejects.toThrow(/Interface field Page.content expects type \[JSON\]! but Articles.content is type \[Article\]/);
+    await expect(load('misfit.json', { sanitize: false, recover: false })).rejects.toThrow(
+      /Interface field Page.content expects type \[JSON\]! but Articles.content is type \[Article\]/,
+    );
     const result = await load('misfit.json');
     expect(result.recovered).toBe(false);
     expect(result.warnings).toEqual([

@@ -10,7 +10,9 @@ function doc(paths: Json, schemas: Json = {}): Json {
   return { openapi: '3.0.3', info: { title: 't', version: '1' }, paths, components: { schemas } };
 }
 const get = (extra: Json = {}) => ({ get: { operationId: 'op', responses: ok, ...extra } });
-const returning = (schema: unknown) => ({ get: { operationId: 'op', responses: { '200': { description: 'ok', content: { 'application/json': { schema } } } } } });
+const returning = (schema: unknown) => ({
+  get: { operationId: 'op', responses: { '200': { description: 'ok', content: { 'application/json': { schema } } } } },
+});
 
 interface Case {
   name: string;
@@ -23,7 +25,13 @@ const CASES: Case[] = [
   {
     name: 'boolean schema `true` as a property',
     input: doc({ '/a': returning({ type: 'object', properties: { p: true, q: { type: 'string' } } }) }),
-    warnings: [{ pointer: '#/paths/~1a/get/responses/200/content/application~1json/schema/properties/p', action: 'mapped to the JSON scalar', problem: /boolean schema `true`/ }],
+    warnings: [
+      {
+        pointer: '#/paths/~1a/get/responses/200/content/application~1json/schema/properties/p',
+        action: 'mapped to the JSON scalar',
+        problem: /boolean schema `true`/,
+      },
+    ],
     after: (d) => expect(d.paths['/a'].get.responses['200'].content['application/json'].schema.properties).toEqual({ p: {}, q: { type: 'string' } }),
   },
   {
@@ -39,15 +47,25 @@ const CASES: Case[] = [
   },
   {
     name: 'a string where a schema belongs (allOf entry, media type schema)',
-    input: doc({ '/a': returning({ type: 'object', properties: { a: { allOf: ['x'] } } }), '/b': { get: { operationId: 'b', responses: { '200': { description: 'ok', content: { 'application/json': { schema: 'string' } } } } } } }),
+    input: doc({
+      '/a': returning({ type: 'object', properties: { a: { allOf: ['x'] } } }),
+      '/b': { get: { operationId: 'b', responses: { '200': { description: 'ok', content: { 'application/json': { schema: 'string' } } } } } },
+    }),
     warnings: [
-      { pointer: '#/paths/~1a/get/responses/200/content/application~1json/schema/properties/a/allOf/0', action: 'mapped to the JSON scalar', problem: /schema is string "x", not a Schema Object/ },
+      {
+        pointer: '#/paths/~1a/get/responses/200/content/application~1json/schema/properties/a/allOf/0',
+        action: 'mapped to the JSON scalar',
+        problem: /schema is string "x", not a Schema Object/,
+      },
       { pointer: '#/paths/~1b/get/responses/200/content/application~1json/schema', action: 'mapped to the JSON scalar' },
     ],
   },
   {
     name: 'servers that are not a list of Server Objects with a url',
-    input: { ...doc({ '/a': { servers: [{ url: 'http://ok' }, { url: null }], get: { operationId: 'a', responses: ok, servers: 'http://x' } } }), servers: [null] },
+    input: {
+      ...doc({ '/a': { servers: [{ url: 'http://ok' }, { url: null }], get: { operationId: 'a', responses: ok, servers: 'http://x' } } }),
+      servers: [null],
+    },
     warnings: [
       { pointer: '#/servers/0', action: 'server skipped' },
       { pointer: '#/paths/~1a/servers/1', action: 'server skipped', problem: /server url is null/ },
@@ -60,7 +78,12 @@ const CASES: Case[] = [
   },
   {
     name: 'Swagger 2.0 produces/consumes given as a string',
-    input: { swagger: '2.0', info: { title: 't', version: '1' }, consumes: 'application/json', paths: { '/a': { get: { operationId: 'a', produces: 'application/json', responses: { '200': { description: 'ok' } } } } } },
+    input: {
+      swagger: '2.0',
+      info: { title: 't', version: '1' },
+      consumes: 'application/json',
+      paths: { '/a': { get: { operationId: 'a', produces: 'application/json', responses: { '200': { description: 'ok' } } } } },
+    },
     warnings: [
       { pointer: '#/consumes', action: 'read as ["application/json"]' },
       { pointer: '#/paths/~1a/get/produces', action: 'read as ["application/json"]' },
@@ -69,12 +92,20 @@ const CASES: Case[] = [
   {
     name: 'local $ref to nothing',
     input: doc({ '/a': returning({ $ref: '#/components/schemas/Missing' }) }),
-    warnings: [{ pointer: '#/paths/~1a/get/responses/200/content/application~1json/schema', action: 'mapped to the JSON scalar', problem: /points to nothing/ }],
+    warnings: [
+      { pointer: '#/paths/~1a/get/responses/200/content/application~1json/schema', action: 'mapped to the JSON scalar', problem: /points to nothing/ },
+    ],
   },
   {
     name: '$ref to a string',
     input: doc({ '/a': returning({ $ref: '#/info/title' }) }),
-    warnings: [{ pointer: '#/paths/~1a/get/responses/200/content/application~1json/schema', action: 'mapped to the JSON scalar', problem: /points to string "t", not an object/ }],
+    warnings: [
+      {
+        pointer: '#/paths/~1a/get/responses/200/content/application~1json/schema',
+        action: 'mapped to the JSON scalar',
+        problem: /points to string "t", not an object/,
+      },
+    ],
   },
   {
     name: '$ref chain that loops with no schema in between',
@@ -87,12 +118,22 @@ const CASES: Case[] = [
   },
   {
     name: 'recursive schema through properties is fine',
-    input: doc({ '/a': returning({ $ref: '#/components/schemas/Node' }) }, { Node: { type: 'object', properties: { next: { $ref: '#/components/schemas/Node' } } } }),
+    input: doc(
+      { '/a': returning({ $ref: '#/components/schemas/Node' }) },
+      { Node: { type: 'object', properties: { next: { $ref: '#/components/schemas/Node' } } } },
+    ),
     warnings: [],
   },
   {
     name: 'parameter without a name',
-    input: doc({ '/a': get({ parameters: [{ in: 'query', schema: { type: 'string' } }, { name: 'ok', in: 'query' }] }) }),
+    input: doc({
+      '/a': get({
+        parameters: [
+          { in: 'query', schema: { type: 'string' } },
+          { name: 'ok', in: 'query' },
+        ],
+      }),
+    }),
     warnings: [{ pointer: '#/paths/~1a/get/parameters/0', action: 'parameter skipped', problem: /no "name"/ }],
     after: (d) => expect(d.paths['/a'].get.parameters).toEqual([{ name: 'ok', in: 'query' }]),
   },
@@ -114,7 +155,12 @@ const CASES: Case[] = [
   {
     name: 'schema named like a GraphQL built-in scalar, refs and discriminator mapping follow',
     input: doc(
-      { '/a': returning({ oneOf: [{ $ref: '#/components/schemas/Boolean' }], discriminator: { propertyName: 'k', mapping: { b: '#/components/schemas/Boolean' } } }) },
+      {
+        '/a': returning({
+          oneOf: [{ $ref: '#/components/schemas/Boolean' }],
+          discriminator: { propertyName: 'k', mapping: { b: '#/components/schemas/Boolean' } },
+        }),
+      },
       { Boolean: { type: 'object', properties: { k: { type: 'string' } } } },
     ),
     warnings: [{ pointer: '#/components/schemas/Boolean', action: 'type renamed to "Boolean_"' }],
@@ -137,7 +183,12 @@ const CASES: Case[] = [
   },
   {
     name: 'examples and extensions are data, never repaired',
-    input: doc({ '/a': get({ 'x-thing': { $ref: '#/nowhere' }, responses: { '200': { description: 'ok', content: { 'application/json': { schema: { type: 'string' }, example: { properties: { a: true } } } } } } }) }),
+    input: doc({
+      '/a': get({
+        'x-thing': { $ref: '#/nowhere' },
+        responses: { '200': { description: 'ok', content: { 'application/json': { schema: { type: 'string' }, example: { properties: { a: true } } } } } },
+      }),
+    }),
     warnings: [],
   },
 ];
@@ -156,7 +207,12 @@ describe('sanitizeDocument', () => {
   }
 
   it('reports a relative $ref to a missing file and lists the files that exist', () => {
-    const input = doc({ '/a': returning({ $ref: './missing.yaml#/X' }), '/b': { get: { operationId: 'b', responses: { '200': { description: 'ok', content: { 'application/json': { schema: { $ref: './sanitize.test.ts' } } } } } } } });
+    const input = doc({
+      '/a': returning({ $ref: './missing.yaml#/X' }),
+      '/b': {
+        get: { operationId: 'b', responses: { '200': { description: 'ok', content: { 'application/json': { schema: { $ref: './sanitize.test.ts' } } } } } },
+      },
+    });
     const { warnings, referencedFiles } = sanitizeDocument(input, { dir: import.meta.dirname });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatchObject({ pointer: '#/paths/~1a/get/responses/200/content/application~1json/schema', action: 'mapped to the JSON scalar' });

@@ -89,6 +89,11 @@ describe('serving a spec that needed recovery', () => {
     });
     expect(await res.json()).toEqual({ data: { thing: { inner: { id: '7', verbose: 'true' } }, plain: { ok: true } } });
     // (/readyz probes the backend at its base URL too.)
-    expect(backend.calls.map((c) => c.url).filter((u) => u !== '/').sort()).toEqual(['/plain', '/things/7?verbose=true']);
+    expect(
+      backend.calls
+        .map((c) => c.url)
+        .filter((u) => u !== '/')
+        .sort(),
+    ).toEqual(['/plain', '/things/7?verbose=true']);
   });
 });

@@ -33,10 +33,24 @@ const SDL = /* GraphQL */ `
   }
   type Mutation {
     createItem: String @httpOperation(subgraph: "shop", path: "/items", httpMethod: "POST")
-    untag(arn: String): String @httpOperation(subgraph: "aws", path: "/tags/{args.arn}#tagKeys", httpMethod: "DELETE", queryParamArgMap: "{\\"tagKeys\\":\\"tagKeys\\"}")
-    listThings: String @httpOperation(subgraph: "aws", path: "/#X-Amz-Target=Svc.ListThings", httpMethod: "POST", operationSpecificHeaders: "{\\"X-Amz-Target\\":\\"{args.X_Amz_Target}\\"}")
-    getThing: String @httpOperation(subgraph: "aws", path: "/#X-Amz-Target=Svc.GetThing", httpMethod: "POST", operationSpecificHeaders: "{\\"X-Amz-Target\\":\\"{args.X_Amz_Target}\\"}")
-    putObject(Bucket: String, Key: String): String @httpOperation(subgraph: "aws", path: "/{args.Bucket}/{args.Key}#x-id=PutObject", httpMethod: "PUT", queryParamArgMap: "{\\"x-id\\":\\"x_id\\"}")
+    untag(arn: String): String
+      @httpOperation(subgraph: "aws", path: "/tags/{args.arn}#tagKeys", httpMethod: "DELETE", queryParamArgMap: "{\\"tagKeys\\":\\"tagKeys\\"}")
+    listThings: String
+      @httpOperation(
+        subgraph: "aws"
+        path: "/#X-Amz-Target=Svc.ListThings"
+        httpMethod: "POST"
+        operationSpecificHeaders: "{\\"X-Amz-Target\\":\\"{args.X_Amz_Target}\\"}"
+      )
+    getThing: String
+      @httpOperation(
+        subgraph: "aws"
+        path: "/#X-Amz-Target=Svc.GetThing"
+        httpMethod: "POST"
+        operationSpecificHeaders: "{\\"X-Amz-Target\\":\\"{args.X_Amz_Target}\\"}"
+      )
+    putObject(Bucket: String, Key: String): String
+      @httpOperation(subgraph: "aws", path: "/{args.Bucket}/{args.Key}#x-id=PutObject", httpMethod: "PUT", queryParamArgMap: "{\\"x-id\\":\\"x_id\\"}")
   }
 `;
 
@@ -140,7 +154,11 @@ const cases: readonly Case[] = [
   { method: 'GET', target: '/rest/shop/items/me', expected: { forwardedAs: '/api/shop/items/me', operation: 'GET /items/me' } },
   // Unreserved characters compare decoded (RFC 3986 §6.2.2.2), like the path check writes them.
   { method: 'GET', target: '/rest/shop/%69tems', expected: { forwardedAs: '/api/shop/items', operation: 'GET /items' } },
-  { method: 'GET', target: '/rest/shop/reports/report.csv', expected: { forwardedAs: '/api/shop/reports/report.csv', operation: 'GET /reports/report.{format}' } },
+  {
+    method: 'GET',
+    target: '/rest/shop/reports/report.csv',
+    expected: { forwardedAs: '/api/shop/reports/report.csv', operation: 'GET /reports/report.{format}' },
+  },
   { method: 'GET', target: '/rest/shop', expected: { forwardedAs: '/api/shop/', operation: 'GET /' } },
   // ---- HEAD where GET is declared; OPTIONS on declared paths ----
   { method: 'HEAD', target: '/rest/shop/items/42', expected: { forwardedAs: '/api/shop/items/42', operation: 'GET /items/{id}' } },
@@ -178,19 +196,41 @@ const cases: readonly Case[] = [
   { method: 'GET', target: '/rest/open/%2e%2e/shop/items', expected: badPath },
   // ---- AWS-style keys: the query or fragment part pins a parameter ----
   { method: 'GET', target: '/rest/aws/?Action=Describe', expected: { forwardedAs: '/api/aws/?Action=Describe', operation: 'GET /?Action=Describe' } },
-  { method: 'GET', target: '/rest/aws/?Version=2&Action=Describe', expected: { forwardedAs: '/api/aws/?Version=2&Action=Describe', operation: 'GET /?Action=Describe' } },
+  {
+    method: 'GET',
+    target: '/rest/aws/?Version=2&Action=Describe',
+    expected: { forwardedAs: '/api/aws/?Version=2&Action=Describe', operation: 'GET /?Action=Describe' },
+  },
   { method: 'GET', target: '/rest/aws/?Action=Terminate', expected: notDeclared },
   { method: 'GET', target: '/rest/aws/?Action=Describe&Action=Terminate', expected: notDeclared },
   { method: 'GET', target: '/rest/aws/', expected: notDeclared },
   { method: 'GET', target: '/rest/aws/photos?acl', expected: { forwardedAs: '/api/aws/photos?acl', operation: 'GET /{bucket}?acl' } },
   { method: 'GET', target: '/rest/aws/photos', expected: notDeclared },
-  { method: 'DELETE', target: '/rest/aws/tags/arn1?tagKeys=a', expected: { forwardedAs: '/api/aws/tags/arn1?tagKeys=a', operation: 'DELETE /tags/{arn}#tagKeys' } },
+  {
+    method: 'DELETE',
+    target: '/rest/aws/tags/arn1?tagKeys=a',
+    expected: { forwardedAs: '/api/aws/tags/arn1?tagKeys=a', operation: 'DELETE /tags/{arn}#tagKeys' },
+  },
   { method: 'DELETE', target: '/rest/aws/tags/arn1', expected: notDeclared },
-  { method: 'PUT', target: '/rest/aws/photos/cat.png?x-id=PutObject', expected: { forwardedAs: '/api/aws/photos/cat.png?x-id=PutObject', operation: 'PUT /{Bucket}/{Key}#x-id=PutObject' } },
+  {
+    method: 'PUT',
+    target: '/rest/aws/photos/cat.png?x-id=PutObject',
+    expected: { forwardedAs: '/api/aws/photos/cat.png?x-id=PutObject', operation: 'PUT /{Bucket}/{Key}#x-id=PutObject' },
+  },
   { method: 'PUT', target: '/rest/aws/photos/cat.png', expected: notDeclared },
   { method: 'PATCH', target: '/rest/aws/photos/cat.png', expected: { status: 405, code: 'PASSTHROUGH_METHOD_NOT_ALLOWED', allow: 'PUT, OPTIONS' } },
-  { method: 'POST', target: '/rest/aws/', headers: { 'x-amz-target': 'Svc.ListThings' }, expected: { forwardedAs: '/api/aws/', operation: 'POST /#X-Amz-Target=Svc.ListThings' } },
-  { method: 'POST', target: '/rest/aws/', headers: { 'x-amz-target': 'Svc.GetThing' }, expected: { forwardedAs: '/api/aws/', operation: 'POST /#X-Amz-Target=Svc.GetThing' } },
+  {
+    method: 'POST',
+    target: '/rest/aws/',
+    headers: { 'x-amz-target': 'Svc.ListThings' },
+    expected: { forwardedAs: '/api/aws/', operation: 'POST /#X-Amz-Target=Svc.ListThings' },
+  },
+  {
+    method: 'POST',
+    target: '/rest/aws/',
+    headers: { 'x-amz-target': 'Svc.GetThing' },
+    expected: { forwardedAs: '/api/aws/', operation: 'POST /#X-Amz-Target=Svc.GetThing' },
+  },
   // An operation the schema does not hold (say, one filterSchema removed) stays out, though its path is shared.
   { method: 'POST', target: '/rest/aws/', headers: { 'x-amz-target': 'Svc.DeleteThing' }, expected: notDeclared },
   { method: 'POST', target: '/rest/aws/', expected: notDeclared },
@@ -201,20 +241,23 @@ const cases: readonly Case[] = [
 ];
 
 describe('passthrough: only declared operations are forwarded', () => {
-  it.each(cases.map((c) => [`${c.method} ${c.target}${c.headers ? ` ${JSON.stringify(c.headers)}` : ''}`, c] as const))('%s', async (_name, { method, target, headers, expected }) => {
-    const response = await rawRequest(ports.plain, { method, target, headers, body: method === 'POST' || method === 'PUT' ? '{}' : undefined });
-    if ('forwardedAs' in expected) {
-      expect(response.status).toBe(200);
-      expect(service.requests.map((r) => `${r.method} ${r.url}`)).toEqual([`${method} ${expected.forwardedAs}`]);
-      expect(labels).toEqual([expected.operation]);
-    } else {
-      expect(response.status).toBe(expected.status);
-      expect(json(response).error.code).toBe(expected.code);
-      if (expected.allow !== undefined) expect(response.headers.allow).toEqual([expected.allow]);
-      expect(service.requests).toEqual([]);
-      expect(labels).toEqual([]);
-    }
-  });
+  it.each(cases.map((c) => [`${c.method} ${c.target}${c.headers ? ` ${JSON.stringify(c.headers)}` : ''}`, c] as const))(
+    '%s',
+    async (_name, { method, target, headers, expected }) => {
+      const response = await rawRequest(ports.plain, { method, target, headers, body: method === 'POST' || method === 'PUT' ? '{}' : undefined });
+      if ('forwardedAs' in expected) {
+        expect(response.status).toBe(200);
+        expect(service.requests.map((r) => `${r.method} ${r.url}`)).toEqual([`${method} ${expected.forwardedAs}`]);
+        expect(labels).toEqual([expected.operation]);
+      } else {
+        expect(response.status).toBe(expected.status);
+        expect(json(response).error.code).toBe(expected.code);
+        if (expected.allow !== undefined) expect(response.headers.allow).toEqual([expected.allow]);
+        expect(service.requests).toEqual([]);
+        expect(labels).toEqual([]);
+      }
+    },
+  );
 
   it('names the declared operation in its log line', async () => {
     await rawRequest(ports.plain, { target: '/rest/shop/items/9' });
@@ -229,7 +272,12 @@ describe('passthrough: forwarding fields', () => {
     { name: 'no policy', gateway: 'plain', headers: claims, seen: { for: '203.0.113.9, 127.0.0.1', host: 'own', proto: 'http' } },
     { name: 'untrusted peer', gateway: 'untrusting', headers: claims, seen: { for: '127.0.0.1', host: 'own', proto: 'http' } },
     { name: 'trusted peer', gateway: 'trusting', headers: claims, seen: { for: '203.0.113.9, 127.0.0.1', host: 'shop.example', proto: 'https' } },
-    { name: 'trusted peer, no X-Forwarded-Host', gateway: 'trusting', headers: { host: 'public.example' }, seen: { for: '127.0.0.1', host: 'public.example', proto: 'http' } },
+    {
+      name: 'trusted peer, no X-Forwarded-Host',
+      gateway: 'trusting',
+      headers: { host: 'public.example' },
+      seen: { for: '127.0.0.1', host: 'public.example', proto: 'http' },
+    },
     // A proxy that appends: the entry it wrote is the last one.
     {
       name: 'trusted peer that appends',
@@ -237,7 +285,12 @@ describe('passthrough: forwarding fields', () => {
       headers: { host: 'public.example', 'x-forwarded-host': 'evil.example, shop.example', 'x-forwarded-proto': 'http, https' },
       seen: { for: '127.0.0.1', host: 'shop.example', proto: 'https' },
     },
-    { name: 'trusted peer, bogus proto', gateway: 'trusting', headers: { host: 'public.example', 'x-forwarded-proto': 'javascript' }, seen: { for: '127.0.0.1', host: 'public.example', proto: 'http' } },
+    {
+      name: 'trusted peer, bogus proto',
+      gateway: 'trusting',
+      headers: { host: 'public.example', 'x-forwarded-proto': 'javascript' },
+      seen: { for: '127.0.0.1', host: 'public.example', proto: 'http' },
+    },
   ] as const;
 
   it.each(table)('$name', async ({ gateway, headers, seen }) => {
@@ -279,7 +332,11 @@ describe('passthrough: Location and Content-Location', () => {
     const value = location();
     for (const field of ['location', 'content-location']) {
       logLines.length = 0;
-      const response = await rawRequest(ports.plain, { method: 'POST', target: `/rest/shop/items?status=201&${field}=${encodeURIComponent(value)}`, body: '{}' });
+      const response = await rawRequest(ports.plain, {
+        method: 'POST',
+        target: `/rest/shop/items?status=201&${field}=${encodeURIComponent(value)}`,
+        body: '{}',
+      });
       expect(response.status).toBe(201);
       if (shown === undefined) {
         expect(response.headers, field).not.toHaveProperty(field);

@@ -70,20 +70,73 @@ describe('what the served schema declares', () => {
     { name: 'a declared GET', setup: {}, method: 'GET', path: '/rest/Catalog/products/1', status: 200 },
     { name: 'a declared POST', setup: {}, method: 'POST', path: '/rest/Catalog/products', status: 200 },
     { name: 'an undeclared path', setup: {}, method: 'GET', path: '/rest/Catalog/admin', status: 404, code: 'PASSTHROUGH_NOT_DECLARED' },
-    { name: 'an undeclared method on a declared path', setup: {}, method: 'DELETE', path: '/rest/Catalog/products/1', status: 405, code: 'PASSTHROUGH_METHOD_NOT_ALLOWED' },
+    {
+      name: 'an undeclared method on a declared path',
+      setup: {},
+      method: 'DELETE',
+      path: '/rest/Catalog/products/1',
+      status: 405,
+      code: 'PASSTHROUGH_METHOD_NOT_ALLOWED',
+    },
     { name: 'an operation filterSchema kept', setup: { catalogTransforms: withoutFault }, method: 'GET', path: '/rest/Catalog/products', status: 200 },
-    { name: 'an operation filterSchema removed', setup: { catalogTransforms: withoutFault }, method: 'GET', path: '/rest/Catalog/fault/500', status: 404, code: 'PASSTHROUGH_NOT_DECLARED' },
-    { name: 'a removed operation with `mode: any`', setup: { catalogTransforms: withoutFault, tributary: '  passthrough:\n    mode: any\n' }, method: 'GET', path: '/rest/Catalog/fault/503', status: 503 },
-    { name: 'an undeclared path with `mode: any`', setup: { tributary: '  passthrough:\n    mode: any\n' }, method: 'GET', path: '/rest/Catalog/admin', status: 404, code: undefined, reaches: true },
-    { name: 'an undeclared path, source set to `any`', setup: { tributary: '  sources:\n    Catalog:\n      passthrough: any\n' }, method: 'GET', path: '/rest/Catalog/admin', status: 404, code: undefined, reaches: true },
-    { name: 'another source keeps the global mode', setup: { tributary: '  sources:\n    Catalog:\n      passthrough: any\n' }, method: 'GET', path: '/rest/People/admin', status: 404, code: 'PASSTHROUGH_NOT_DECLARED' },
-    { name: 'a source set to `declared` under a global `any`', setup: { tributary: '  passthrough:\n    mode: any\n  sources:\n    People:\n      passthrough: declared\n' }, method: 'GET', path: '/rest/People/admin', status: 404, code: 'PASSTHROUGH_NOT_DECLARED' },
+    {
+      name: 'an operation filterSchema removed',
+      setup: { catalogTransforms: withoutFault },
+      method: 'GET',
+      path: '/rest/Catalog/fault/500',
+      status: 404,
+      code: 'PASSTHROUGH_NOT_DECLARED',
+    },
+    {
+      name: 'a removed operation with `mode: any`',
+      setup: { catalogTransforms: withoutFault, tributary: '  passthrough:\n    mode: any\n' },
+      method: 'GET',
+      path: '/rest/Catalog/fault/503',
+      status: 503,
+    },
+    {
+      name: 'an undeclared path with `mode: any`',
+      setup: { tributary: '  passthrough:\n    mode: any\n' },
+      method: 'GET',
+      path: '/rest/Catalog/admin',
+      status: 404,
+      code: undefined,
+      reaches: true,
+    },
+    {
+      name: 'an undeclared path, source set to `any`',
+      setup: { tributary: '  sources:\n    Catalog:\n      passthrough: any\n' },
+      method: 'GET',
+      path: '/rest/Catalog/admin',
+      status: 404,
+      code: undefined,
+      reaches: true,
+    },
+    {
+      name: 'another source keeps the global mode',
+      setup: { tributary: '  sources:\n    Catalog:\n      passthrough: any\n' },
+      method: 'GET',
+      path: '/rest/People/admin',
+      status: 404,
+      code: 'PASSTHROUGH_NOT_DECLARED',
+    },
+    {
+      name: 'a source set to `declared` under a global `any`',
+      setup: { tributary: '  passthrough:\n    mode: any\n  sources:\n    People:\n      passthrough: declared\n' },
+      method: 'GET',
+      path: '/rest/People/admin',
+      status: 404,
+      code: 'PASSTHROUGH_NOT_DECLARED',
+    },
   ] as const;
 
   it.each(table)('$name: $method $path → $status', async (row) => {
     const g = await start(row.setup);
     world.reset();
-    const response = await g.fetch(row.path, row.method === 'POST' ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"Cup"}' } : { method: row.method });
+    const response = await g.fetch(
+      row.path,
+      row.method === 'POST' ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"Cup"}' } : { method: row.method },
+    );
     expect(response.status).toBe(row.status);
     const code = 'code' in row ? row.code : undefined;
     if (code !== undefined) {
@@ -127,8 +180,12 @@ describe('field rate limits reach the same operation through the passthrough', (
   });
 
   it('follow a renamed field: the rule names the coordinate as served', async () => {
-    const renamed = '      - rename:\n          renames:\n            - from: { type: Query, field: productById }\n              to: { type: Query, field: product }\n';
-    const g = await start({ catalogTransforms: renamed, tributary: '  policies:\n    rateLimit:\n      rules:\n        - { limit: 1, windowSec: 60, field: Query.product }\n' });
+    const renamed =
+      '      - rename:\n          renames:\n            - from: { type: Query, field: productById }\n              to: { type: Query, field: product }\n';
+    const g = await start({
+      catalogTransforms: renamed,
+      tributary: '  policies:\n    rateLimit:\n      rules:\n        - { limit: 1, windowSec: 60, field: Query.product }\n',
+    });
     expect((await g.graphql('{ product(id: "1") { id } }')).status).toBe(200);
     const before = world.calls();
     expect((await g.fetch('/rest/Catalog/products/2')).status).toBe(429);
@@ -138,7 +195,10 @@ describe('field rate limits reach the same operation through the passthrough', (
 
 describe('field cache rules reach the same operation through the passthrough', () => {
   it('caches GETs of the operation behind a `Type.field` rule, and only those', async () => {
-    const g = await start({ tributary: '  policies:\n    cache:\n      rules:\n        - { coordinate: Query.listProducts, ttlMs: 60000 }\n      passthrough:\n        enabled: true\n' });
+    const g = await start({
+      tributary:
+        '  policies:\n    cache:\n      rules:\n        - { coordinate: Query.listProducts, ttlMs: 60000 }\n      passthrough:\n        enabled: true\n',
+    });
     const first = await g.fetch('/rest/Catalog/products');
     const second = await g.fetch('/rest/Catalog/products');
     expect([first.headers.get('x-cache'), second.headers.get('x-cache')]).toEqual(['MISS', 'HIT']);
@@ -148,7 +208,9 @@ describe('field cache rules reach the same operation through the passthrough', (
     const other = await g.fetch('/rest/People/users/1');
     expect(other.headers.get('x-cache')).toBeNull();
     // A successful unsafe call to the source drops its entries.
-    expect((await g.fetch('/rest/Catalog/products', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"Cup"}' })).status).toBe(200);
+    expect((await g.fetch('/rest/Catalog/products', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"Cup"}' })).status).toBe(
+      200,
+    );
     expect((await g.fetch('/rest/Catalog/products')).headers.get('x-cache')).toBe('MISS');
   });
 });
@@ -165,7 +227,11 @@ describe('an undeclared call meets the policies before its 404', () => {
     ] as const;
     for (const row of table) {
       const response = await g.fetch(row.path, { headers: row.key ? { 'x-api-key': row.key } : {} });
-      expect({ path: row.path, status: response.status, code: ((await response.json()) as { error: { code: string } }).error.code }).toEqual({ path: row.path, status: row.status, code: row.code });
+      expect({ path: row.path, status: response.status, code: ((await response.json()) as { error: { code: string } }).error.code }).toEqual({
+        path: row.path,
+        status: row.status,
+        code: row.code,
+      });
     }
     expect(world.calls()).toBe(0);
   });

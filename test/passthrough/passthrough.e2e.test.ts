@@ -70,9 +70,7 @@ beforeAll(async () => {
       }),
     }),
   });
-  gateway = http.createServer((req, res) =>
-    passthrough.matches(req.url ?? '') ? void passthrough.handle(req, res) : ((res.statusCode = 404), res.end()),
-  );
+  gateway = http.createServer((req, res) => (passthrough.matches(req.url ?? '') ? void passthrough.handle(req, res) : ((res.statusCode = 404), res.end())));
   await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
   port = (gateway.address() as AddressInfo).port;
 });

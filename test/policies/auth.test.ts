@@ -13,7 +13,12 @@ const SECRET = 'a-test-secret-that-is-long-enough-for-hs256';
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const RSA_PEM = rsa.publicKey.export({ type: 'spki', format: 'pem' }).toString();
-const indent = (text: string, spaces: number) => text.trim().split('\n').map((l) => ' '.repeat(spaces) + l).join('\n');
+const indent = (text: string, spaces: number) =>
+  text
+    .trim()
+    .split('\n')
+    .map((l) => ' '.repeat(spaces) + l)
+    .join('\n');
 
 let world: World;
 let jwks: Backend;
@@ -52,7 +57,12 @@ interface TokenOptions {
   kid?: string;
 }
 async function token({ alg = 'HS256', key = new TextEncoder().encode(SECRET), claims = {}, kid }: TokenOptions = {}): Promise<string> {
-  return new SignJWT({ ...claims }).setProtectedHeader({ alg, ...(kid ? { kid } : {}) }).setSubject('ada').setIssuedAt().setExpirationTime('5m').sign(key);
+  return new SignJWT({ ...claims })
+    .setProtectedHeader({ alg, ...(kid ? { kid } : {}) })
+    .setSubject('ada')
+    .setIssuedAt()
+    .setExpirationTime('5m')
+    .sign(key);
 }
 const listQuery = { query: '{ listProducts { id } }' };
 const auth = (t: string) => ({ authorization: `Bearer ${t}` });
@@ -61,7 +71,9 @@ describe('JWT', () => {
   let hs: RunningGateway;
   let rs: RunningGateway;
   beforeAll(async () => {
-    hs = await gatewayWith(`  policies:\n    auth:\n      jwt:\n        secret: ${SECRET}\n        algorithms: [HS256]\n        issuer: https://issuer.test\n        audience: tributary\n`);
+    hs = await gatewayWith(
+      `  policies:\n    auth:\n      jwt:\n        secret: ${SECRET}\n        algorithms: [HS256]\n        issuer: https://issuer.test\n        audience: tributary\n`,
+    );
     rs = await gatewayWith(`  policies:\n    auth:\n      jwt:\n        algorithms: [RS256]\n        publicKey: |\n${indent(RSA_PEM, 10)}\n`);
   });
 
@@ -97,7 +109,12 @@ describe('JWT', () => {
   });
 
   it('refuses a token without `exp` (required by default)', async () => {
-    const t = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('ada').setIssuer('https://issuer.test').setAudience('tributary').sign(new TextEncoder().encode(SECRET));
+    const t = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('ada')
+      .setIssuer('https://issuer.test')
+      .setAudience('tributary')
+      .sign(new TextEncoder().encode(SECRET));
     const r = await hs.graphql(listQuery, auth(t));
     expect(r.status).toBe(401);
   });
@@ -116,7 +133,9 @@ describe('JWT', () => {
   });
 
   it('refuses a config that mixes HS and asymmetric algorithms (algorithm confusion)', async () => {
-    await expect(gatewayWith(`  policies:\n    auth:\n      jwt:\n        secret: ${SECRET}\n        algorithms: [HS256, RS256]\n`)).rejects.toThrow(/tributary\.policies\.auth\.jwt\.algorithms: HS\* algorithms go with "secret" only/);
+    await expect(gatewayWith(`  policies:\n    auth:\n      jwt:\n        secret: ${SECRET}\n        algorithms: [HS256, RS256]\n`)).rejects.toThrow(
+      /tributary\.policies\.auth\.jwt\.algorithms: HS\* algorithms go with "secret" only/,
+    );
   });
 });
 
@@ -198,12 +217,17 @@ describe('WWW-Authenticate error_description', () => {
   const hostileClaim = 'te"n\\ant\r\nX-Evil: 1\u0000ü😀';
   let g: RunningGateway;
   beforeAll(async () => {
-    g = await gatewayWith(`  policies:\n    auth:\n      jwt:\n        secret: ${SECRET}\n        algorithms: [HS256]\n        requiredClaims: [exp, ${JSON.stringify(hostileClaim)}]\n`);
+    g = await gatewayWith(
+      `  policies:\n    auth:\n      jwt:\n        secret: ${SECRET}\n        algorithms: [HS256]\n        requiredClaims: [exp, ${JSON.stringify(hostileClaim)}]\n`,
+    );
   });
 
   it.each([
     ['/graphql', (t: string) => g.graphql(listQuery, auth(t)).then((r) => ({ status: r.status, header: r.headers.get('www-authenticate') }))],
-    ['the passthrough', (t: string) => g.fetch('/rest/Catalog/products', { headers: auth(t) }).then((r) => ({ status: r.status, header: r.headers.get('www-authenticate') }))],
+    [
+      'the passthrough',
+      (t: string) => g.fetch('/rest/Catalog/products', { headers: auth(t) }).then((r) => ({ status: r.status, header: r.headers.get('www-authenticate') })),
+    ],
   ])('is a valid quoted-string whatever the reason holds, on %s', async (_name, call) => {
     const answer = await call(await token());
     expect(answer.status).toBe(401);
@@ -217,7 +241,11 @@ describe('WWW-Authenticate error_description', () => {
 
   it('keeps the other challenges well-formed too', async () => {
     const malformed = await g.graphql(listQuery, { authorization: 'Bearer not a token' });
-    expect(parseChallenge(malformed.headers.get('www-authenticate') ?? '')?.params).toEqual({ realm: 'tributary', error: 'invalid_token', error_description: 'malformed token' });
+    expect(parseChallenge(malformed.headers.get('www-authenticate') ?? '')?.params).toEqual({
+      realm: 'tributary',
+      error: 'invalid_token',
+      error_description: 'malformed token',
+    });
     const missing = await g.graphql(listQuery);
     expect(parseChallenge(missing.headers.get('www-authenticate') ?? '')).toEqual({ scheme: 'Bearer', params: { realm: 'tributary' } });
   });

@@ -31,7 +31,13 @@ const TEMPLATES: Array<[template: string, inputs: unknown[]]> = [
   ['{context.jwt.payload.sub}', [{ kind: 'unaccountable' }]],
   ['/users/{args.id}?t={env.TOKEN}', []],
   ['{root.id}', []],
-  ['a={context.headers.a}&b={context.params.extensions.b}', [{ kind: 'header', name: 'a' }, { kind: 'params', path: ['extensions', 'b'] }]],
+  [
+    'a={context.headers.a}&b={context.params.extensions.b}',
+    [
+      { kind: 'header', name: 'a' },
+      { kind: 'params', path: ['extensions', 'b'] },
+    ],
+  ],
   // Nested in a larger string (an SDL directive argument): the innermost group is still read.
   ['type Query { me: User @resolveTo(sourceArgs: { id: "{context.headers.x-user}" }) }', [{ kind: 'header', name: 'x-user' }]],
 ];
@@ -44,7 +50,12 @@ describe('context templates → cache key inputs', () => {
   it('finds templates in every source, at the top level and in tributary.links, with their key paths and owner', () => {
     const reads = contextReadsOf(
       {
-        sources: [{ name: 'People', handler: { openapi: { operationHeaders: { 'x-user': '{context.headers.x-user}' }, queryParams: { t: ['{context.params.extensions.t}'] } } } }],
+        sources: [
+          {
+            name: 'People',
+            handler: { openapi: { operationHeaders: { 'x-user': '{context.headers.x-user}' }, queryParams: { t: ['{context.params.extensions.t}'] } } },
+          },
+        ],
         additionalTypeDefs: 'extend type Query { me: User @resolveTo(sourceArgs: { id: "{context.principal.subject}" }) }',
       },
       { links: [{ field: 'A.b', target: 'c', key: 'id', arg: 'id', args: { tenant: '{context.req.headers.x-tenant}' } }] },

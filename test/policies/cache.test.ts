@@ -29,7 +29,7 @@ beforeAll(async () => {
       "        - { coordinate: 'Query.listProducts', ttlMs: 60000 }",
       "        - { coordinate: 'Query.fault', ttlMs: 60000 }",
       "        - { coordinate: 'Query.userById', ttlMs: 60000 }",
-      "        - { source: Catalog, ttlMs: 60000 }",
+      '        - { source: Catalog, ttlMs: 60000 }',
     ].join('\n'),
   );
 });
@@ -62,7 +62,7 @@ describe('GraphQL response cache', () => {
     expect(calls('/fault/500')).toBe(2);
   });
 
-  it('keys entries per session: one caller never gets another caller\'s answer', async () => {
+  it("keys entries per session: one caller never gets another caller's answer", async () => {
     const q = { query: '{ userById(id: "7") { id name } }' };
     await g.graphql(q, { authorization: 'Bearer alice' });
     await g.graphql(q, { authorization: 'Bearer alice' });
@@ -160,11 +160,32 @@ interface IsolationCase {
 }
 
 const ISOLATION: IsolationCase[] = [
-  { name: '{context.headers.x}', people: ["operationHeaders: { x-user: '{context.headers.x-caller}' }"], request: async (who) => ({ headers: { 'x-caller': who } }) },
-  { name: "{context.headers['x']}", people: ["operationHeaders: { x-user: \"{context.headers['x-caller']}\" }"], request: async (who) => ({ headers: { 'x-caller': who } }) },
-  { name: '{context.req.headers.x}', people: ["operationHeaders: { x-user: '{context.req.headers.x-caller}' }"], request: async (who) => ({ headers: { 'x-caller': who } }) },
-  { name: 'a cookie', people: ["operationHeaders: { x-user: '{context.headers.cookie}' }"], request: async (who) => ({ headers: { cookie: `session=${who}` } }), seen: (who) => `session=${who}` },
-  { name: '{context.requestId}', people: ["operationHeaders: { x-user: '{context.requestId}' }"], request: async (who) => ({ headers: { 'x-request-id': who } }) },
+  {
+    name: '{context.headers.x}',
+    people: ["operationHeaders: { x-user: '{context.headers.x-caller}' }"],
+    request: async (who) => ({ headers: { 'x-caller': who } }),
+  },
+  {
+    name: "{context.headers['x']}",
+    people: ['operationHeaders: { x-user: "{context.headers[\'x-caller\']}" }'],
+    request: async (who) => ({ headers: { 'x-caller': who } }),
+  },
+  {
+    name: '{context.req.headers.x}',
+    people: ["operationHeaders: { x-user: '{context.req.headers.x-caller}' }"],
+    request: async (who) => ({ headers: { 'x-caller': who } }),
+  },
+  {
+    name: 'a cookie',
+    people: ["operationHeaders: { x-user: '{context.headers.cookie}' }"],
+    request: async (who) => ({ headers: { cookie: `session=${who}` } }),
+    seen: (who) => `session=${who}`,
+  },
+  {
+    name: '{context.requestId}',
+    people: ["operationHeaders: { x-user: '{context.requestId}' }"],
+    request: async (who) => ({ headers: { 'x-request-id': who } }),
+  },
   { name: 'a forwarded header', tributary: ['sources:', '  People: { forwardHeaders: [x-user] }'], request: async (who) => ({ headers: { 'x-user': who } }) },
   {
     name: 'setHeaders from a JWT claim (same subject)',
@@ -187,7 +208,11 @@ const ISOLATION: IsolationCase[] = [
 describe('cache key isolation: two callers differing only in what reaches the upstream never share an entry', () => {
   for (const row of ISOLATION) {
     it(`identity through ${row.name}`, async () => {
-      const tributary = [...(row.tributary ?? []), ...whoamiCached, ...(row.tributary?.some((l) => l.includes('claims')) || row.name.includes('principal') ? jwtOptional : [])];
+      const tributary = [
+        ...(row.tributary ?? []),
+        ...whoamiCached,
+        ...(row.tributary?.some((l) => l.includes('claims')) || row.name.includes('principal') ? jwtOptional : []),
+      ];
       const gw = await gatewayFor(configText(row.people ?? [], tributary));
       try {
         const ask = async (who: string) => {
@@ -261,14 +286,25 @@ describe('config load refuses templates the cache key cannot hold, or that the c
         error = e;
       }
       expect(error).toBeInstanceOf(TributaryError);
-      expect({ code: (error as TributaryError).code, message: (error as TributaryError).message }).toEqual({ code: 'CONFIG_INVALID', message: `/cfg/.meshrc.yaml:${line}: ${row.expected}` });
+      expect({ code: (error as TributaryError).code, message: (error as TributaryError).message }).toEqual({
+        code: 'CONFIG_INVALID',
+        message: `/cfg/.meshrc.yaml:${line}: ${row.expected}`,
+      });
     });
   }
 
   it.each([
     ['no cache rule at all', ["operationHeaders: { x-user: '{context.req.socket.remoteAddress}' }"], []],
-    ['a source rule for another source only', ["operationHeaders: { x-user: '{context.req.socket.remoteAddress}' }"], ['policies:', '  cache:', '    rules:', '      - { source: Catalog, ttlMs: 1000 }']],
-    ['client templates where allowed', ["operationHeaders: { x-user: '{context.params.extensions.tenant}' }"], ['sources:', '  People: { allowClientTemplates: true }', ...whoamiCached]],
+    [
+      'a source rule for another source only',
+      ["operationHeaders: { x-user: '{context.req.socket.remoteAddress}' }"],
+      ['policies:', '  cache:', '    rules:', '      - { source: Catalog, ttlMs: 1000 }'],
+    ],
+    [
+      'client templates where allowed',
+      ["operationHeaders: { x-user: '{context.params.extensions.tenant}' }"],
+      ['sources:', '  People: { allowClientTemplates: true }', ...whoamiCached],
+    ],
   ])('accepts %s', (_name, people, tributary) => {
     expect(parseConfig(configText(people, tributary), '/cfg/.meshrc.yaml').contextReads.length).toBe(1);
   });

@@ -16,7 +16,15 @@ let world: ClientInputWorld;
 let gateway: RunningGateway;
 
 const upstream = (name: string) =>
-  [`    ${name}:`, '      upstream:', '        breakerFailureThreshold: 3', '        breakerOpenMs: 600000', '        retries: 2', '        retryBaseDelayMs: 1', '        retryMaxDelayMs: 2'].join('\n');
+  [
+    `    ${name}:`,
+    '      upstream:',
+    '        breakerFailureThreshold: 3',
+    '        breakerOpenMs: 600000',
+    '        retries: 2',
+    '        retryBaseDelayMs: 1',
+    '        retryMaxDelayMs: 2',
+  ].join('\n');
 
 beforeAll(async () => {
   world = await startClientInputWorld();
@@ -61,20 +69,69 @@ interface HostileInput {
 }
 
 const HOSTILE: HostileInput[] = [
-  { name: 'header argument with CR/LF', query: RECORD_BY_ID, variables: { id: '1', note: 'a\r\nX-Injected: yes' }, argument: 'X_Note', field: 'recordById', valid: { id: '1', note: 'fine' } },
-  { name: 'header argument with U+0100', query: RECORD_BY_ID, variables: { id: '1', note: 'caf\u0100' }, argument: 'X_Note', field: 'recordById', valid: { id: '1', note: 'café' } },
-  { name: 'header argument with a lone surrogate', query: RECORD_BY_ID, variables: { id: '1', note: 'x\ud800' }, argument: 'X_Note', field: 'recordById', valid: { id: '1', note: 'fine' } },
-  { name: 'header argument with NUL', query: RECORD_BY_ID, variables: { id: '1', note: 'a\u0000b' }, argument: 'X_Note', field: 'recordById', valid: { id: '1', note: 'fine' } },
+  {
+    name: 'header argument with CR/LF',
+    query: RECORD_BY_ID,
+    variables: { id: '1', note: 'a\r\nX-Injected: yes' },
+    argument: 'X_Note',
+    field: 'recordById',
+    valid: { id: '1', note: 'fine' },
+  },
+  {
+    name: 'header argument with U+0100',
+    query: RECORD_BY_ID,
+    variables: { id: '1', note: 'caf\u0100' },
+    argument: 'X_Note',
+    field: 'recordById',
+    valid: { id: '1', note: 'café' },
+  },
+  {
+    name: 'header argument with a lone surrogate',
+    query: RECORD_BY_ID,
+    variables: { id: '1', note: 'x\ud800' },
+    argument: 'X_Note',
+    field: 'recordById',
+    valid: { id: '1', note: 'fine' },
+  },
+  {
+    name: 'header argument with NUL',
+    query: RECORD_BY_ID,
+    variables: { id: '1', note: 'a\u0000b' },
+    argument: 'X_Note',
+    field: 'recordById',
+    valid: { id: '1', note: 'fine' },
+  },
   { name: 'path argument "a/../../admin"', query: RECORD_BY_ID, variables: { id: 'a/../../admin' }, argument: 'id', field: 'recordById', valid: { id: 'a/b' } },
   { name: 'path argument "..;"', query: RECORD_BY_ID, variables: { id: '..;' }, argument: 'id', field: 'recordById', valid: { id: '1.2' } },
   { name: 'path argument "..\\x"', query: RECORD_BY_ID, variables: { id: '..\\x' }, argument: 'id', field: 'recordById', valid: { id: 'x\\y' } },
   { name: 'path argument "x/./y"', query: RECORD_BY_ID, variables: { id: 'x/./y' }, argument: 'id', field: 'recordById', valid: { id: 'x/y' } },
-  { name: 'path argument "%2e%2e%2fadmin" (decoded once)', query: RECORD_BY_ID, variables: { id: '%2e%2e%2fadmin' }, argument: 'id', field: 'recordById', valid: { id: '%41' } },
+  {
+    name: 'path argument "%2e%2e%2fadmin" (decoded once)',
+    query: RECORD_BY_ID,
+    variables: { id: '%2e%2e%2fadmin' },
+    argument: 'id',
+    field: 'recordById',
+    valid: { id: '%41' },
+  },
   { name: 'path argument with a lone surrogate', query: RECORD_BY_ID, variables: { id: '\udc00' }, argument: 'id', field: 'recordById', valid: { id: '😀' } },
-  { name: 'non-exploded query list, element holding the delimiter', query: SEARCH, variables: { tags: ['a,b', 'c'] }, argument: 'tags', field: 'searchRecords', valid: { tags: ['a b', 'c'] } },
+  {
+    name: 'non-exploded query list, element holding the delimiter',
+    query: SEARCH,
+    variables: { tags: ['a,b', 'c'] },
+    argument: 'tags',
+    field: 'searchRecords',
+    valid: { tags: ['a b', 'c'] },
+  },
   { name: 'NUL in a query argument', query: SEARCH, variables: { q: 'a\u0000b' }, argument: 'q', field: 'searchRecords', valid: { q: 'a b' } },
   { name: 'CR/LF in a query argument', query: SEARCH, variables: { q: 'a\r\nb' }, argument: 'q', field: 'searchRecords', valid: { q: 'a b' } },
-  { name: 'lone surrogate in a query list element', query: SEARCH, variables: { tags: ['\ud800'] }, argument: 'tags', field: 'searchRecords', valid: { tags: ['ok'] } },
+  {
+    name: 'lone surrogate in a query list element',
+    query: SEARCH,
+    variables: { tags: ['\ud800'] },
+    argument: 'tags',
+    field: 'searchRecords',
+    valid: { tags: ['ok'] },
+  },
 ];
 
 describe('hostile argument values: refused on their field, never sent, never counted', () => {

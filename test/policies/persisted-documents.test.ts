@@ -30,7 +30,9 @@ beforeEach(() => world.reset());
 
 const persisted = (query: string, hash = sha256(query)) => ({ extensions: { persistedQuery: { version: 1, sha256Hash: hash } } });
 const getByHash = (g: RunningGateway, hash: string) =>
-  g.fetch(`/graphql?extensions=${encodeURIComponent(JSON.stringify({ persistedQuery: { version: 1, sha256Hash: hash } }))}`, { headers: { accept: 'application/json', ...CSRF } });
+  g.fetch(`/graphql?extensions=${encodeURIComponent(JSON.stringify({ persistedQuery: { version: 1, sha256Hash: hash } }))}`, {
+    headers: { accept: 'application/json', ...CSRF },
+  });
 
 describe('automatic persisted queries (memory store)', () => {
   let g: RunningGateway;
@@ -64,7 +66,7 @@ describe('automatic persisted queries (memory store)', () => {
   });
 
   const malformed = [
-    { name: 'a hash that is not the query\'s', body: { query: LIST, ...persisted(LIST, sha256('something else')) } },
+    { name: "a hash that is not the query's", body: { query: LIST, ...persisted(LIST, sha256('something else')) } },
     { name: 'a hash that is not hex', body: { query: LIST, extensions: { persistedQuery: { version: 1, sha256Hash: 'zz' } } } },
     { name: 'a version other than 1', body: { query: LIST, extensions: { persistedQuery: { version: 2, sha256Hash: sha256(LIST) } } } },
   ];
@@ -103,7 +105,7 @@ describe('automatic persisted queries (memory store)', () => {
   });
 });
 
-describe('automatic persisted queries: the memory store\'s byte bound', () => {
+describe("automatic persisted queries: the memory store's byte bound", () => {
   let g: RunningGateway;
   beforeAll(async () => {
     // An entry is held as key and document, 2 bytes a character: ~210 bytes for the short queries below.
@@ -161,7 +163,11 @@ describe('trusted documents only (NODE_ENV=production, a manifest)', () => {
     { name: 'the persisted-query extension', body: persisted(LIST) },
     { name: 'the query itself, found by its hash', body: { query: LIST } },
     { name: 'a Relay-style (MD5) id', body: { documentId: md5(ONE), variables: { id: '2' } }, data: { productById: { id: '2', name: 'Teapot' } } },
-    { name: 'the MD5-keyed document by its SHA-256 too', body: { documentId: `sha256:${sha256(ONE)}`, variables: { id: '1' } }, data: { productById: { id: '1', name: 'Kettle' } } },
+    {
+      name: 'the MD5-keyed document by its SHA-256 too',
+      body: { documentId: `sha256:${sha256(ONE)}`, variables: { id: '1' } },
+      data: { productById: { id: '1', name: 'Kettle' } },
+    },
   ];
   it.each(served)('runs a trusted document named by $name', async ({ body, data }) => {
     const answer = await g.graphql(body);
@@ -187,7 +193,12 @@ describe('trusted documents only (NODE_ENV=production, a manifest)', () => {
 
   const refused = [
     { name: 'a query not in the manifest', body: { query: '{ listProducts { id } }' }, status: 403, code: 'PERSISTED_DOCUMENT_NOT_ALLOWED' },
-    { name: 'a query not in the manifest, with its hash', body: { query: '{ listProducts { id } }', ...persisted('{ listProducts { id } }') }, status: 403, code: 'PERSISTED_DOCUMENT_NOT_ALLOWED' },
+    {
+      name: 'a query not in the manifest, with its hash',
+      body: { query: '{ listProducts { id } }', ...persisted('{ listProducts { id } }') },
+      status: 403,
+      code: 'PERSISTED_DOCUMENT_NOT_ALLOWED',
+    },
     { name: 'an unknown documentId', body: { documentId: `sha256:${sha256('{ x }')}` }, status: 404, code: 'PERSISTED_DOCUMENT_NOT_FOUND' },
     { name: 'an unknown hash (no automatic persisted queries)', body: persisted('{ x }'), status: 404, code: 'PERSISTED_DOCUMENT_NOT_FOUND' },
     { name: 'a documentId and a query', body: { documentId: sha256(LIST), query: LIST }, status: 400, code: 'BAD_REQUEST' },

@@ -21,7 +21,10 @@ let backend: Backend;
 const served: Record<string, { status: number; body: string }> = {};
 beforeAll(async () => {
   dir = await writeTempDir({});
-  backend = await startBackend((_req, url) => served[url.pathname] && { status: served[url.pathname]!.status, body: served[url.pathname]!.body, headers: { 'content-type': 'application/json' } });
+  backend = await startBackend(
+    (_req, url) =>
+      served[url.pathname] && { status: served[url.pathname]!.status, body: served[url.pathname]!.body, headers: { 'content-type': 'application/json' } },
+  );
 });
 afterAll(async () => {
   await backend?.close();
@@ -43,7 +46,14 @@ describe('formats', () => {
     { name: 'Relay (MD5 keys)', text: JSON.stringify({ [md5(A)]: A, [md5(B)]: B }), ids: [md5(A), md5(B)] },
     {
       name: 'Apollo persisted-query manifest',
-      text: JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations: [{ id: sha256(B), body: B, name: 'B', type: 'query' }, { id: 'custom-a', body: A, name: null, type: 'query' }] }),
+      text: JSON.stringify({
+        format: 'apollo-persisted-query-manifest',
+        version: 1,
+        operations: [
+          { id: sha256(B), body: B, name: 'B', type: 'query' },
+          { id: 'custom-a', body: A, name: null, type: 'query' },
+        ],
+      }),
       ids: [sha256(B), 'custom-a'],
     },
   ];
@@ -70,18 +80,45 @@ describe('formats', () => {
 describe('refused at load, naming the manifest and the id', () => {
   const wrong = sha256('{ somethingElse }');
   const cases = [
-    { name: 'a SHA-256 key that is not its document\'s', text: JSON.stringify({ [wrong]: A }), says: [`"${wrong}" looks like a SHA-256 but is not the SHA-256 of its document (that is ${sha256(A)})`] },
-    { name: 'a sha256:<hex> key that is not its document\'s', text: JSON.stringify({ [`sha256:${wrong}`]: A }), says: [`"sha256:${wrong}" looks like a SHA-256`] },
-    { name: 'an Apollo id that is not its body\'s SHA-256', text: JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations: [{ id: wrong, body: A }] }), says: [`"${wrong}" looks like a SHA-256`] },
-    { name: 'a document that is not GraphQL', text: JSON.stringify({ 'doc-1': '{ listProducts { id }' }), says: ['"doc-1" is not valid GraphQL: Syntax Error'] },
+    {
+      name: "a SHA-256 key that is not its document's",
+      text: JSON.stringify({ [wrong]: A }),
+      says: [`"${wrong}" looks like a SHA-256 but is not the SHA-256 of its document (that is ${sha256(A)})`],
+    },
+    {
+      name: "a sha256:<hex> key that is not its document's",
+      text: JSON.stringify({ [`sha256:${wrong}`]: A }),
+      says: [`"sha256:${wrong}" looks like a SHA-256`],
+    },
+    {
+      name: "an Apollo id that is not its body's SHA-256",
+      text: JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations: [{ id: wrong, body: A }] }),
+      says: [`"${wrong}" looks like a SHA-256`],
+    },
+    {
+      name: 'a document that is not GraphQL',
+      text: JSON.stringify({ 'doc-1': '{ listProducts { id }' }),
+      says: ['"doc-1" is not valid GraphQL: Syntax Error'],
+    },
     { name: 'a document that is not a string', text: JSON.stringify({ 'doc-1': 3 }), says: ['"doc-1": expected the document as a string, found number'] },
     { name: 'a file that is not JSON', text: '{ nope', says: ['is not JSON'] },
     { name: 'a list', text: '[]', says: ['expected a JSON object', 'found a list'] },
-    { name: 'an Apollo manifest of another version', text: JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 2, operations: [] }), says: ['version 2 is not supported'] },
-    { name: 'an Apollo operation without an id', text: JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations: [{ body: A }] }), says: ['operations[0] has no string "id"'] },
+    {
+      name: 'an Apollo manifest of another version',
+      text: JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 2, operations: [] }),
+      says: ['version 2 is not supported'],
+    },
+    {
+      name: 'an Apollo operation without an id',
+      text: JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations: [{ body: A }] }),
+      says: ['operations[0] has no string "id"'],
+    },
   ];
   it.each(cases)('$name', async ({ text, says }) => {
-    const error = await load(text).then(() => undefined, (e: unknown) => e);
+    const error = await load(text).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(TributaryError);
     expect((error as TributaryError).code).toBe('CONFIG_INVALID');
     const message = (error as TributaryError).message;
@@ -91,7 +128,9 @@ describe('refused at load, naming the manifest and the id', () => {
   });
 
   it('a missing file', async () => {
-    await expect(loadTrustedDocuments({ manifest: 'absent.json', fetchTimeoutMs: 1_000 }, dir, WHERE)).rejects.toThrow(`${WHERE}.manifest: cannot read ${join(dir, 'absent.json')} (ENOENT)`);
+    await expect(loadTrustedDocuments({ manifest: 'absent.json', fetchTimeoutMs: 1_000 }, dir, WHERE)).rejects.toThrow(
+      `${WHERE}.manifest: cannot read ${join(dir, 'absent.json')} (ENOENT)`,
+    );
   });
 
   it('a URL that answers an error status', async () => {
@@ -116,7 +155,9 @@ describe('in a gateway', () => {
 
   it('automatic persisted queries cannot be turned on where only trusted documents run', async () => {
     await writeFile(join(world.dir, 'manifest.json'), JSON.stringify({ [sha256(A)]: A }));
-    await expect(startGateway(world, config(['    apq: { enabled: true }']), { nodeEnv: 'production' })).rejects.toThrow('tributary.policies.apq.enabled: automatic persisted queries let clients add documents');
+    await expect(startGateway(world, config(['    apq: { enabled: true }']), { nodeEnv: 'production' })).rejects.toThrow(
+      'tributary.policies.apq.enabled: automatic persisted queries let clients add documents',
+    );
   });
 
   it('warns at load of documents the schema cannot serve', async () => {

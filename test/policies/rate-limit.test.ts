@@ -76,7 +76,9 @@ describe('global rules', () => {
   });
 
   it('believe X-Forwarded-For from a trusted proxy: clients behind it are counted apart', async () => {
-    const g = await gatewayWith('  policies:\n    trustedProxies: [127.0.0.1]\n    rateLimit:\n      rules:\n        - { limit: 1, windowSec: 60, by: ip }\n', { socket: true });
+    const g = await gatewayWith('  policies:\n    trustedProxies: [127.0.0.1]\n    rateLimit:\n      rules:\n        - { limit: 1, windowSec: 60, by: ip }\n', {
+      socket: true,
+    });
     expect((await g.graphql(list, { 'x-forwarded-for': '198.51.100.1' })).status).toBe(200);
     expect((await g.graphql(list, { 'x-forwarded-for': '198.51.100.2' })).status).toBe(200);
     expect((await g.graphql(list, { 'x-forwarded-for': '198.51.100.1' })).status).toBe(429);
@@ -131,7 +133,10 @@ describe('batches', () => {
     expect({ status: first.status, remaining: first.headers.get('ratelimit-remaining') }).toEqual({ status: 200, remaining: '2' });
     expect(world.catalog.calls).toHaveLength(3);
     const refused = await batch(g, 3);
-    expect({ status: refused.status, codes: ((refused.json as { errors?: Array<{ extensions?: { code?: string } }> }).errors ?? []).map((e) => e.extensions?.code) }).toEqual({
+    expect({
+      status: refused.status,
+      codes: ((refused.json as { errors?: Array<{ extensions?: { code?: string } }> }).errors ?? []).map((e) => e.extensions?.code),
+    }).toEqual({
       status: 429,
       codes: ['RATE_LIMITED'],
     });
@@ -142,7 +147,9 @@ describe('batches', () => {
   });
 
   it('a batch counts each operation against a field rule: the operation past the limit is refused, the others answer', async () => {
-    const g = await gatewayWith("  policies:\n    limits: { maxBatch: 10 }\n    rateLimit:\n      rules:\n        - { limit: 3, windowSec: 60, field: 'Query.listProducts' }\n");
+    const g = await gatewayWith(
+      "  policies:\n    limits: { maxBatch: 10 }\n    rateLimit:\n      rules:\n        - { limit: 3, windowSec: 60, field: 'Query.listProducts' }\n",
+    );
     const answer = await batch(g, 4);
     const results = answer.json as Array<{ data?: unknown; errors?: Array<{ extensions?: { code?: string } }> }>;
     expect(results.map((r) => (r.errors ? r.errors.map((e) => e.extensions?.code).join() : 'ok')).sort()).toEqual(['RATE_LIMITED', 'ok', 'ok', 'ok']);
@@ -191,9 +198,21 @@ describe('RateLimit-* fields', () => {
   });
 
   it.each([
-    ['a global rule tighter than a field rule', "        - { limit: 3, windowSec: 60 }\n        - { limit: 10, windowSec: 60, field: 'Query.listProducts' }\n", { limit: '3', remaining: '2' }],
-    ['a field rule tighter than a global rule', "        - { limit: 10, windowSec: 60 }\n        - { limit: 3, windowSec: 60, field: 'Query.listProducts' }\n", { limit: '3', remaining: '2' }],
-    ['a source rule tighter than a global rule', '        - { limit: 10, windowSec: 60 }\n        - { limit: 3, windowSec: 60, source: Catalog }\n', { limit: '3', remaining: '2' }],
+    [
+      'a global rule tighter than a field rule',
+      "        - { limit: 3, windowSec: 60 }\n        - { limit: 10, windowSec: 60, field: 'Query.listProducts' }\n",
+      { limit: '3', remaining: '2' },
+    ],
+    [
+      'a field rule tighter than a global rule',
+      "        - { limit: 10, windowSec: 60 }\n        - { limit: 3, windowSec: 60, field: 'Query.listProducts' }\n",
+      { limit: '3', remaining: '2' },
+    ],
+    [
+      'a source rule tighter than a global rule',
+      '        - { limit: 10, windowSec: 60 }\n        - { limit: 3, windowSec: 60, source: Catalog }\n',
+      { limit: '3', remaining: '2' },
+    ],
   ])('with no refusal, the tightest window is reported: %s', async (_name, yaml, expected) => {
     const g = await gatewayWith(`  policies:\n    rateLimit:\n      rules:\n${yaml}`);
     const r = await g.graphql(list);

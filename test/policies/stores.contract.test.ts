@@ -34,7 +34,11 @@ afterAll(async () => {
 let run = 0;
 const implementations: Array<[string, () => Stores, boolean]> = [
   ['memory', () => ({ counters: memoryCounters(`t${++run}:`), responses: memoryResponseStore(100), kv: memoryKv(100) }), true],
-  ['redis', () => ({ counters: redisCounters(client!, `t${++run}:`), responses: redisResponseStore(client!, `t${run}:`), kv: redisKv(client!) }), binary !== undefined],
+  [
+    'redis',
+    () => ({ counters: redisCounters(client!, `t${++run}:`), responses: redisResponseStore(client!, `t${run}:`), kv: redisKv(client!) }),
+    binary !== undefined,
+  ],
 ];
 
 describe.each(implementations)('%s store', (_name, make, available) => {
@@ -43,7 +47,12 @@ describe.each(implementations)('%s store', (_name, make, available) => {
     const counter = counters({ id: 'rule', limit: 3, windowSec: 60 });
     const seen = [];
     for (let i = 0; i < 4; i += 1) seen.push(await counter.consume(':alice'));
-    expect(seen.map((s) => [s.allowed, s.remaining])).toEqual([[true, 2], [true, 1], [true, 0], [false, 0]]);
+    expect(seen.map((s) => [s.allowed, s.remaining])).toEqual([
+      [true, 2],
+      [true, 1],
+      [true, 0],
+      [false, 0],
+    ]);
     expect(seen[3]!.resetMs).toBeGreaterThan(0);
     expect(seen[3]!.resetMs).toBeLessThanOrEqual(60_000);
     expect((await counter.consume(':bob')).allowed).toBe(true);

@@ -14,7 +14,11 @@ const CASES: Array<{ name: string; next: string; expect: Partial<Record<'added' 
   { name: 'a description changed', next: 'type Query { "now described" a: String, b(id: ID): Int }', expect: { added: 1 } },
   { name: 'a field deprecated', next: 'type Query { a: String @deprecated(reason: "old"), b(id: ID): Int }', expect: { added: 1, other: 0 } },
   // The definition is visible to introspection (directive, location, argument); its usage on Query.a is not.
-  { name: 'build annotations (directive usages) are not changes', next: 'directive @httpOperation(path: String) on FIELD_DEFINITION\ntype Query { a: String @httpOperation(path: "/a"), b(id: ID): Int }', expect: { added: 3 } },
+  {
+    name: 'build annotations (directive usages) are not changes',
+    next: 'directive @httpOperation(path: String) on FIELD_DEFINITION\ntype Query { a: String @httpOperation(path: "/a"), b(id: ID): Int }',
+    expect: { added: 3 },
+  },
 ];
 
 describe('diffSchemas', () => {
@@ -28,6 +32,8 @@ describe('diffSchemas', () => {
 
   it('prints counts, then each change marked', async () => {
     const d = await diffSchemas(buildSchema(BASE), buildSchema('type Query { a: String, c: Boolean }'));
-    expect(formatDiff(d)).toBe("1 added, 0 removed, 1 breaking, 0 other\n  ! Field 'b' was removed from object type 'Query' (breaking)\n  + Field 'c' was added to object type 'Query'");
+    expect(formatDiff(d)).toBe(
+      "1 added, 0 removed, 1 breaking, 0 other\n  ! Field 'b' was removed from object type 'Query' (breaking)\n  + Field 'c' was added to object type 'Query'",
+    );
   });
 });

@@ -20,7 +20,10 @@ function spec(extra: string[] = []): string {
   return specYaml(
     openapiDoc({
       title: 'Items',
-      paths: { '/items': getOp('listItems', { response: arrayOf(item) }), ...Object.fromEntries(extra.map((name) => [`/items/${name}`, getOp(name, { response: item })])) },
+      paths: {
+        '/items': getOp('listItems', { response: arrayOf(item) }),
+        ...Object.fromEntries(extra.map((name) => [`/items/${name}`, getOp(name, { response: item })])),
+      },
       schemas: { Item: objectOf({ id: STRING, name: STRING }) },
     }),
   );

@@ -101,7 +101,12 @@ const cases: Array<[string, Observation, string, RegExp | undefined]> = [
   ],
   [
     'Prism unreachable (the recorder got no answer) is the mock failing',
-    { exchanges: [{ method: 'GET', url: '/a', status: 0, violations: [], detail: 'ECONNREFUSED' }], status: 200, errors: [{ code: 'UPSTREAM_HTTP_ERROR', message: '502' }], hasData: true },
+    {
+      exchanges: [{ method: 'GET', url: '/a', status: 0, violations: [], detail: 'ECONNREFUSED' }],
+      status: 200,
+      errors: [{ code: 'UPSTREAM_HTTP_ERROR', message: '502' }],
+      hasData: true,
+    },
     'mock',
     /^PRISM_UNREACHABLE: ECONNREFUSED/,
   ],

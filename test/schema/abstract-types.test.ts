@@ -22,13 +22,21 @@ const SPEC = {
   basePath: '/',
   schemes: ['http'],
   paths: {
-    '/hook': { get: { operationId: 'hook', produces: ['application/json'], responses: { '200': { description: 'ok', schema: { $ref: '#/definitions/hook' } } } } },
-    '/user': { get: { operationId: 'user', produces: ['application/json'], responses: { '200': { description: 'ok', schema: { $ref: '#/definitions/user' } } } } },
-    '/team': { get: { operationId: 'team', produces: ['application/json'], responses: { '200': { description: 'ok', schema: { $ref: '#/definitions/team' } } } } },
+    '/hook': {
+      get: { operationId: 'hook', produces: ['application/json'], responses: { '200': { description: 'ok', schema: { $ref: '#/definitions/hook' } } } },
+    },
+    '/user': {
+      get: { operationId: 'user', produces: ['application/json'], responses: { '200': { description: 'ok', schema: { $ref: '#/definitions/user' } } } },
+    },
+    '/team': {
+      get: { operationId: 'team', produces: ['application/json'], responses: { '200': { description: 'ok', schema: { $ref: '#/definitions/team' } } } },
+    },
   },
   definitions: {
     object: { type: 'object', required: ['type'], discriminator: 'type', properties: { type: { type: 'string' } } },
-    hook: { allOf: [{ $ref: '#/definitions/object' }, { type: 'object', properties: { uuid: { type: 'string' }, subject: { $ref: '#/definitions/object' } } }] },
+    hook: {
+      allOf: [{ $ref: '#/definitions/object' }, { type: 'object', properties: { uuid: { type: 'string' }, subject: { $ref: '#/definitions/object' } } }],
+    },
     user: { allOf: [{ $ref: '#/definitions/object' }, { type: 'object', properties: { name: { type: 'string' } } }] },
     team: { allOf: [{ $ref: '#/definitions/object' }, { type: 'object', properties: { slug: { type: 'string' } } }] },
   },
@@ -44,7 +52,10 @@ const gateways: Record<'graphql-jit' | 'graphql-js', Gateway> = {} as never;
 
 beforeAll(async () => {
   backend = await startBackend(() => ({ status: 200, body: { type: 'hook', uuid: 'h1', subject } }));
-  dir = await writeTempDir({ 'hooks.json': JSON.stringify(SPEC), '.meshrc.yaml': `sources:\n  - name: Hooks\n    handler:\n      openapi:\n        source: ./hooks.json\n        endpoint: ${backend.url}\n` });
+  dir = await writeTempDir({
+    'hooks.json': JSON.stringify(SPEC),
+    '.meshrc.yaml': `sources:\n  - name: Hooks\n    handler:\n      openapi:\n        source: ./hooks.json\n        endpoint: ${backend.url}\n`,
+  });
   gateways['graphql-jit'] = await createGateway({ configFile: `${dir}/.meshrc.yaml`, logger: silentLogger });
   gateways['graphql-js'] = await createGateway({ configFile: `${dir}/.meshrc.yaml`, logger: silentLogger, plugins: [graphqlJs] });
 });

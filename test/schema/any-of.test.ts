@@ -31,10 +31,28 @@ interface Row {
 
 const CAT_OR_DOG = '{ __typename ... on Cat { meow name } ... on Dog { bark name } }';
 const ROWS: Row[] = [
-  { field: 'anyOfCat', schema: { anyOf: [ref('Cat'), ref('Dog')] }, answer: { meow: 'hi' }, query: CAT_OR_DOG, data: { __typename: 'Cat', meow: 'hi', name: null } },
-  { field: 'anyOfDog', schema: { anyOf: [ref('Cat'), ref('Dog')] }, answer: { bark: 3, name: 'Rex' }, query: CAT_OR_DOG, data: { __typename: 'Dog', bark: 3, name: 'Rex' } },
+  {
+    field: 'anyOfCat',
+    schema: { anyOf: [ref('Cat'), ref('Dog')] },
+    answer: { meow: 'hi' },
+    query: CAT_OR_DOG,
+    data: { __typename: 'Cat', meow: 'hi', name: null },
+  },
+  {
+    field: 'anyOfDog',
+    schema: { anyOf: [ref('Cat'), ref('Dog')] },
+    answer: { bark: 3, name: 'Rex' },
+    query: CAT_OR_DOG,
+    data: { __typename: 'Dog', bark: 3, name: 'Rex' },
+  },
   // Valid against both members (anyOf allows it): the first one listed.
-  { field: 'anyOfBoth', schema: { anyOf: [ref('Cat'), ref('Dog')] }, answer: { meow: 'hi', bark: 1 }, query: CAT_OR_DOG, data: { __typename: 'Cat', meow: 'hi', name: null } },
+  {
+    field: 'anyOfBoth',
+    schema: { anyOf: [ref('Cat'), ref('Dog')] },
+    answer: { meow: 'hi', bark: 1 },
+    query: CAT_OR_DOG,
+    data: { __typename: 'Cat', meow: 'hi', name: null },
+  },
   {
     field: 'oneOfSubset',
     schema: { oneOf: [ref('Cat'), ref('Pet')] },
@@ -44,7 +62,10 @@ const ROWS: Row[] = [
   },
   {
     field: 'anyOfDiscriminated',
-    schema: { anyOf: [ref('Square'), ref('Circle')], discriminator: { propertyName: 'kind', mapping: { sq: '#/components/schemas/Square', ci: '#/components/schemas/Circle' } } },
+    schema: {
+      anyOf: [ref('Square'), ref('Circle')],
+      discriminator: { propertyName: 'kind', mapping: { sq: '#/components/schemas/Square', ci: '#/components/schemas/Circle' } },
+    },
     answer: { kind: 'ci', radius: 2 },
     query: '{ __typename ... on Square { side } ... on Circle { radius } }',
     data: { __typename: 'Circle', radius: 2 },
@@ -83,7 +104,13 @@ const SPEC = openapiDoc({
     // Not only objects, or one member: the loader's own mapping, unchanged.
     '/oneMember': { get: { operationId: 'oneMember', responses: jsonResponse({ anyOf: [ref('Cat')] }) } },
     // A request body: the client picks one member (a `@oneOf` input), which is sent as is.
-    '/pets': { post: { operationId: 'addPet', requestBody: { content: { 'application/json': { schema: { anyOf: [ref('Cat'), ref('Dog')] } } } }, responses: jsonResponse(objectOf({ ok: STRING })) } },
+    '/pets': {
+      post: {
+        operationId: 'addPet',
+        requestBody: { content: { 'application/json': { schema: { anyOf: [ref('Cat'), ref('Dog')] } } } },
+        responses: jsonResponse(objectOf({ ok: STRING })),
+      },
+    },
   },
 });
 

@@ -18,12 +18,37 @@ function getAnswering(operationId: string, content: Record<string, object>): Pat
 }
 
 const BINARY = { type: 'string', format: 'binary' };
-const ROWS: ReadonlyArray<{ field: string; content: Record<string, object>; answer: { type: string; body: Buffer | string }; expected: { type: string; data: unknown } }> = [
-  { field: 'pngBinary', content: { 'image/png': { schema: BINARY } }, answer: { type: 'image/png', body: PNG }, expected: { type: 'Base64', data: PNG.toString('base64') } },
-  { field: 'octetString', content: { 'application/octet-stream': { schema: STRING } }, answer: { type: 'application/octet-stream', body: PNG }, expected: { type: 'Base64', data: PNG.toString('base64') } },
+const ROWS: ReadonlyArray<{
+  field: string;
+  content: Record<string, object>;
+  answer: { type: string; body: Buffer | string };
+  expected: { type: string; data: unknown };
+}> = [
+  {
+    field: 'pngBinary',
+    content: { 'image/png': { schema: BINARY } },
+    answer: { type: 'image/png', body: PNG },
+    expected: { type: 'Base64', data: PNG.toString('base64') },
+  },
+  {
+    field: 'octetString',
+    content: { 'application/octet-stream': { schema: STRING } },
+    answer: { type: 'application/octet-stream', body: PNG },
+    expected: { type: 'Base64', data: PNG.toString('base64') },
+  },
   { field: 'pngNoSchema', content: { 'image/png': {} }, answer: { type: 'image/png', body: PNG }, expected: { type: 'Base64', data: PNG.toString('base64') } },
-  { field: 'pdfBinary', content: { 'application/pdf': { schema: BINARY } }, answer: { type: 'application/pdf', body: PNG }, expected: { type: 'Base64', data: PNG.toString('base64') } },
-  { field: 'anyBinary', content: { '*/*': { schema: BINARY } }, answer: { type: 'application/x-whatever', body: PNG }, expected: { type: 'Base64', data: PNG.toString('base64') } },
+  {
+    field: 'pdfBinary',
+    content: { 'application/pdf': { schema: BINARY } },
+    answer: { type: 'application/pdf', body: PNG },
+    expected: { type: 'Base64', data: PNG.toString('base64') },
+  },
+  {
+    field: 'anyBinary',
+    content: { '*/*': { schema: BINARY } },
+    answer: { type: 'application/x-whatever', body: PNG },
+    expected: { type: 'Base64', data: PNG.toString('base64') },
+  },
   // Text stays text: SVG is XML, and a JSON answer is not touched.
   { field: 'svg', content: { 'image/svg+xml': { schema: STRING } }, answer: { type: 'image/svg+xml', body: SVG }, expected: { type: 'String', data: SVG } },
 ];

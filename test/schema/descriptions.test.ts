@@ -11,10 +11,18 @@ import { writeSources } from '../helpers/openapi.ts';
 
 describe('htmlToMarkdown', () => {
   it.each([
-    { why: 'paragraphs, links, code and emphasis', html: '<p>With <a href="https://example.com/docs">Connect</a>, you can <code>expand</code> <strong>any</strong> field.</p><p>Second.</p>', markdown: 'With [Connect](https://example.com/docs), you can `expand` **any** field.\n\nSecond.' },
+    {
+      why: 'paragraphs, links, code and emphasis',
+      html: '<p>With <a href="https://example.com/docs">Connect</a>, you can <code>expand</code> <strong>any</strong> field.</p><p>Second.</p>',
+      markdown: 'With [Connect](https://example.com/docs), you can `expand` **any** field.\n\nSecond.',
+    },
     { why: 'lists', html: '<p>One of:</p><ul><li>card</li><li>bank</li></ul>', markdown: 'One of:\n\n* card\n* bank' },
     { why: 'entities', html: '<p>Fees &amp; taxes</p>', markdown: 'Fees & taxes' },
-    { why: 'a placeholder in angle brackets beside HTML is text', html: '<p>Send <code>Authorization: Basic</code> <api_key></p>', markdown: 'Send `Authorization: Basic` <api\\_key>' },
+    {
+      why: 'a placeholder in angle brackets beside HTML is text',
+      html: '<p>Send <code>Authorization: Basic</code> <api_key></p>',
+      markdown: 'Send `Authorization: Basic` <api\\_key>',
+    },
   ])('$why', ({ html, markdown }) => {
     expect(htmlToMarkdown(html)).toBe(markdown);
   });
@@ -69,13 +77,24 @@ describe('in the served schema', () => {
   });
 
   it('introspection shows Markdown for fields, arguments and types, and queries still work', async () => {
-    const answer = await graphql(gateway, '{ __type(name: "Query") { fields { name description args { name description } type { name description fields { name description } } } } }');
-    type Field = { name: string; description: string; args: Array<{ name: string; description: string }>; type: { name: string; description: string; fields: Array<{ name: string; description: string }> } };
+    const answer = await graphql(
+      gateway,
+      '{ __type(name: "Query") { fields { name description args { name description } type { name description fields { name description } } } } }',
+    );
+    type Field = {
+      name: string;
+      description: string;
+      args: Array<{ name: string; description: string }>;
+      type: { name: string; description: string; fields: Array<{ name: string; description: string }> };
+    };
     const charge = (answer.body.data as { __type: { fields: Field[] } }).__type.fields.find((f) => f.name === 'charge')!;
     expect(charge.description).toBe('Retrieves a [charge](https://example.com/charges).');
     expect(charge.args[0].description).toBe('The `id` of the charge.');
     expect(charge.type.description).toBe('A **charge**.');
-    expect(Object.fromEntries(charge.type.fields.map((f) => [f.name, f.description]))).toEqual({ status: 'Either `paid` or `failed`.', note: 'Plain *Markdown* stays.' });
+    expect(Object.fromEntries(charge.type.fields.map((f) => [f.name, f.description]))).toEqual({
+      status: 'Either `paid` or `failed`.',
+      note: 'Plain *Markdown* stays.',
+    });
     expect((await graphql(gateway, '{ charge(id: "c1") { status note } }')).body).toEqual({ data: { charge: { status: 'paid', note: 'n' } } });
   });
 });

@@ -30,7 +30,10 @@ let gateway: Gateway;
 
 beforeAll(async () => {
   backend = await startBackend(() => ({ status: 200, body: { ok: true } }));
-  dir = await writeTempDir({ 'maps.yaml': SPEC, '.meshrc.yaml': `sources:\n  - name: Maps\n    handler:\n      openapi:\n        source: ./maps.yaml\n        endpoint: ${backend.url}\n` });
+  dir = await writeTempDir({
+    'maps.yaml': SPEC,
+    '.meshrc.yaml': `sources:\n  - name: Maps\n    handler:\n      openapi:\n        source: ./maps.yaml\n        endpoint: ${backend.url}\n`,
+  });
   gateway = await createGateway({ configFile: `${dir}/.meshrc.yaml`, logger: silentLogger });
 });
 
@@ -42,8 +45,18 @@ afterAll(async () => {
 
 describe('enum arguments', () => {
   const cases = [
-    { name: 'left out: the defaults, as the spec writes them', query: '{ tiles { ok } }', url: '/tiles?outputSRS=4326&delimiter=%3B&level=2', language: 'en-us' },
-    { name: 'given: the chosen values, as the spec writes them', query: '{ tiles(outputSRS: _3857, delimiter: _COMMA_, accept_language: fr_fr, level: _1) { ok } }', url: '/tiles?outputSRS=3857&delimiter=%2C&level=1', language: 'fr-fr' },
+    {
+      name: 'left out: the defaults, as the spec writes them',
+      query: '{ tiles { ok } }',
+      url: '/tiles?outputSRS=4326&delimiter=%3B&level=2',
+      language: 'en-us',
+    },
+    {
+      name: 'given: the chosen values, as the spec writes them',
+      query: '{ tiles(outputSRS: _3857, delimiter: _COMMA_, accept_language: fr_fr, level: _1) { ok } }',
+      url: '/tiles?outputSRS=3857&delimiter=%2C&level=1',
+      language: 'fr-fr',
+    },
   ];
   it.each(cases)('$name', async ({ query, url, language }) => {
     const before = backend.calls.length;
@@ -57,6 +70,13 @@ describe('enum arguments', () => {
 
 it('introspection still shows each default by its GraphQL name', async () => {
   const answer = await graphql(gateway, '{ __type(name: "Query") { fields { name args { name defaultValue } } } }');
-  const args = (answer.body.data as { __type: { fields: Array<{ name: string; args: Array<{ name: string; defaultValue: string }> }> } }).__type.fields.find((f) => f.name === 'tiles')!.args;
-  expect(Object.fromEntries(args.map((a) => [a.name, a.defaultValue]))).toEqual({ outputSRS: '_4326', delimiter: '_SEMICOLON_', accept_language: 'en_us', level: '_2' });
+  const args = (answer.body.data as { __type: { fields: Array<{ name: string; args: Array<{ name: string; defaultValue: string }> }> } }).__type.fields.find(
+    (f) => f.name === 'tiles',
+  )!.args;
+  expect(Object.fromEntries(args.map((a) => [a.name, a.defaultValue]))).toEqual({
+    outputSRS: '_4326',
+    delimiter: '_SEMICOLON_',
+    accept_language: 'en_us',
+    level: '_2',
+  });
 });

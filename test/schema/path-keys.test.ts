@@ -57,7 +57,10 @@ let gateway: Gateway;
 
 beforeAll(async () => {
   backend = await startBackend((req, url) => ({ status: 200, body: { path: `${url.pathname}${url.search}`, target: req.headers['x-amz-target'] ?? null } }));
-  dir = await writeTempDir({ 'aws.yaml': SPEC, '.meshrc.yaml': `sources:\n  - name: Aws\n    handler:\n      openapi:\n        source: ./aws.yaml\n        endpoint: ${backend.url}\n` });
+  dir = await writeTempDir({
+    'aws.yaml': SPEC,
+    '.meshrc.yaml': `sources:\n  - name: Aws\n    handler:\n      openapi:\n        source: ./aws.yaml\n        endpoint: ${backend.url}\n`,
+  });
   gateway = await createGateway({ configFile: `${dir}/.meshrc.yaml`, logger: silentLogger });
 });
 
@@ -69,14 +72,37 @@ afterAll(async () => {
 
 describe('path keys with a query or fragment part', () => {
   const cases = [
-    { name: '`?k=v&…`: constant query parameters, before the operation\'s own', query: '{ DescribeThings(MaxResults: 5) { path target } }', sent: { method: 'GET', url: '/?Action=DescribeThings&Version=2016-11-15&MaxResults=5' }, target: undefined },
-    { name: '`#Header=v` with the header declared: the header, the path `/`', query: '{ ListThings(X_Amz_Target: Things_2012_ListThings, input: { Limit: 1 }) { path target } }', sent: { method: 'POST', url: '/' }, target: 'Things_2012.ListThings' },
-    { name: '`#Header=v` not declared: still the header, the path `/`', query: '{ GetThing(input: { Name: "a" }) { path target } }', sent: { method: 'POST', url: '/' }, target: 'Things_2012.GetThing' },
-    { name: '`#name`: a declared query parameter tells operations apart; only the path is sent as the path', query: '{ UntagResource(arn: "a:b", tagKeys: ["k1", "k2"]) { path target } }', sent: { method: 'DELETE', url: '/tags/a%3Ab?tagKeys=k1&tagKeys=k2' }, target: undefined },
+    {
+      name: "`?k=v&…`: constant query parameters, before the operation's own",
+      query: '{ DescribeThings(MaxResults: 5) { path target } }',
+      sent: { method: 'GET', url: '/?Action=DescribeThings&Version=2016-11-15&MaxResults=5' },
+      target: undefined,
+    },
+    {
+      name: '`#Header=v` with the header declared: the header, the path `/`',
+      query: '{ ListThings(X_Amz_Target: Things_2012_ListThings, input: { Limit: 1 }) { path target } }',
+      sent: { method: 'POST', url: '/' },
+      target: 'Things_2012.ListThings',
+    },
+    {
+      name: '`#Header=v` not declared: still the header, the path `/`',
+      query: '{ GetThing(input: { Name: "a" }) { path target } }',
+      sent: { method: 'POST', url: '/' },
+      target: 'Things_2012.GetThing',
+    },
+    {
+      name: '`#name`: a declared query parameter tells operations apart; only the path is sent as the path',
+      query: '{ UntagResource(arn: "a:b", tagKeys: ["k1", "k2"]) { path target } }',
+      sent: { method: 'DELETE', url: '/tags/a%3Ab?tagKeys=k1&tagKeys=k2' },
+      target: undefined,
+    },
   ];
   it.each(cases)('$name', async ({ query, sent, target }) => {
     const before = backend.calls.length;
-    const answer = await graphql(gateway, query.replace('{ DescribeThings', 'query { DescribeThings').replace(/^\{ (ListThings|GetThing|UntagResource)/, 'mutation { $1'));
+    const answer = await graphql(
+      gateway,
+      query.replace('{ DescribeThings', 'query { DescribeThings').replace(/^\{ (ListThings|GetThing|UntagResource)/, 'mutation { $1'),
+    );
     expect(answer.body.errors).toBeUndefined();
     const [call] = backend.calls.slice(before);
     expect({ method: call!.method, url: call!.url }).toEqual(sent);

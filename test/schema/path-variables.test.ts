@@ -30,7 +30,10 @@ let gateway: Gateway;
 
 beforeAll(async () => {
   backend = await startBackend(() => ({ status: 200, body: ['a'] }));
-  dir = await writeTempDir({ 'p.yaml': SPEC, '.meshrc.yaml': `sources:\n  - name: P\n    handler:\n      openapi:\n        source: ./p.yaml\n        endpoint: ${backend.url}\n` });
+  dir = await writeTempDir({
+    'p.yaml': SPEC,
+    '.meshrc.yaml': `sources:\n  - name: P\n    handler:\n      openapi:\n        source: ./p.yaml\n        endpoint: ${backend.url}\n`,
+  });
   gateway = await createGateway({ configFile: `${dir}/.meshrc.yaml`, logger: silentLogger });
 });
 
@@ -50,5 +53,7 @@ it('the field is refused with OPERATION_UNSERVABLE and nothing is sent; the othe
 it('the build and `sources check` warn with the JSON pointer', async () => {
   expect(gateway.current().built.warnings.some((w) => w.includes('#/paths/~1things~1{thingId}/get') && w.includes('"{thingId}"'))).toBe(true);
   const report = await checkSpec(`${dir}/p.yaml`, { logger: silentLogger, endpoint: backend.url });
-  expect(report.warnings).toContainEqual(expect.objectContaining({ pointer: '#/paths/~1things~1{thingId}/get', problem: expect.stringContaining('"{thingId}"') }));
+  expect(report.warnings).toContainEqual(
+    expect.objectContaining({ pointer: '#/paths/~1things~1{thingId}/get', problem: expect.stringContaining('"{thingId}"') }),
+  );
 });

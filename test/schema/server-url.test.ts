@@ -31,7 +31,11 @@ beforeAll(async () => {
   b = await startBackend((_req, url) => ({ status: 200, body: { at: `b${url.pathname}` } }));
   const files = {
     // Defaults only: host, port and base path all from the variables.
-    'defaults.yaml': spec('Defaults', 'fromDefaults', `  - url: 'http://{host}:{port}/{base}'\n    variables:\n      host: { default: 127.0.0.1 }\n      port: { default: '${a.port}' }\n      base: { default: v1 }`),
+    'defaults.yaml': spec(
+      'Defaults',
+      'fromDefaults',
+      `  - url: 'http://{host}:{port}/{base}'\n    variables:\n      host: { default: 127.0.0.1 }\n      port: { default: '${a.port}' }\n      base: { default: v1 }`,
+    ),
     // The default points at a, the config overrides the port to b's.
     'override.yaml': spec('Override', 'fromOverride', `  - url: 'http://127.0.0.1:{port}/v2'\n    variables:\n      port: { default: '${a.port}' }`),
     'broken.yaml': spec('Broken', 'fromBroken', `  - url: 'ftp://127.0.0.1:{port}/'\n    variables:\n      port: { default: '21' }`),
@@ -64,6 +68,9 @@ describe('server URL variables', () => {
     expect(broken.loaded).toBe(false);
     expect(broken.error).toMatch(/Source "Broken": endpoint must be http or https/);
     const ready = await rest(gateway, 'GET', '/readyz');
-    expect(ready.json<{ sources: Array<{ name: string; loaded: boolean; error?: string }> }>().sources.find((s) => s.name === 'Broken')).toMatchObject({ loaded: false, error: expect.stringMatching(/http or https/) });
+    expect(ready.json<{ sources: Array<{ name: string; loaded: boolean; error?: string }> }>().sources.find((s) => s.name === 'Broken')).toMatchObject({
+      loaded: false,
+      error: expect.stringMatching(/http or https/),
+    });
   });
 });

@@ -73,7 +73,11 @@ function lastCall(path: string): BackendCall {
 
 /** Parses what the service received with undici's multipart parser. */
 async function receivedForm(call: BackendCall): Promise<FormData> {
-  return new Request('http://backend/', { method: 'POST', headers: { 'content-type': String(call.headers['content-type']) }, body: new Uint8Array(call.raw) }).formData();
+  return new Request('http://backend/', {
+    method: 'POST',
+    headers: { 'content-type': String(call.headers['content-type']) },
+    body: new Uint8Array(call.raw),
+  }).formData();
 }
 
 it('multipart/form-data: each file is a part with its bytes, filename and type; other fields are form fields', async () => {
@@ -103,7 +107,7 @@ it.each([
   ['application/octet-stream', 'raw', '/raw', 'application/x-anything', 'application/octet-stream'],
   ['image/png', 'avatar', '/avatar', 'image/x-other', 'image/png'],
   ['image/* (the file says which)', 'anything', '/anything', 'image/gif', 'image/gif'],
-])('%s: the file\'s exact bytes are the body', async (_media, field, path, fileType, sentType) => {
+])("%s: the file's exact bytes are the body", async (_media, field, path, fileType, sentType) => {
   const answer = await multipartRequest(`mutation ($f: File) { ${field}(input: $f) { ok } }`, { f: new File([BYTES], 'x.bin', { type: fileType }) });
   expect(answer).toEqual({ data: { [field]: { ok: true } } });
   const call = lastCall(path);

@@ -16,15 +16,27 @@ let url: string;
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (.ci/run does)`);
   world = await startWorld();
-  gateway = await gatewayFor(world, `${SOURCES}
+  gateway = await gatewayFor(
+    world,
+    `${SOURCES}
 tributary:
   links:
     - { field: Ticket.assignee, target: agentsByIds, key: assigneeId, keysArg: ids }
-`);
+`,
+  );
   ({ url } = await gateway.listen({ port: 0, host: '127.0.0.1' }));
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 });
 

@@ -205,10 +205,7 @@ const COUNTING: CountingCase[] = [
   {
     name: '10 calls to one endpoint answering 500 open only that operation; another operation still answers',
     respond: answering(500),
-    run: async ({ client }) => [
-      ...(await times(10, () => outcome(client.request('Orders', GET_A)))),
-      await outcome(client.request('Orders', GET_B)),
-    ],
+    run: async ({ client }) => [...(await times(10, () => outcome(client.request('Orders', GET_A)))), await outcome(client.request('Orders', GET_B))],
     outcomes: [500, 500, 500, ...Array(7).fill('UPSTREAM_CIRCUIT_OPEN'), 200],
     source: 'closed',
     openOperations: ['GET /a/{id}'],
@@ -244,7 +241,11 @@ const COUNTING: CountingCase[] = [
     // can crash with some argument must not be a way to open the whole source.
     name: 'a socket reset after the request went out counts against the operation only',
     respond: (req) => req.socket.destroy(),
-    run: async ({ client }) => [...(await times(3, () => outcome(client.request('Orders', GET_A)))), await outcome(client.request('Orders', GET_A)), await outcome(client.request('Orders', GET_B))],
+    run: async ({ client }) => [
+      ...(await times(3, () => outcome(client.request('Orders', GET_A)))),
+      await outcome(client.request('Orders', GET_A)),
+      await outcome(client.request('Orders', GET_B)),
+    ],
     outcomes: ['UPSTREAM_UNAVAILABLE', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_CIRCUIT_OPEN', 'UPSTREAM_UNAVAILABLE'],
     source: 'closed',
     openOperations: ['GET /a/{id}'],
@@ -487,7 +488,7 @@ describe('the circuits in the client', () => {
     expect(opened).toMatchObject({ msg: 'circuit for GET /a/{id} of source "Orders" opened', operation: 'GET /a/{id}' });
   });
 
-  it('names the last call in the source circuit\'s log line', async () => {
+  it("names the last call in the source circuit's log line", async () => {
     const { client, log } = await setup(answering(200), {}, 'refused');
     for (let i = 0; i < 3; i++) await outcome(client.request('Orders', GET_A));
     const opened = log.map((line) => JSON.parse(line) as { msg: string; operation?: string }).find((l) => l.msg.includes('opened'));

@@ -213,11 +213,7 @@ describe('retries', () => {
       res.statusCode = 502;
       res.end();
     });
-    const { client: c, delays } = client(
-      s.origin,
-      { retries: 4, retryBaseDelayMs: 100, retryMaxDelayMs: 300 },
-      { random: () => 0.5 },
-    );
+    const { client: c, delays } = client(s.origin, { retries: 4, retryBaseDelayMs: 100, retryMaxDelayMs: 300 }, { random: () => 0.5 });
     await c.request('Orders', { method: 'GET', path: '/x' });
     // Ceilings 100, 200, 400→300, 800→300, each halved by the injected jitter.
     expect(delays).toEqual([50, 100, 150, 150]);

@@ -47,8 +47,7 @@ export async function startServer(handler: Handler): Promise<TestServer> {
     port,
     origin: `http://127.0.0.1:${port}`,
     received,
-    waitForRequests: (count) =>
-      received.length >= count ? Promise.resolve() : new Promise((resolve) => waiters.push({ count, resolve })),
+    waitForRequests: (count) => (received.length >= count ? Promise.resolve() : new Promise((resolve) => waiters.push({ count, resolve }))),
     refuse: async (on) => {
       if (on === !server.listening) return;
       if (on) {

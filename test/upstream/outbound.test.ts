@@ -27,7 +27,10 @@ async function world(outbound: OutboundRule[]): Promise<{ server: TestServer; cl
     ],
     outbound,
   });
-  cleanups.push(() => client.close(), () => server.close());
+  cleanups.push(
+    () => client.close(),
+    () => server.close(),
+  );
   return { server, client, seen };
 }
 
@@ -41,7 +44,10 @@ const setRule = (name: string, value: string, sources?: string[]): OutboundRule 
 describe('outbound rules', () => {
   it.each([
     { call: 'request', via: (c: UpstreamClient, s: ReturnType<typeof scope>) => c.request('A', { method: 'GET', path: '/x', scope: s }) },
-    { call: 'stream', via: async (c: UpstreamClient, s: ReturnType<typeof scope>) => (await c.stream('A', { method: 'GET', path: '/x', scope: s })).body.resume() },
+    {
+      call: 'stream',
+      via: async (c: UpstreamClient, s: ReturnType<typeof scope>) => (await c.stream('A', { method: 'GET', path: '/x', scope: s })).body.resume(),
+    },
   ])('run in list order on a $call call, and the source is marked as touched', async ({ via }) => {
     const { client, seen } = await world([setRule('first', '1'), setRule('second', '2'), setRule('only B', 'B', ['B'])]);
     const s = scope();

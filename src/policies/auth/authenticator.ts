@@ -28,7 +28,12 @@ export interface Authenticator {
 
 const REALM = 'tributary';
 
-export function createAuthenticator(settings: AuthSettings, knownSources: readonly string[], where = 'tributary.policies.auth', now?: () => number): Authenticator {
+export function createAuthenticator(
+  settings: AuthSettings,
+  knownSources: readonly string[],
+  where = 'tributary.policies.auth',
+  now?: () => number,
+): Authenticator {
   const jwt: JwtVerifier | undefined = settings.jwt ? createJwtVerifier(settings.jwt, `${where}.jwt`, now) : undefined;
   const apiKey: ApiKeyVerifier | undefined = settings.apiKeys ? createApiKeyVerifier(settings.apiKeys, `${where}.apiKeys`) : undefined;
   const apiKeyHeader = settings.apiKeys?.header.toLowerCase();
@@ -51,14 +56,20 @@ export function createAuthenticator(settings: AuthSettings, knownSources: readon
   const explicitGraphql = settings.graphql ?? fallback;
   const sourcesRequiringAuth = new Set(explicitGraphql === 'required' ? [] : knownSources.filter((s) => sourceModes.get(s) === 'required'));
   // /graphql must at least read credentials when any of its fields may depend on them.
-  const graphqlMode: AuthMode =
-    explicitGraphql === 'none' && knownSources.some((s) => sourceModes.get(s) !== 'none') ? 'optional' : explicitGraphql;
+  const graphqlMode: AuthMode = explicitGraphql === 'none' && knownSources.some((s) => sourceModes.get(s) !== 'none') ? 'optional' : explicitGraphql;
 
-  const challenges = [jwt ? challenge('Bearer', { realm: REALM }) : undefined, apiKey ? challenge('ApiKey', { realm: REALM, header: apiKeyHeader! }) : undefined].filter(Boolean).join(', ');
+  const challenges = [
+    jwt ? challenge('Bearer', { realm: REALM }) : undefined,
+    apiKey ? challenge('ApiKey', { realm: REALM, header: apiKeyHeader! }) : undefined,
+  ]
+    .filter(Boolean)
+    .join(', ');
   // RFC 6750 §3: the reason goes in `error_description`, always a well-formed quoted-string.
   const invalidToken = (description: string) => challenge('Bearer', { realm: REALM, error: 'invalid_token', error_description: description });
   const unauthenticated = (message: string, wwwAuthenticate: string): TributaryError =>
-    new TributaryError('UNAUTHENTICATED', message, { extensions: { http: httpExtension('UNAUTHENTICATED', { headers: { 'www-authenticate': wwwAuthenticate } }) } });
+    new TributaryError('UNAUTHENTICATED', message, {
+      extensions: { http: httpExtension('UNAUTHENTICATED', { headers: { 'www-authenticate': wwwAuthenticate } }) },
+    });
   const missing = (): TributaryError => unauthenticated('Credentials are required for this request.', challenges);
 
   async function authenticate(header: (name: string) => string | null | undefined, mode: AuthMode): Promise<AuthOutcome> {

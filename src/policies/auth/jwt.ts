@@ -42,7 +42,11 @@ function keyOf(settings: JwtSettings, where: string): Uint8Array | KeyObject | J
   if (settings.secret !== undefined) {
     const secret = resolveEnv(settings.secret, `${where}.secret`);
     // RFC 7518 §3.2: an HS256 key shorter than the hash output is brute-forceable.
-    if (Buffer.byteLength(secret) < 32) throw new TributaryError('CONFIG_INVALID', `${where}.secret: expected at least 32 bytes for HS* algorithms (RFC 7518 §3.2), found ${Buffer.byteLength(secret)}.`);
+    if (Buffer.byteLength(secret) < 32)
+      throw new TributaryError(
+        'CONFIG_INVALID',
+        `${where}.secret: expected at least 32 bytes for HS* algorithms (RFC 7518 §3.2), found ${Buffer.byteLength(secret)}.`,
+      );
     return new TextEncoder().encode(secret);
   }
   if (settings.publicKey !== undefined) {
@@ -50,7 +54,10 @@ function keyOf(settings: JwtSettings, where: string): Uint8Array | KeyObject | J
       return createPublicKey(resolveEnv(settings.publicKey, `${where}.publicKey`));
     } catch (error) {
       if (error instanceof TributaryError) throw error;
-      throw new TributaryError('CONFIG_INVALID', `${where}.publicKey: expected a PEM public key, found something that cannot be read as one (${(error as Error).message}).`);
+      throw new TributaryError(
+        'CONFIG_INVALID',
+        `${where}.publicKey: expected a PEM public key, found something that cannot be read as one (${(error as Error).message}).`,
+      );
     }
   }
   return createRemoteJWKSet(new URL(settings.jwksUrl!), {
@@ -66,6 +73,7 @@ function describe(error: unknown): string {
   if (error instanceof errors.JOSEAlgNotAllowed) return 'the token is signed with an algorithm that is not accepted';
   if (error instanceof errors.JWSSignatureVerificationFailed) return 'the token signature is not valid';
   if (error instanceof errors.JWKSNoMatchingKey) return 'no key matches the token';
-  if (error instanceof errors.JWKSTimeout || error instanceof errors.JOSEError && error.code === 'ERR_JWKS_INVALID') return 'the signing keys could not be fetched';
+  if (error instanceof errors.JWKSTimeout || (error instanceof errors.JOSEError && error.code === 'ERR_JWKS_INVALID'))
+    return 'the signing keys could not be fetched';
   return 'the token is malformed or cannot be verified';
 }

@@ -8,7 +8,14 @@ export function parseCacheControl(value: string | string[] | undefined): Map<str
   for (const part of (Array.isArray(value) ? value.join(',') : (value ?? '')).split(',')) {
     const [rawName, ...rest] = part.split('=');
     const name = rawName!.trim().toLowerCase();
-    if (name !== '') out.set(name, rest.join('=').trim().replace(/^"(.*)"$/, '$1'));
+    if (name !== '')
+      out.set(
+        name,
+        rest
+          .join('=')
+          .trim()
+          .replace(/^"(.*)"$/, '$1'),
+      );
   }
   return out;
 }
@@ -22,11 +29,7 @@ const STORABLE_STATUSES = new Set([200, 203, 204, 300, 301, 308, 404, 405, 410, 
  * no explicit lifetime; and a request with `Authorization` only with `public`,
  * `s-maxage` or `must-revalidate` (§3.5). `s-maxage` wins over `max-age` (§5.2.2.10).
  */
-export function sharedFreshnessMs(
-  status: number,
-  headers: Readonly<Record<string, string | string[] | undefined>>,
-  requestHadAuthorization: boolean,
-): number {
+export function sharedFreshnessMs(status: number, headers: Readonly<Record<string, string | string[] | undefined>>, requestHadAuthorization: boolean): number {
   if (!STORABLE_STATUSES.has(status) || headers['set-cookie'] !== undefined) return 0;
   const vary = headers.vary;
   if ((Array.isArray(vary) ? vary.join(',') : (vary ?? '')).split(',').some((v) => v.trim() === '*')) return 0;

@@ -79,7 +79,8 @@ export function createPassthroughCache(options: {
     },
     keyFor(source, path, session, headers) {
       // Conditional and range requests are the client's own cache talking to the service.
-      if (clientRefusesStored(headers) || headers.range !== undefined || headers['if-none-match'] !== undefined || headers['if-modified-since'] !== undefined) return undefined;
+      if (clientRefusesStored(headers) || headers.range !== undefined || headers['if-none-match'] !== undefined || headers['if-modified-since'] !== undefined)
+        return undefined;
       const digest = createHash('sha256').update(path).update('\n').update(session).digest('base64url');
       return `${prefix}pt:${source}:${digest}`;
     },

@@ -61,8 +61,17 @@ export function resilientResponseStore(store: Cache, logger: Logger): Cache {
     return undefined;
   };
   return {
-    get: (id) => Promise.resolve().then(() => store.get(id)).catch(failed('get')),
-    set: (id, result, entities, ttl) => Promise.resolve().then(() => store.set(id, result, [...entities], ttl)).catch(failed('set')),
-    invalidate: (entities) => Promise.resolve().then(() => store.invalidate([...entities])).catch(failed('invalidate')),
+    get: (id) =>
+      Promise.resolve()
+        .then(() => store.get(id))
+        .catch(failed('get')),
+    set: (id, result, entities, ttl) =>
+      Promise.resolve()
+        .then(() => store.set(id, result, [...entities], ttl))
+        .catch(failed('set')),
+    invalidate: (entities) =>
+      Promise.resolve()
+        .then(() => store.invalidate([...entities]))
+        .catch(failed('invalidate')),
   };
 }

@@ -86,7 +86,10 @@ export async function loadTrustedDocuments(settings: PersistedDocumentsSettings,
     if (!bySha.has(sha256)) bySha.set(sha256, entry);
   }
   if (problems.length > 0) {
-    const shown = problems.slice(0, MAX_PROBLEMS).map((p) => `\n  - ${p}`).join('');
+    const shown = problems
+      .slice(0, MAX_PROBLEMS)
+      .map((p) => `\n  - ${p}`)
+      .join('');
     const more = problems.length > MAX_PROBLEMS ? `\n  … and ${problems.length - MAX_PROBLEMS} more` : '';
     throw invalid(`${where}.manifest: ${shownAs}: ${problems.length} document${problems.length > 1 ? 's' : ''} refused:${shown}${more}`);
   }
@@ -121,11 +124,14 @@ export function unservableDocuments(documents: TrustedDocuments, schema: GraphQL
 
 function entriesOf(raw: unknown, shownAs: string, where: string): Array<[string, unknown]> {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw invalid(`${where}.manifest: ${shownAs}: expected a JSON object ({ "<id>": "<document>" } or an Apollo persisted-query manifest), found ${Array.isArray(raw) ? 'a list' : raw === null ? 'null' : typeof raw}`);
+    throw invalid(
+      `${where}.manifest: ${shownAs}: expected a JSON object ({ "<id>": "<document>" } or an Apollo persisted-query manifest), found ${Array.isArray(raw) ? 'a list' : raw === null ? 'null' : typeof raw}`,
+    );
   }
   const object = raw as Record<string, unknown>;
   if (object.format !== 'apollo-persisted-query-manifest') return Object.entries(object);
-  if (object.version !== 1) throw invalid(`${where}.manifest: ${shownAs}: Apollo persisted-query manifest version ${JSON.stringify(object.version)} is not supported (expected 1)`);
+  if (object.version !== 1)
+    throw invalid(`${where}.manifest: ${shownAs}: Apollo persisted-query manifest version ${JSON.stringify(object.version)} is not supported (expected 1)`);
   if (!Array.isArray(object.operations)) throw invalid(`${where}.manifest: ${shownAs}: expected "operations" to be a list`);
   return object.operations.map((op: unknown, i: number): [string, unknown] => {
     const { id, body } = (op ?? {}) as { id?: unknown; body?: unknown };
@@ -149,7 +155,10 @@ async function fetchManifest(url: string, timeoutMs: number, where: string): Pro
   try {
     response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
   } catch (error) {
-    const reason = (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : ((error as Error).cause as Error | undefined)?.message ?? (error as Error).message;
+    const reason =
+      (error as Error).name === 'TimeoutError'
+        ? `no answer within ${timeoutMs} ms`
+        : (((error as Error).cause as Error | undefined)?.message ?? (error as Error).message);
     throw invalid(`${where}.manifest: cannot fetch ${url} (${reason})`);
   }
   if (!response.ok) {

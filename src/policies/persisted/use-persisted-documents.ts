@@ -77,14 +77,19 @@ export function usePersistedDocuments(deps: PersistedDocumentsDeps): Policy {
       if (documentId !== undefined) {
         if (query !== undefined) throw refusal('BAD_REQUEST', 'Send either "documentId" or "query", not both.');
         const doc = trusted?.byId(documentId);
-        if (!doc) throw refusal('PERSISTED_DOCUMENT_NOT_FOUND', `No trusted document has the id "${documentId.slice(0, SHOWN)}"${trusted ? '' : ' (this gateway has no manifest: tributary.policies.persistedDocuments)'}.`);
+        if (!doc)
+          throw refusal(
+            'PERSISTED_DOCUMENT_NOT_FOUND',
+            `No trusted document has the id "${documentId.slice(0, SHOWN)}"${trusted ? '' : ' (this gateway has no manifest: tributary.policies.persistedDocuments)'}.`,
+          );
         return serve(doc);
       }
 
       const persisted = params.extensions?.persistedQuery;
       if (persisted !== undefined) {
         const hash = hashOf(persisted);
-        if (query !== undefined && sha256Hex(query) !== hash) throw refusal('PERSISTED_QUERY_HASH_MISMATCH', 'extensions.persistedQuery.sha256Hash is not the SHA-256 of the query sent with it.');
+        if (query !== undefined && sha256Hex(query) !== hash)
+          throw refusal('PERSISTED_QUERY_HASH_MISMATCH', 'extensions.persistedQuery.sha256Hash is not the SHA-256 of the query sent with it.');
         const doc = trusted?.bySha256(hash);
         if (doc) return serve(doc);
         if (trustedOnly) {
@@ -132,23 +137,30 @@ export function usePersistedDocuments(deps: PersistedDocumentsDeps): Policy {
 /** `documentId` from a JSON body, or from the query string of a GET (Yoga's GET parser drops unknown parameters). */
 function documentIdOf(params: Params, request: Request): string | undefined {
   let id = params.documentId;
-  if (id === undefined && request.method === 'GET' && request.url.includes('documentId=')) id = new URL(request.url, 'http://localhost').searchParams.get('documentId') ?? undefined;
+  if (id === undefined && request.method === 'GET' && request.url.includes('documentId='))
+    id = new URL(request.url, 'http://localhost').searchParams.get('documentId') ?? undefined;
   if (id === undefined || id === null) return undefined;
-  if (typeof id !== 'string' || id === '') throw refusal('BAD_REQUEST', `"documentId" must be a non-empty string, found ${JSON.stringify(id).slice(0, SHOWN)}.`);
+  if (typeof id !== 'string' || id === '')
+    throw refusal('BAD_REQUEST', `"documentId" must be a non-empty string, found ${JSON.stringify(id).slice(0, SHOWN)}.`);
   return id;
 }
 
 /** Apollo's extension: `{ version: 1, sha256Hash: "<64 hex>" }`, hex in either case. */
 function hashOf(persisted: unknown): string {
   const { version, sha256Hash } = (persisted ?? {}) as { version?: unknown; sha256Hash?: unknown };
-  if (version !== 1) throw refusal('PERSISTED_QUERY_HASH_MISMATCH', `extensions.persistedQuery.version must be 1, found ${JSON.stringify(version)?.slice(0, SHOWN)}.`);
+  if (version !== 1)
+    throw refusal('PERSISTED_QUERY_HASH_MISMATCH', `extensions.persistedQuery.version must be 1, found ${JSON.stringify(version)?.slice(0, SHOWN)}.`);
   const hash = typeof sha256Hash === 'string' ? sha256Hash.toLowerCase() : undefined;
-  if (hash === undefined || !HASH.test(hash)) throw refusal('PERSISTED_QUERY_HASH_MISMATCH', 'extensions.persistedQuery.sha256Hash must be a SHA-256 in hex (64 digits).');
+  if (hash === undefined || !HASH.test(hash))
+    throw refusal('PERSISTED_QUERY_HASH_MISMATCH', 'extensions.persistedQuery.sha256Hash must be a SHA-256 in hex (64 digits).');
   return hash;
 }
 
 function notAllowed(): GraphQLError {
-  return refusal('PERSISTED_DOCUMENT_NOT_ALLOWED', 'This gateway runs trusted documents only, and this document is not in its manifest; send its documentId or its hash.');
+  return refusal(
+    'PERSISTED_DOCUMENT_NOT_ALLOWED',
+    'This gateway runs trusted documents only, and this document is not in its manifest; send its documentId or its hash.',
+  );
 }
 
 function refusal(code: ErrorCode, message: string, headers?: Readonly<Record<string, string>>): GraphQLError {

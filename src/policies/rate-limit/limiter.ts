@@ -57,7 +57,10 @@ export function createRateLimiter(
   const byField = new Map<string, CompiledRule[]>();
   settings.rules.forEach((rule, i) => {
     if (rule.source !== undefined && !options.knownSources.includes(rule.source)) {
-      throw new TributaryError('CONFIG_INVALID', `${where}.rules[${i}].source: no Mesh source is named "${rule.source}"; known: ${options.knownSources.join(', ')}.`);
+      throw new TributaryError(
+        'CONFIG_INVALID',
+        `${where}.rules[${i}].source: no Mesh source is named "${rule.source}"; known: ${options.knownSources.join(', ')}.`,
+      );
     }
     const id = rule.name ?? `${scopeOf(rule)}.${rule.limit}per${rule.windowSec}s`;
     const compiled = { id, rule, counter: options.counters({ id, limit: rule.limit, windowSec: rule.windowSec }) };
@@ -99,7 +102,9 @@ export function createRateLimiter(
     if (storeDown && settings.onStoreDown === 'closed') {
       return {
         ok: false,
-        error: new TributaryError('RATE_LIMIT_UNAVAILABLE', 'Rate limiting is unavailable; retry later.', { extensions: { http: httpExtension('RATE_LIMIT_UNAVAILABLE', { headers: { 'retry-after': '1' } }) } }),
+        error: new TributaryError('RATE_LIMIT_UNAVAILABLE', 'Rate limiting is unavailable; retry later.', {
+          extensions: { http: httpExtension('RATE_LIMIT_UNAVAILABLE', { headers: { 'retry-after': '1' } }) },
+        }),
       };
     }
     if (refusedBy === undefined) return { ok: true, headers: tightest && rateLimitHeaders(tightest), count: tightest };
@@ -109,9 +114,13 @@ export function createRateLimiter(
     const retryAfter = String(Math.max(1, Math.ceil(retryMs / 1000)));
     return {
       ok: false,
-      error: new TributaryError('RATE_LIMITED', `Too many requests: at most ${refusedBy.rule.limit} per ${refusedBy.rule.windowSec} s; retry after ${retryAfter} s.`, {
-        extensions: { rule: refusedBy.id, http: httpExtension('RATE_LIMITED', { headers: { ...headers, 'retry-after': retryAfter } }) },
-      }),
+      error: new TributaryError(
+        'RATE_LIMITED',
+        `Too many requests: at most ${refusedBy.rule.limit} per ${refusedBy.rule.windowSec} s; retry after ${retryAfter} s.`,
+        {
+          extensions: { rule: refusedBy.id, http: httpExtension('RATE_LIMITED', { headers: { ...headers, 'retry-after': retryAfter } }) },
+        },
+      ),
       count: refusedCount,
     };
   }

@@ -165,7 +165,12 @@ function rulesFor(limiter: RateLimiter, source: string, fields: readonly string[
 }
 
 /** How often each rate-limited coordinate is selected by the operation (fragments followed). */
-function selectedCoordinates(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined, rules: ReadonlyMap<string, unknown>): Map<string, number> {
+function selectedCoordinates(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | undefined,
+  rules: ReadonlyMap<string, unknown>,
+): Map<string, number> {
   const out = new Map<string, number>();
   const operation = getOperationAST(document, operationName);
   if (!operation) return out;

@@ -46,7 +46,14 @@ export function compileBodyEncoder(options: BodyOptions): BodyEncoder {
   if (options.isBinary || (options.inputType && getNamedType(options.inputType).name === 'File')) return binaryBody(media);
   const baseBody = options.requestBaseBody;
   const shape = options.shapeInput;
-  const encode = media === 'multipart/form-data' ? multipartBody : media === 'application/x-www-form-urlencoded' ? formBody(options.qsOptions) : media === 'text/plain' ? textBody : jsonBody;
+  const encode =
+    media === 'multipart/form-data'
+      ? multipartBody
+      : media === 'application/x-www-form-urlencoded'
+        ? formBody(options.qsOptions)
+        : media === 'text/plain'
+          ? textBody
+          : jsonBody;
   return async (args, context, headers) => {
     let input = args.input;
     if (baseBody) {

@@ -123,17 +123,21 @@ function headerText(header: HeaderTemplate, raw: unknown, args: Record<string, u
   if (!Array.isArray(raw)) return typeof raw === 'string' ? raw : typeof raw === 'object' ? JSON.stringify(raw) : String(raw);
   const items = raw.map((item: unknown) => (typeof item === 'string' ? item : String(item)));
   const split = items.find((item) => item.includes(','));
-  if (split !== undefined) throw headerRefused(header, args, `may not hold "${split}": its elements are sent joined with ",", and an element may not contain it.`);
+  if (split !== undefined)
+    throw headerRefused(header, args, `may not hold "${split}": its elements are sent joined with ",", and an element may not contain it.`);
   return items.join(',');
 }
 
 /** The argument whose value the header cannot carry, or a plain (internal) error if none is. */
 function headerRefused(header: HeaderTemplate, args: Record<string, unknown>, why: string): Error {
-  const culprit = header.args.find((path) => {
-    const value = readArg(args, path);
-    if (value == null) return false;
-    return Array.isArray(value) ? value.some((item: unknown) => INVALID_HEADER_VALUE.test(String(item)) || String(item).includes(',')) : INVALID_HEADER_VALUE.test(String(value));
-  }) ?? (header.args.length === 1 ? header.args[0] : undefined);
+  const culprit =
+    header.args.find((path) => {
+      const value = readArg(args, path);
+      if (value == null) return false;
+      return Array.isArray(value)
+        ? value.some((item: unknown) => INVALID_HEADER_VALUE.test(String(item)) || String(item).includes(','))
+        : INVALID_HEADER_VALUE.test(String(value));
+    }) ?? (header.args.length === 1 ? header.args[0] : undefined);
   // Context and env values are the operator's (or were checked by Node's HTTP parser):
   // one that cannot be sent is a gateway fault, masked and logged as unexpected.
   if (!culprit) return new Error(`The "${header.name}" header value built from its template cannot be sent: ${why}`);
@@ -178,7 +182,9 @@ function compileInputShaper(schema: GraphQLSchema, type: GraphQLInputType | unde
     const named = getNamedType(t);
     if (!isInputObjectType(named) || seen.has(named.name)) return false;
     seen.add(named.name);
-    let found = Boolean(getDirective(schema, named, 'oneOf')?.length) || Object.values(named.getFields()).some((f) => getDirective(schema, f, 'resolveRootField')?.length);
+    let found =
+      Boolean(getDirective(schema, named, 'oneOf')?.length) ||
+      Object.values(named.getFields()).some((f) => getDirective(schema, f, 'resolveRootField')?.length);
     for (const f of Object.values(named.getFields())) if (visit(f.type, seen)) found = true;
     if (found) needs.add(named.name);
     return found;
@@ -200,7 +206,7 @@ function compileInputShaper(schema: GraphQLSchema, type: GraphQLInputType | unde
     const out: Record<string, unknown> = {};
     for (const key in value as Record<string, unknown>) {
       const f = fields[key];
-      const real = f ? (getDirective(schema, f, 'resolveRootField')?.[0]?.field as string | undefined) ?? key : key;
+      const real = f ? ((getDirective(schema, f, 'resolveRootField')?.[0]?.field as string | undefined) ?? key) : key;
       out[real] = f ? shape(f.type, (value as Record<string, unknown>)[key]) : (value as Record<string, unknown>)[key];
     }
     return out;
@@ -259,7 +265,10 @@ export function compileRestOperation(options: CompileOptions): RestOperation {
   const shapeInput = compileInputShaper(schema, inputArg?.type);
 
   const queryArgs = Object.entries(directive.queryParamArgMap ?? {}).map(([param, argName]) => {
-    const options = { ...qsBase, ...directive.queryStringOptionsByParam?.[param] } as qs.IStringifyOptions & { destructObject?: boolean; jsonStringify?: boolean };
+    const options = { ...qsBase, ...directive.queryStringOptionsByParam?.[param] } as qs.IStringifyOptions & {
+      destructObject?: boolean;
+      jsonStringify?: boolean;
+    };
     return {
       param,
       argName,
@@ -280,7 +289,8 @@ export function compileRestOperation(options: CompileOptions): RestOperation {
     compileHeaderTemplate(name.toLowerCase(), String(value)),
   );
   // A path key's `#Header=value` (splitPathKey): sent as given unless the operation declares the header itself.
-  for (const c of pathKey.constants) if (c.in === 'header' && !declaredHeaders.has(c.name)) headerTemplates.push(compileHeaderTemplate(c.name, c.value.replace(/[{}]/g, '')));
+  for (const c of pathKey.constants)
+    if (c.in === 'header' && !declaredHeaders.has(c.name)) headerTemplates.push(compileHeaderTemplate(c.name, c.value.replace(/[{}]/g, '')));
   const contentType = String(headerTemplates.find((h) => h.name === 'content-type')?.value({}, undefined) ?? '');
   const sendsBody = method !== 'GET' && method !== 'HEAD';
   const encodeBody = compileBodyEncoder({
@@ -354,16 +364,26 @@ export function compileRestOperation(options: CompileOptions): RestOperation {
       return text;
     } else {
       if (checkDepth && exceedsJsonDepth(response.body)) {
-        logger.warn({ source: transport.name, field: coordinate, path, status: response.status, maxDepth: MAX_JSON_DEPTH }, 'upstream answered with JSON nested too deep');
-        throw new TributaryError('UPSTREAM_BAD_RESPONSE', `Source "${transport.name}" answered ${coordinate} with JSON nested deeper than ${MAX_JSON_DEPTH} levels.`, {
-          extensions: { source: transport.name },
-        });
+        logger.warn(
+          { source: transport.name, field: coordinate, path, status: response.status, maxDepth: MAX_JSON_DEPTH },
+          'upstream answered with JSON nested too deep',
+        );
+        throw new TributaryError(
+          'UPSTREAM_BAD_RESPONSE',
+          `Source "${transport.name}" answered ${coordinate} with JSON nested deeper than ${MAX_JSON_DEPTH} levels.`,
+          {
+            extensions: { source: transport.name },
+          },
+        );
       }
       try {
         data = JSON.parse(text);
       } catch {
         if (returnsScalar) return text;
-        logger.warn({ source: transport.name, field: coordinate, path, status: response.status, body: text.slice(0, 2048) }, 'upstream answered with malformed JSON');
+        logger.warn(
+          { source: transport.name, field: coordinate, path, status: response.status, body: text.slice(0, 2048) },
+          'upstream answered with malformed JSON',
+        );
         throw new TributaryError('UPSTREAM_BAD_RESPONSE', `Source "${transport.name}" answered ${coordinate} with a body that is not valid JSON.`, {
           extensions: { source: transport.name },
         });
@@ -410,7 +430,11 @@ export function compileRestOperation(options: CompileOptions): RestOperation {
         if (raw == null || raw === '') continue;
         const v = headerText(header, raw, args);
         if (INVALID_HEADER_VALUE.test(v)) {
-          throw headerRefused(header, args, 'may hold only visible ASCII, space, tab and Latin-1 text: no CR, LF, NUL or other control character, nothing above U+00FF (RFC 9110 §5.5).');
+          throw headerRefused(
+            header,
+            args,
+            'may hold only visible ASCII, space, tab and Latin-1 text: no CR, LF, NUL or other control character, nothing above U+00FF (RFC 9110 §5.5).',
+          );
         }
         if (v !== '') headers[header.name] = v;
       }
@@ -418,7 +442,15 @@ export function compileRestOperation(options: CompileOptions): RestOperation {
       // The scope carries the request to the upstream client, whose outbound rules
       // (forwarded client headers, gateway-set headers, per-source auth and rate limits)
       // run before any byte goes out.
-      const response = await upstream.request(transport.name, { method, path, operation, headers, body, signal: context?.request?.signal, scope: context?.scope });
+      const response = await upstream.request(transport.name, {
+        method,
+        path,
+        operation,
+        headers,
+        body,
+        signal: context?.request?.signal,
+        scope: context?.scope,
+      });
       return decode(response, path, args);
     },
   };

@@ -4,7 +4,16 @@
 // the field, not the process. A custom scalar is different: `JSON`, `Object` and the
 // like hand the whole upstream value to serialization, which recurses into all of it.
 // Only answers that can hold such a scalar need json-depth.ts's scan of every byte.
-import { getNamedType, isAbstractType, isInterfaceType, isObjectType, isScalarType, isSpecifiedScalarType, type GraphQLNamedType, type GraphQLSchema } from 'graphql';
+import {
+  getNamedType,
+  isAbstractType,
+  isInterfaceType,
+  isObjectType,
+  isScalarType,
+  isSpecifiedScalarType,
+  type GraphQLNamedType,
+  type GraphQLSchema,
+} from 'graphql';
 
 /** Whether `type`, or any type reachable through its fields, is a custom (non-built-in) scalar. */
 export function reachesOpaqueScalar(schema: GraphQLSchema, type: GraphQLNamedType): boolean {

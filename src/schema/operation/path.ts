@@ -135,9 +135,13 @@ export function compilePathTemplate(template: string, fieldCoordinate: string): 
       // another resource (`/things/undefined`). The operation is refused, never sent;
       // `undeclaredPathVariables` names it at build time.
       parts.push(() => {
-        throw new TributaryError('OPERATION_UNSERVABLE', `${fieldCoordinate} cannot be called: its path template has the variable "{${expr}}", which its OpenAPI document declares no parameter for.`, {
-          extensions: { variable: expr },
-        });
+        throw new TributaryError(
+          'OPERATION_UNSERVABLE',
+          `${fieldCoordinate} cannot be called: its path template has the variable "{${expr}}", which its OpenAPI document declares no parameter for.`,
+          {
+            extensions: { variable: expr },
+          },
+        );
       });
     }
     last = m.index + m[0].length;

@@ -12,7 +12,11 @@ const LIST_DEPTH = 12;
 const WIDE_LEVELS = 14;
 
 const nestedArray = (levels: number): string => (levels === 0 ? '{ type: integer }' : `{ type: array, items: ${nestedArray(levels - 1)} }`);
-const wideTypes = Array.from({ length: WIDE_LEVELS }, (_, i) => `    Wide${i}:\n      type: object\n      properties: { a: { $ref: '#/components/schemas/Wide${i + 1}' }, b: { $ref: '#/components/schemas/Wide${i + 1}' } }`).join('\n');
+const wideTypes = Array.from(
+  { length: WIDE_LEVELS },
+  (_, i) =>
+    `    Wide${i}:\n      type: object\n      properties: { a: { $ref: '#/components/schemas/Wide${i + 1}' }, b: { $ref: '#/components/schemas/Wide${i + 1}' } }`,
+).join('\n');
 
 const post = (path: string, operationId: string, schema: string) => `  ${path}:
     post:
