@@ -41,9 +41,10 @@ describe.skipIf(!present)('round trip on corpus documents', () => {
     expect(field(petstore, 'Query.showPetById')).toMatchObject({ class: 'data', call: expect.stringMatching(/^GET \/pets\/\S+ → 200$/) });
   });
 
-  it("an answer the generated types cannot carry is unmappable, with the gateway's code and message", () => {
-    // createPets answers 201 with no body; the operation is typed with the `default` error schema, whose fields are non-null.
-    expect(field(petstore, 'Mutation.createPets')).toMatchObject({ class: 'unmappable', cause: expect.stringMatching(/^UPSTREAM_BAD_RESPONSE: .*non-null/) });
+  it('an empty 201 beside a `default` error schema is data (it was unmappable: the field took the error type)', () => {
+    // Found by this harness; fixed in openapi/empty-success.ts. Classifying an answer the
+    // types cannot carry as unmappable is test/roundtrip/classify.test.ts's table.
+    expect(field(petstore, 'Mutation.createPets')).toMatchObject({ class: 'data', call: 'POST /pets → 201' });
   });
 
   it("an answer of the mock that breaks its own document is counted as mock, with Prism's violation", () => {
