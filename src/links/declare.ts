@@ -18,7 +18,7 @@ import {
 import { getDirectiveExtensions } from '@graphql-tools/utils';
 import type { BatchingSettings, LinkSettings } from '../config/schema.ts';
 import { readPath, setPath } from './loader.ts';
-import { compileArgs, compileLink, linkInvalid, pathOf, type CompiledLink } from './plan.ts';
+import { compileArgs, compileLink, linkInvalid, pathOf, responseBodyPointer, type CompiledLink } from './plan.ts';
 
 /** A `@resolveTo` as Mesh defines it (directive arguments or an object in additionalResolvers). */
 export interface ResolveToConfig {
@@ -221,7 +221,9 @@ function compileOpenApiLink(
   const perKey = () => compileLink({ id, parent, fieldName, target, fixedArgs: compileArgs(undefined), perKeyArgs: compileArgs(linkArgs) }, batching);
   const entries = Object.entries(linkArgs);
   const [argName, expression] = entries.length === 1 ? entries[0] : [];
-  const property = typeof expression === 'string' ? /^\{root\.\$response\.body#\/([^/~]+)\}$/.exec(expression)?.[1] : undefined;
+  // One top-level property of the answer: `{root.$response.body#/teamId}`.
+  const pointer = typeof expression === 'string' ? responseBodyPointer(/^\{(.+)\}$/.exec(expression)?.[1] ?? '') : undefined;
+  const property = pointer?.length === 1 ? pointer[0] : undefined;
   const arg = target.args.find((a) => a.name === argName);
   if (!property || !arg || !isListType(getNullableType(arg.type)) || !parent.getFields()[property]) return perKey();
   try {

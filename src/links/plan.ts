@@ -81,7 +81,7 @@ export function compileArgs(template: Record<string, unknown> | undefined): Args
  * (RFC 6901: `~1` is `/`, `~0` is `~`), read straight from the parent object — which is
  * that body — without the loader's metadata. Undefined for any other expression.
  */
-function responseBodyPointer(expression: string): string[] | undefined {
+export function responseBodyPointer(expression: string): string[] | undefined {
   const match = /^root\.\$response\.body#((?:\/[^/]*)*)$/.exec(expression);
   if (!match) return undefined;
   return match[1]
