@@ -184,3 +184,20 @@ export function loaderFor<T>(context: TributaryContext, id: string, create: () =
   }
   return loader;
 }
+
+/**
+ * A root field that is one REST operation, as planned execution (links/planned/) calls it
+ * without its resolver: schema/source.ts puts it on the resolver it writes, so that a
+ * resolver something else wrapped or replaced (a transform, a plugin) carries none and
+ * the operation runs on the executor instead.
+ */
+export interface PlannedRestOperation {
+  execute(args: Record<string, unknown>, context: TributaryContext | undefined): Promise<unknown>;
+}
+
+export const PLANNED_REST_OPERATION = Symbol('tributary.plannedRestOperation');
+
+/** The operation a resolver stands for, when it is the REST operation's own resolver. */
+export function plannedRestOperationOf(resolve: unknown): PlannedRestOperation | undefined {
+  return typeof resolve === 'function' ? (resolve as { [PLANNED_REST_OPERATION]?: PlannedRestOperation })[PLANNED_REST_OPERATION] : undefined;
+}

@@ -40,6 +40,7 @@ import { useGraphqlErrors } from './http/graphql-errors.ts';
 import { useHealth } from './http/health.ts';
 import { shutDown, trackServer, type Shutdown, type TrackedServer } from './runtime/shutdown.ts';
 import { useJit } from './http/jit.ts';
+import { planOperation } from './links/planned/planner.ts';
 import { useIncrementalDelivery } from './http/defer-stream.ts';
 import { useRequestBodyLimit } from './http/body-limit.ts';
 import { withCompression } from './http/compression.ts';
@@ -543,7 +544,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       requestId: useRequestId(accessLog),
       health: useHealth(served, () => shutdown !== undefined),
       metrics: metrics?.plugins ?? [],
-      jit: useJit({ logger: logger.child({ component: 'executor' }) }),
+      jit: useJit({ logger: logger.child({ component: 'executor' }), planner: planOperation, executor: generation.config.tributary.server.executor }),
       incremental: useIncrementalDelivery(maskedErrors),
       extra: options.plugins ?? [],
     }),

@@ -155,6 +155,14 @@ export const ServerSettings = z
      */
     shutdownGraceMs: nonNegativeInt.max(3_600_000).default(30_000),
     compression: CompressionSettings.default(CompressionSettings.parse({})),
+    /**
+     * Which executor runs GraphQL operations. `auto`: an operation whose fields are all
+     * REST operations, properties and links runs on a plan made once (no resolver per
+     * field), the others on graphql-jit (graphql-js where jit is unsafe); `jit`: never
+     * planned; `graphql-js`: everything interpreted by graphql-js, the reference semantics
+     * (slowest; for comparing answers). @defer/@stream always run on graphql-tools'.
+     */
+    executor: z.enum(['auto', 'jit', 'graphql-js']).default('auto'),
   })
   .strict();
 export type ServerSettings = z.infer<typeof ServerSettings>;

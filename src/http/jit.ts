@@ -36,7 +36,7 @@ type Result = ExecutionResult | AsyncIterable<ExecutionResult>;
 type Run = (args: ExecutionArgs) => Result | Promise<Result>;
 
 interface Plan {
-  readonly executor: 'jit' | 'graphql-js' | 'graphql-tools';
+  readonly executor: 'planned' | 'jit' | 'graphql-js' | 'graphql-tools';
   readonly execute: Run;
   /** graphql-jit's subscribe, when the operation is a compiled subscription; else graphql-js's runs. */
   readonly subscribe?: Run;
@@ -44,12 +44,28 @@ interface Plan {
 
 const UNKNOWN_OPERATION = '\0unknown';
 
+/**
+ * Planned execution (links/planned/), handed in by the gateway: for an operation whose
+ * fields are all REST-backed, a function that runs it without resolvers (undefined for a
+ * request it leaves to the executor), else why not.
+ */
+export type OperationPlanner = (
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+) => { readonly run: (args: ExecutionArgs) => Promise<ExecutionResult> | undefined } | { readonly reason: string };
+
+/** Which executor runs operations: `auto` plans what it can and compiles the rest; `jit` never plans; `graphql-js` interprets everything (the reference). */
+export type ExecutorChoice = 'auto' | 'jit' | 'graphql-js';
+
 export interface JitOptions {
   /** Told once per planned operation which executor runs it, and why when not jit. */
   logger?: Logger;
+  planner?: OperationPlanner;
+  executor?: ExecutorChoice;
 }
 
-export function useJit({ logger }: JitOptions = {}): Plugin {
+export function useJit({ logger, planner, executor = 'auto' }: JitOptions = {}): Plugin {
   const plans = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, Plan>>>();
   const planFor = (args: ExecutionArgs): Plan => {
     let byDocument = plans.get(args.schema);
@@ -63,7 +79,7 @@ export function useJit({ logger }: JitOptions = {}): Plugin {
     // that endless made-up operation names cannot grow the map.
     const key = name === '' || definesOperation(args.document, name) ? name : UNKNOWN_OPERATION;
     plan = byName.get(key);
-    if (!plan) byName.set(key, (plan = createPlan(args, logger)));
+    if (!plan) byName.set(key, (plan = createPlan(args, logger, executor === 'auto' ? planner : undefined, executor)));
     return plan;
   };
   return {
@@ -77,7 +93,7 @@ export function useJit({ logger }: JitOptions = {}): Plugin {
   };
 }
 
-function createPlan(args: ExecutionArgs, logger: Logger | undefined): Plan {
+function createPlan(args: ExecutionArgs, logger: Logger | undefined, planner: OperationPlanner | undefined, executor: ExecutorChoice): Plan {
   const choice = chooseExecutor(args.schema, args.document, args.operationName);
   const guard = choice.unboundedVariables;
   const operationName = args.operationName ?? undefined;
@@ -91,6 +107,33 @@ function createPlan(args: ExecutionArgs, logger: Logger | undefined): Plan {
       deliversIncrementally((a.contextValue as { request?: Request } | undefined)?.request) ? normalizedExecutor(a) : execute(a);
     return { executor: 'graphql-tools', execute: guarded(guard, incremental) };
   }
+  if (executor === 'graphql-js') return { executor: 'graphql-js', execute: guarded(guard, execute) };
+  if (planner) {
+    const decision = planner(args.schema, args.document, args.operationName);
+    if ('run' in decision) {
+      logger?.debug({ ...shown, executor: 'planned' }, 'operation runs on its plan');
+      // The executor is compiled only if a request ever needs it (variables that do not coerce).
+      let fallback: Plan | undefined;
+      const run = decision.run;
+      const planned: Run = (a) => run(a) ?? (fallback ??= compiledPlan(args, logger, choice, operation, shown, guard)).execute(a);
+      return { executor: 'planned', execute: guarded(guard, planned) };
+    }
+    // Said on the executor's own line (one line per planned operation).
+    return compiledPlan(args, logger, choice, operation, { ...shown, notPlanned: decision.reason }, guard);
+  }
+  return compiledPlan(args, logger, choice, operation, shown, guard);
+}
+
+/** graphql-jit when it can compile the operation safely and in order, else graphql-js. */
+function compiledPlan(
+  args: ExecutionArgs,
+  logger: Logger | undefined,
+  choice: ReturnType<typeof chooseExecutor>,
+  operation: ReturnType<typeof getOperationAST>,
+  shown: { operationName: string | undefined; notPlanned?: string },
+  guard: boolean,
+): Plan {
+  const operationName = args.operationName ?? undefined;
   if (choice.executor === 'graphql-js') {
     logger?.info({ ...shown, executor: 'graphql-js', reason: choice.reason }, 'operation runs on graphql-js: graphql-jit cannot compile it safely');
     return { executor: 'graphql-js', execute: guarded(guard, execute) };

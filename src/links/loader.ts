@@ -79,7 +79,8 @@ function observed<T>(link: string, kind: LinkBatchMessage['kind'], size: number,
   return linkBatches.tracePromise(run, { link, kind, size });
 }
 
-function missing(linkId: string, key: unknown): TributaryError {
+/** LINK_KEY_NOT_FOUND: a bulk answer had no item for this key. */
+export function missingKey(linkId: string, key: unknown): TributaryError {
   return new TributaryError('LINK_KEY_NOT_FOUND', `${linkId}: no result for key ${JSON.stringify(key)}.`, { extensions: { key } });
 }
 
@@ -118,6 +119,47 @@ export class LinkLoader<K> {
   }
 }
 
+/**
+ * One bulk batch: the keys split into calls (splitBatch), each answer's items bucketed by
+ * the key they carry (`valueKey`), never by position. Shared by the DataLoader below and
+ * by planned execution (planned/run.ts), so that both make the same calls.
+ */
+export function fetchBulk(
+  linkId: string,
+  plan: Pick<BulkPlan, 'keysArg' | 'valueKey' | 'maxBatchSize' | 'maxUrlLength'>,
+  call: TargetCall,
+  fixedArgs: Record<string, unknown>,
+  keys: readonly unknown[],
+  context: TributaryContext,
+  info: GraphQLResolveInfo,
+): Promise<Map<string, unknown[]>> {
+  return observed(linkId, 'bulk', keys.length, async () => {
+    const byKey = new Map<string, unknown[]>();
+    await Promise.all(
+      splitBatch(keys, plan).map(async (chunk) => {
+        const args = structuredClone(fixedArgs);
+        setPath(args, plan.keysArg, chunk);
+        const result = await call(args, context, info);
+        const items = Array.isArray(result) ? result : result == null ? [] : [result];
+        for (const item of items) {
+          const value = readPath(item, plan.valueKey);
+          if (value == null) continue;
+          const k = String(value);
+          const bucket = byKey.get(k);
+          if (bucket) bucket.push(item);
+          else byKey.set(k, [item]);
+        }
+      }),
+    );
+    return byKey;
+  });
+}
+
+/** Per-key calls for distinct argument sets; a failed call is its key's Error, the others still answer. */
+export function fetchPerKey<K>(linkId: string, keys: readonly K[], call: (key: K) => Promise<unknown>): Promise<unknown[]> {
+  return observed(linkId, 'perKey', keys.length, () => Promise.all(keys.map((key) => call(key).catch((error: unknown) => error as Error))));
+}
+
 /** A loader for a bulk endpoint: one call per batch, results matched to keys by value. */
 export function createBulkLoader(
   linkId: string,
@@ -128,31 +170,14 @@ export function createBulkLoader(
   info: GraphQLResolveInfo,
 ): LinkLoader<unknown> {
   const loader = new DataLoader<unknown, unknown, string>(
-    (keys) =>
-      observed(linkId, 'bulk', keys.length, async () => {
-        const byKey = new Map<string, unknown[]>();
-        await Promise.all(
-          splitBatch(keys, plan).map(async (chunk) => {
-            const args = structuredClone(fixedArgs);
-            setPath(args, plan.keysArg, chunk);
-            const result = await call(args, context, info);
-            const items = Array.isArray(result) ? result : result == null ? [] : [result];
-            for (const item of items) {
-              const value = readPath(item, plan.valueKey);
-              if (value == null) continue;
-              const k = String(value);
-              const bucket = byKey.get(k);
-              if (bucket) bucket.push(item);
-              else byKey.set(k, [item]);
-            }
-          }),
-        );
-        return keys.map((key) => {
-          const found = byKey.get(String(key));
-          if (plan.manyPerKey) return found ?? [];
-          return found ? found[0] : missing(linkId, key);
-        });
-      }),
+    async (keys) => {
+      const byKey = await fetchBulk(linkId, plan, call, fixedArgs, keys, context, info);
+      return keys.map((key) => {
+        const found = byKey.get(String(key));
+        if (plan.manyPerKey) return found ?? [];
+        return found ? found[0] : missingKey(linkId, key);
+      });
+    },
     { cacheKeyFn: String, maxBatchSize: Number.MAX_SAFE_INTEGER },
   );
   return new LinkLoader(loader, String);
@@ -161,11 +186,9 @@ export function createBulkLoader(
 /** A loader for an endpoint without bulk form: one call per distinct argument set. */
 export function createPerKeyLoader(linkId: string, call: TargetCall, context: TributaryContext, info: GraphQLResolveInfo): LinkLoader<Record<string, unknown>> {
   const identity = (args: Record<string, unknown>) => JSON.stringify(args);
-  const loader = new DataLoader<Record<string, unknown>, unknown, string>(
-    (argSets) =>
-      observed(linkId, 'perKey', argSets.length, () => Promise.all(argSets.map((args) => call(args, context, info).catch((error: unknown) => error as Error)))),
-    { cacheKeyFn: identity },
-  );
+  const loader = new DataLoader<Record<string, unknown>, unknown, string>((argSets) => fetchPerKey(linkId, argSets, (args) => call(args, context, info)), {
+    cacheKeyFn: identity,
+  });
   return new LinkLoader(loader, identity);
 }
 
@@ -181,8 +204,6 @@ export function createPerValueLoader(
   context: TributaryContext,
   info: GraphQLResolveInfo,
 ): LinkLoader<string | number | boolean> {
-  const loader = new DataLoader<string | number | boolean, unknown>((keys) =>
-    observed(linkId, 'perKey', keys.length, () => Promise.all(keys.map((key) => call(toArgs(key), context, info).catch((error: unknown) => error as Error)))),
-  );
+  const loader = new DataLoader<string | number | boolean, unknown>((keys) => fetchPerKey(linkId, keys, (key) => call(toArgs(key), context, info)));
   return new LinkLoader(loader, (key) => key);
 }

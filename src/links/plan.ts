@@ -18,7 +18,18 @@ import { stringInterpolator } from '@graphql-mesh/string-interpolation';
 import { TributaryError } from '../errors.ts';
 import type { BatchingSettings } from '../config/schema.ts';
 import { loaderFor, type TributaryContext } from '../context.ts';
-import { createBulkLoader, createPerKeyLoader, createPerValueLoader, readPath, setPath, type LinkLoader, type TargetCall } from './loader.ts';
+import {
+  createBulkLoader,
+  createPerKeyLoader,
+  createPerValueLoader,
+  fetchBulk,
+  fetchPerKey,
+  missingKey,
+  readPath,
+  setPath,
+  type LinkLoader,
+  type TargetCall,
+} from './loader.ts';
 
 /** A link the schema cannot satisfy: LINK_INVALID, at build time. */
 export function linkInvalid(message: string): never {
@@ -36,7 +47,12 @@ export function pathOf(dotted: string): string[] {
 export type ArgsBuilder = ((root: unknown, args: unknown, context: unknown, info: unknown) => Record<string, unknown>) & {
   /** No arguments at all: callers skip the call (and the per-request object it would make). */
   readonly empty: boolean;
+  /** Whether some value reads the field's GraphQL `info` (planned execution has none to give). */
+  readonly readsInfo: boolean;
 };
+
+/** `{info.…}` anywhere in a template value. */
+const READS_INFO = /\{\s*info[.}\s]/;
 
 /**
  * Interpolates Mesh-style `{root.x}` / `{args.x}` / `{context.x}` / `{env.X}` values. Each
@@ -47,7 +63,9 @@ export type ArgsBuilder = ((root: unknown, args: unknown, context: unknown, info
  */
 export function compileArgs(template: Record<string, unknown> | undefined): ArgsBuilder {
   const entries: Array<{ path: string; value: (scope: () => Record<string, unknown>) => unknown }> = [];
+  let readsInfo = false;
   const walk = (value: unknown, path: string) => {
+    if (typeof value === 'string' && READS_INFO.test(value)) readsInfo = true;
     if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
       for (const [k, v] of Object.entries(value)) walk(v, path ? `${path}.${k}` : k);
       return;
@@ -72,7 +90,7 @@ export function compileArgs(template: Record<string, unknown> | undefined): Args
     for (const entry of entries) setPath(out, entry.path, entry.value(scope));
     return out;
   };
-  return Object.assign(build, { empty: entries.length === 0 });
+  return Object.assign(build, { empty: entries.length === 0, readsInfo });
 }
 
 /**
@@ -121,6 +139,46 @@ export interface CompiledLink {
   parent: GraphQLObjectType;
   fieldName: string;
   resolve: GraphQLFieldResolver<unknown, TributaryContext>;
+}
+
+/**
+ * What planned execution (planned/) needs to run a link itself, for all parents of a level
+ * at once, instead of calling its resolver once per parent: the same key reading, the same
+ * calls (fetchBulk / fetchPerKey, shared with the DataLoaders) and the same matching.
+ * Present only when nothing of the link needs a GraphQL `info` or a resolver of its own: a
+ * REST target, a key read straight from the parent, argument templates without `{info…}`.
+ */
+export type PlannedLink = PlannedBulkLink | PlannedPerKeyLink;
+
+export interface PlannedBulkLink {
+  readonly kind: 'bulk';
+  readonly id: string;
+  readKey(root: unknown): unknown;
+  /** The link field is a list: a key may match several items (and none is an empty list). */
+  readonly manyPerKey: boolean;
+  /** The fixed arguments, when there are any (they split the batches: one loader each). */
+  readonly fixedArgs: ArgsBuilder;
+  fetch(keys: readonly unknown[], fixedArgs: Record<string, unknown>, context: TributaryContext): Promise<Map<string, unknown[]>>;
+  missing(key: unknown): Error;
+}
+
+export interface PlannedPerKeyLink {
+  readonly kind: 'perKey';
+  readonly id: string;
+  /** A scalar key that is its own identity (the per-value loader), when the link has one. */
+  readonly byValue?: { read(root: unknown): unknown; toArgs(key: unknown): Record<string, unknown> };
+  /** The target's arguments for one parent (the per-key loader's key, by JSON identity). */
+  argsOf(root: unknown, args: unknown, context: TributaryContext): Record<string, unknown>;
+  call(args: Record<string, unknown>, context: TributaryContext): Promise<unknown>;
+  fetch<K>(keys: readonly K[], call: (key: K) => Promise<unknown>): Promise<unknown[]>;
+}
+
+/** Where a link's resolver carries its PlannedLink (a wrapped resolver carries none). */
+export const PLANNED_LINK = Symbol('tributary.plannedLink');
+
+/** The PlannedLink of a field's resolver, if it is a link's own, unwrapped resolver. */
+export function plannedLinkOf(resolve: unknown): PlannedLink | undefined {
+  return typeof resolve === 'function' ? (resolve as { [PLANNED_LINK]?: PlannedLink })[PLANNED_LINK] : undefined;
 }
 
 /** One link, whichever way it was declared (declare.ts): what compileLink needs. */
@@ -189,46 +247,72 @@ export function compileLink(spec: LinkSpec, batching: BatchingSettings): Compile
         loaderFor(context, loaderId, () => createBulkLoader(spec.id, { ...plan, manyPerKey: manyPerKey && !keyIsList }, call, extra, context, info));
       return keyIsList ? loader.loadMany(key as unknown[]) : loader.load(key);
     };
-    return {
-      id: spec.id,
-      parent: spec.parent,
-      fieldName: spec.fieldName,
-      // Runs once per parent object (100 posts → 100 calls per request): no async
-      // wrapper, no per-call closures, and fixed arguments only when there are some.
-      resolve: function bulkLinkResolver(root, args, context, info) {
-        const key = readKey(root, context, info);
-        if (key instanceof Promise) return key.then((k) => load(k, root, args, context, info));
-        return load(key, root, args, context, info);
-      },
+    // Runs once per parent object (100 posts → 100 calls per request): no async
+    // wrapper, no per-call closures, and fixed arguments only when there are some.
+    const resolve: GraphQLFieldResolver<unknown, TributaryContext> = function bulkLinkResolver(root, args, context, info) {
+      const key = readKey(root, context, info);
+      if (key instanceof Promise) return key.then((k) => load(k, root, args, context, info));
+      return load(key, root, args, context, info);
     };
+    if (operation && !keyReaderResolves(spec.parent, spec.keyField) && !fixedArgs.readsInfo) {
+      const keyPath = pathOf(spec.keyField);
+      const planned: PlannedBulkLink = {
+        kind: 'bulk',
+        id: spec.id,
+        readKey: (root) => readPath(root, keyPath),
+        manyPerKey,
+        fixedArgs,
+        fetch: (keys, extra, context) => fetchBulk(spec.id, plan, call, extra, keys, context, undefined as never),
+        missing: (key) => missingKey(spec.id, key),
+      };
+      Object.assign(resolve, { [PLANNED_LINK]: planned });
+    }
+    return { id: spec.id, parent: spec.parent, fieldName: spec.fieldName, resolve };
   }
   const perKeyArgs = spec.perKeyArgs ?? linkInvalid(`${spec.id}: needs either keysArg (bulk) or arguments for the per-key call.`);
   const fixedArgs = spec.fixedArgs;
   const byValue = fixedArgs.empty ? spec.perKeyValue : undefined;
   const byValueId = `${spec.id}#byValue`;
-  return {
-    id: spec.id,
-    parent: spec.parent,
-    fieldName: spec.fieldName,
-    resolve: function perKeyLinkResolver(root, args, context, info) {
-      if (byValue) {
-        // A scalar key is its own cache key (see createPerValueLoader); anything else
-        // (null, a list) takes the general path below, as before.
-        const key = byValue.read(root);
-        if (typeof key === 'string' || typeof key === 'number' || typeof key === 'boolean') {
-          const loader =
-            (context.loaders?.get(byValueId) as LinkLoader<string | number | boolean> | undefined) ??
-            loaderFor(context, byValueId, () => createPerValueLoader(spec.id, call, byValue.toArgs, context, info));
-          return loader.load(key);
-        }
+  const resolve: GraphQLFieldResolver<unknown, TributaryContext> = function perKeyLinkResolver(root, args, context, info) {
+    if (byValue) {
+      // A scalar key is its own cache key (see createPerValueLoader); anything else
+      // (null, a list) takes the general path below, as before.
+      const key = byValue.read(root);
+      if (typeof key === 'string' || typeof key === 'number' || typeof key === 'boolean') {
+        const loader =
+          (context.loaders?.get(byValueId) as LinkLoader<string | number | boolean> | undefined) ??
+          loaderFor(context, byValueId, () => createPerValueLoader(spec.id, call, byValue.toArgs, context, info));
+        return loader.load(key);
       }
-      const targetArgs = fixedArgs.empty
-        ? perKeyArgs(root, args, context, info)
-        : { ...fixedArgs(root, args, context, info), ...perKeyArgs(root, args, context, info) };
-      const loader =
-        (context.loaders?.get(spec.id) as LinkLoader<Record<string, unknown>> | undefined) ??
-        loaderFor(context, spec.id, () => createPerKeyLoader(spec.id, call, context, info));
-      return loader.load(targetArgs);
-    },
+    }
+    const targetArgs = fixedArgs.empty
+      ? perKeyArgs(root, args, context, info)
+      : { ...fixedArgs(root, args, context, info), ...perKeyArgs(root, args, context, info) };
+    const loader =
+      (context.loaders?.get(spec.id) as LinkLoader<Record<string, unknown>> | undefined) ??
+      loaderFor(context, spec.id, () => createPerKeyLoader(spec.id, call, context, info));
+    return loader.load(targetArgs);
   };
+  const readsInfo = fixedArgs.readsInfo || (perKeyArgs as Partial<ArgsBuilder>).readsInfo === true;
+  if (operation && !readsInfo) {
+    const planned: PlannedPerKeyLink = {
+      kind: 'perKey',
+      id: spec.id,
+      byValue: byValue as PlannedPerKeyLink['byValue'],
+      argsOf: (root, args, context) =>
+        fixedArgs.empty
+          ? perKeyArgs(root, args, context, undefined)
+          : { ...fixedArgs(root, args, context, undefined), ...perKeyArgs(root, args, context, undefined) },
+      call: (args, context) => call(args, context, undefined as never),
+      fetch: (keys, one) => fetchPerKey(spec.id, keys, one),
+    };
+    Object.assign(resolve, { [PLANNED_LINK]: planned });
+  }
+  return { id: spec.id, parent: spec.parent, fieldName: spec.fieldName, resolve };
+}
+
+/** Whether reading the key calls the key field's own resolver (compileKeyReader). */
+function keyReaderResolves(parent: GraphQLObjectType, keyField: string): boolean {
+  const path = pathOf(keyField);
+  return path.length === 1 && Boolean(parent.getFields()[path[0]]?.resolve);
 }

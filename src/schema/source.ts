@@ -15,6 +15,7 @@ import { undeclaredPathVariables } from './operation/path.ts';
 import { TributaryError } from '../errors.ts';
 import type { Logger } from '../observability/log.ts';
 import type { UpstreamClient } from '../upstream/types.ts';
+import { PLANNED_REST_OPERATION, type TributaryContext } from '../context.ts';
 import { meshLogger } from './mesh-logger.ts';
 import { loadSpecRobustly, type RobustLoadResult } from '../openapi/robust-load.ts';
 import type { LoaderPhase } from '../openapi/loader-protocol.ts';
@@ -177,9 +178,12 @@ export function makeExecutableSource(
           action: `${type.name}.${field.name} is refused with OPERATION_UNSERVABLE, never called`,
         });
       }
-      field.resolve = function restOperationResolver(_root, args, context) {
-        return op.execute(args, context);
-      };
+      field.resolve = Object.assign(
+        function restOperationResolver(_root: unknown, args: Record<string, unknown>, context: unknown) {
+          return op.execute(args, context as TributaryContext);
+        },
+        { [PLANNED_REST_OPERATION]: op },
+      );
       // Links and @resolveTo find the operation behind a root field through here, which
       // survives renames and prefixes applied by transforms.
       field.extensions = { ...field.extensions, tributaryOperation: op };

@@ -1,0 +1,431 @@
+// Runs an operation's plan (compile.ts): the root REST calls at once, then, level by level,
+// one batch per link for all the parents that level holds — the calls the DataLoaders
+// would make (fetchBulk / fetchPerKey are theirs) — and each answer written straight into
+// the response. No resolver is called, no DataLoader `load` is made and no promise is
+// created per object; what a client sees is what GraphQL execution gives (§6.4 of the
+// spec, as graphql-js implements it): field order, aliases, `__typename`, `null` plus one
+// error at exactly the failing field, propagated to the nearest nullable position, and
+// partial data when one call fails.
+//
+// Null propagation (§6.4.4) across the asynchronous links works on frames: a frame is one
+// position (a field of an object, an item of a list) on a branch that reaches a link,
+// pointing at its parent. A link's answer that fails a non-null field walks up the frames
+// to the first nullable one and writes `null` there. A position once failed is marked, so
+// a later failure beneath it is dropped, as graphql-js drops the rejection of a promise
+// whose parent already settled.
+import { GraphQLError, locatedError, getArgumentValues, type ExecutionResult } from 'graphql';
+import { inspect } from 'graphql/jsutils/inspect.js';
+import type { TributaryContext } from '../../context.ts';
+import type { PlannedLink } from '../plan.ts';
+import type { FieldPlan, OperationPlan, ValuePlan } from './compile.ts';
+
+type Key = string | number;
+
+interface Frame {
+  readonly parent: Frame | null;
+  readonly container: Record<Key, unknown>;
+  readonly key: Key;
+  readonly nonNull: boolean;
+  failed: boolean;
+}
+
+type LinkField = Extract<FieldPlan, { kind: 'link' }>;
+
+/** One link field of one parent, waiting for its batch. */
+interface Slot {
+  readonly field: LinkField;
+  readonly frame: Frame;
+  readonly group: Group;
+  /** The identities this slot needs (one, or one per key of a list-valued key). */
+  readonly ids: readonly unknown[];
+  readonly keys: readonly unknown[];
+  /** The parent's key was a list: the value is one item per key. */
+  readonly listKey: boolean;
+  remaining: number;
+}
+
+/** What one link's calls share in a request: the per-request cache the DataLoader would hold. */
+interface Group {
+  readonly link: PlannedLink;
+  readonly kind: 'bulk' | 'perKey' | 'perValue';
+  readonly fixedArgs?: Record<string, unknown>;
+  readonly entries: Map<unknown, Entry>;
+  /** The batch being filled in this flush. */
+  next?: Batch;
+}
+
+type Entry = { batch: Batch; done: false } | { done: true; value: unknown };
+
+interface Batch {
+  readonly group: Group;
+  readonly ids: unknown[];
+  readonly keys: unknown[];
+  readonly waiters: Slot[];
+}
+
+const BATCH_FAILED = Symbol('batch failed');
+
+export function runPlan(plan: OperationPlan, context: TributaryContext, variables: Record<string, unknown>): Promise<ExecutionResult> {
+  return new Execution(plan, context, variables).run();
+}
+
+class Execution {
+  private data: Record<string, unknown> | null = {};
+  private readonly errors: GraphQLError[] = [];
+  /** The response path of the positions being completed, relative to `base`. */
+  private readonly path: Key[] = [];
+  private readonly frames: Array<Frame | null> = [];
+  private base: Frame | null = null;
+  private pending: Slot[] = [];
+  private outstanding = 0;
+  private readonly groups = new Map<string, Group>();
+  private readonly linkArgs: Array<Record<string, unknown> | undefined>;
+  private finish!: (result: ExecutionResult) => void;
+
+  constructor(
+    private readonly plan: OperationPlan,
+    private readonly context: TributaryContext,
+    private readonly variables: Record<string, unknown>,
+  ) {
+    this.linkArgs = new Array(plan.links);
+  }
+
+  run(): Promise<ExecutionResult> {
+    const done = new Promise<ExecutionResult>((resolve) => (this.finish = resolve));
+    const data = this.data!;
+    for (const field of this.plan.fields) {
+      // Every key now, in order: answers arrive in any order, the response keeps the selection's.
+      data[field.responseKey] = null;
+      if (field.kind === 'typename') {
+        data[field.responseKey] = field.typeName;
+        continue;
+      }
+      if (field.kind !== 'rest') continue;
+      let args: Record<string, unknown>;
+      try {
+        args = getArgumentValues(field.field, field.fieldNodes[0]!, this.variables);
+      } catch (error) {
+        this.rootSettled(field, error instanceof Error ? error : new Error(String(error)));
+        continue;
+      }
+      this.outstanding++;
+      field.rest.execute(args, this.context).then(
+        (value) => this.rootAnswered(field, value),
+        (error: unknown) => this.rootAnswered(field, error instanceof Error ? error : locatedError(error, field.fieldNodes, [field.responseKey])),
+      );
+    }
+    this.maybeFinish();
+    return done;
+  }
+
+  private rootAnswered(field: FieldPlan, value: unknown): void {
+    this.outstanding--;
+    this.rootSettled(field, value);
+    this.flush();
+    this.maybeFinish();
+  }
+
+  private rootSettled(field: FieldPlan, value: unknown): void {
+    if (this.data === null || field.kind === 'typename') return;
+    const data = this.data;
+    this.base = null;
+    this.path[0] = field.responseKey;
+    this.frames[0] = field.async ? { parent: null, container: data, key: field.responseKey, nonNull: field.nonNull, failed: false } : null;
+    try {
+      data[field.responseKey] = this.complete(field.value, field, value, 0);
+    } catch (error) {
+      const located = this.locate(error, field, 0);
+      if (this.frames[0]) this.frames[0].failed = true;
+      if (field.nonNull) this.failData(located);
+      else {
+        this.errors.push(located);
+        data[field.responseKey] = null;
+      }
+    }
+  }
+
+  private failData(error: GraphQLError): void {
+    if (this.data === null) return;
+    this.errors.push(error);
+    this.data = null;
+  }
+
+  private maybeFinish(): void {
+    if (this.outstanding > 0 || this.pending.length > 0) return;
+    this.finish(this.errors.length ? { errors: this.errors, data: this.data } : { data: this.data });
+  }
+
+  /** The full response path of position `depth`. */
+  private pathTo(depth: number): Key[] {
+    const prefix: Key[] = [];
+    for (let f = this.base; f; f = f.parent) prefix.push(f.key);
+    prefix.reverse();
+    for (let i = 0; i <= depth; i++) prefix.push(this.path[i]!);
+    return prefix;
+  }
+
+  private locate(error: unknown, field: FieldPlan, depth: number): GraphQLError {
+    return locatedError(error, field.fieldNodes, this.pathTo(depth));
+  }
+
+  // ---- completion (synchronous) -------------------------------------------------------
+
+  private complete(value: ValuePlan, field: FieldPlan, raw: unknown, depth: number): unknown {
+    if (raw instanceof Error) throw raw;
+    switch (value.kind) {
+      case 'nonNull': {
+        const completed = this.complete(value.of, field, raw, depth);
+        if (completed === null) throw new Error(`Cannot return null for non-nullable field ${field.parentTypeName}.${field.fieldName}.`);
+        return completed;
+      }
+      case 'leaf': {
+        if (raw == null) return null;
+        const serialized = value.serialize(raw);
+        if (serialized == null)
+          throw new Error(`Expected \`${inspect(value.type)}.serialize(${inspect(raw)})\` to return non-nullable value, returned: ${inspect(serialized)}`);
+        return serialized;
+      }
+      case 'object':
+        if (raw == null) return null;
+        return this.completeObject(value, raw, depth);
+      case 'list':
+        if (raw == null) return null;
+        return this.completeList(value, field, raw, depth);
+    }
+  }
+
+  private completeList(value: Extract<ValuePlan, { kind: 'list' }>, field: FieldPlan, raw: unknown, depth: number): unknown[] {
+    if (typeof raw !== 'object' || typeof (raw as Iterable<unknown>)[Symbol.iterator] !== 'function')
+      throw new GraphQLError(`Expected Iterable, but did not find one for field "${field.parentTypeName}.${field.fieldName}".`);
+    const items = Array.isArray(raw) ? raw : Array.from(raw as Iterable<unknown>);
+    const item = value.of;
+    const itemNonNull = item.kind === 'nonNull';
+    const out: unknown[] = new Array(items.length);
+    const d = depth + 1;
+    const parentFrame = field.async ? this.frames[depth]! : null;
+    for (let i = 0; i < items.length; i++) {
+      this.path[d] = i;
+      if (parentFrame) this.frames[d] = { parent: parentFrame, container: out as never, key: i, nonNull: itemNonNull, failed: false };
+      try {
+        out[i] = this.complete(item, field, items[i], d);
+      } catch (error) {
+        const located = this.locate(error, field, d);
+        if (parentFrame) this.frames[d]!.failed = true;
+        if (itemNonNull) throw located;
+        this.errors.push(located);
+        out[i] = null;
+      }
+    }
+    return out;
+  }
+
+  private completeObject(value: Extract<ValuePlan, { kind: 'object' }>, source: unknown, depth: number): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    const readable = typeof source === 'object' || typeof source === 'function';
+    const d = depth + 1;
+    for (const field of value.fields) {
+      const key = field.responseKey;
+      if (field.kind === 'typename') {
+        out[key] = field.typeName;
+        continue;
+      }
+      this.path[d] = key;
+      if (field.async) this.frames[d] = { parent: this.frames[depth]!, container: out, key, nonNull: field.nonNull, failed: false };
+      try {
+        if (field.kind === 'link') {
+          const settled = this.linkValue(field, source, d);
+          if (settled === WAITING) {
+            out[key] = null;
+            continue;
+          }
+          out[key] = this.complete(field.value, field, settled, d);
+        } else {
+          out[key] = this.complete(field.value, field, readable ? (source as Record<string, unknown>)[field.fieldName] : undefined, d);
+        }
+      } catch (error) {
+        const located = this.locate(error, field, d);
+        if (field.async) this.frames[d]!.failed = true;
+        if (field.nonNull) throw located;
+        this.errors.push(located);
+        out[key] = null;
+      }
+    }
+    return out;
+  }
+
+  // ---- links ----------------------------------------------------------------------------
+
+  private argsOf(field: LinkField): Record<string, unknown> {
+    let args = this.linkArgs[field.index];
+    if (!args) this.linkArgs[field.index] = args = field.field.args.length ? getArgumentValues(field.field, field.fieldNodes[0]!, this.variables) : {};
+    return args;
+  }
+
+  private group(id: string, link: PlannedLink, kind: Group['kind'], fixedArgs?: Record<string, unknown>): Group {
+    let group = this.groups.get(id);
+    if (!group) this.groups.set(id, (group = { link, kind, fixedArgs, entries: new Map() }));
+    return group;
+  }
+
+  /**
+   * The link's value for one parent when this request already has it (a key seen before),
+   * else WAITING: a slot is queued for the next batch and the position is filled later.
+   */
+  private linkValue(field: LinkField, source: unknown, depth: number): unknown {
+    const link = field.link;
+    let group: Group;
+    let keys: unknown[];
+    let ids: unknown[];
+    let listKey = false;
+    if (link.kind === 'bulk') {
+      const key = link.readKey(source);
+      if (key == null) return null;
+      let extra: Record<string, unknown> | undefined;
+      let id = link.id;
+      if (!link.fixedArgs.empty) {
+        extra = link.fixedArgs(source, this.argsOf(field), this.context, undefined);
+        id = `${link.id}:${JSON.stringify(extra)}`;
+      }
+      group = this.group(id, link, 'bulk', extra ?? {});
+      listKey = Array.isArray(key);
+      keys = listKey ? (key as unknown[]) : [key];
+      ids = keys.map(String);
+    } else {
+      const scalar = link.byValue?.read(source);
+      if (typeof scalar === 'string' || typeof scalar === 'number' || typeof scalar === 'boolean') {
+        group = this.group(`${link.id}#byValue`, link, 'perValue');
+        keys = [scalar];
+        ids = keys;
+      } else {
+        const args = link.argsOf(source, this.argsOf(field), this.context);
+        group = this.group(link.id, link, 'perKey');
+        keys = [args];
+        ids = [JSON.stringify(args)];
+      }
+    }
+    let settled = true;
+    for (const id of ids) if (!group.entries.get(id)?.done) settled = false;
+    if (settled) return this.valueFrom(field, group, ids, keys, listKey);
+    const frame = this.frames[depth]!;
+    this.pending.push({ field, frame, group, ids, keys, listKey, remaining: 0 });
+    return WAITING;
+  }
+
+  /** The link's value from settled entries, as the link's DataLoader would have answered it. */
+  private valueFrom(field: LinkField, group: Group, ids: readonly unknown[], keys: readonly unknown[], listKey: boolean): unknown {
+    const link = field.link;
+    if (group.kind !== 'bulk' || link.kind !== 'bulk') return (group.entries.get(ids[0]) as { value: unknown }).value;
+    const itemOf = (i: number, many: boolean): unknown => {
+      const entry = group.entries.get(ids[i]) as { value: unknown };
+      const bucket = entry.value;
+      if (bucket instanceof Error) return bucket;
+      if (many) return bucket ?? [];
+      return bucket ? (bucket as unknown[])[0] : link.missing(keys[i]);
+    };
+    if (listKey) return keys.map((_, i) => itemOf(i, false));
+    return itemOf(0, link.manyPerKey);
+  }
+
+  /** Sends the batches the queued slots need, one per link group. */
+  private flush(): void {
+    while (this.pending.length > 0) {
+      const slots = this.pending;
+      this.pending = [];
+      const batches: Batch[] = [];
+      for (const slot of slots) {
+        const { group } = slot;
+        // A list-valued key may need one batch twice: each batch counts the slot once.
+        const joined = slot.ids.length > 1 ? new Set<Batch>() : undefined;
+        for (let i = 0; i < slot.ids.length; i++) {
+          const id = slot.ids[i];
+          let entry = group.entries.get(id);
+          if (entry?.done) continue;
+          if (!entry) {
+            if (!group.next) batches.push((group.next = { group, ids: [], keys: [], waiters: [] }));
+            group.next.ids.push(id);
+            group.next.keys.push(slot.keys[i]);
+            entry = { batch: group.next, done: false };
+            group.entries.set(id, entry);
+          }
+          if (joined?.has(entry.batch)) continue;
+          joined?.add(entry.batch);
+          entry.batch.waiters.push(slot);
+          slot.remaining++;
+        }
+        if (slot.remaining === 0) this.completeSlot(slot);
+      }
+      for (const batch of batches) {
+        batch.group.next = undefined;
+        this.dispatch(batch);
+      }
+    }
+  }
+
+  private dispatch(batch: Batch): void {
+    this.outstanding++;
+    const { group } = batch;
+    const link = group.link;
+    let answer: Promise<unknown>;
+    if (group.kind === 'bulk' && link.kind === 'bulk') answer = link.fetch(batch.keys, group.fixedArgs ?? {}, this.context);
+    else if (link.kind === 'perKey' && group.kind === 'perValue') answer = link.fetch(batch.keys, (key) => link.call(link.byValue!.toArgs(key), this.context));
+    else if (link.kind === 'perKey') answer = link.fetch(batch.keys as Array<Record<string, unknown>>, (args) => link.call(args, this.context));
+    else answer = Promise.reject(new Error('link group and kind disagree'));
+    answer.then(
+      (result) => this.settle(batch, result),
+      (error: unknown) => this.settle(batch, BATCH_FAILED, error instanceof Error ? error : new Error(String(error))),
+    );
+  }
+
+  private settle(batch: Batch, result: unknown, error?: Error): void {
+    this.outstanding--;
+    const { entries } = batch.group;
+    for (let i = 0; i < batch.ids.length; i++) {
+      let value: unknown;
+      if (result === BATCH_FAILED) value = error;
+      else if (result instanceof Map) value = result.get(batch.ids[i] as string);
+      else value = (result as unknown[])[i];
+      entries.set(batch.ids[i], { done: true, value });
+    }
+    for (const slot of batch.waiters) if (--slot.remaining === 0) this.completeSlot(slot);
+    this.flush();
+    this.maybeFinish();
+  }
+
+  /** Completes a link's answer at its position: the frames above it are where it lives. */
+  private completeSlot(slot: Slot): void {
+    const { field, frame } = slot;
+    this.base = frame.parent;
+    this.path[0] = frame.key;
+    this.frames[0] = frame;
+    let value: unknown;
+    try {
+      value = this.complete(field.value, field, this.valueFrom(field, slot.group, slot.ids, slot.keys, slot.listKey), 0);
+    } catch (error) {
+      const located = this.locate(error, field, 0);
+      frame.failed = true;
+      if (field.nonNull) this.propagate(frame.parent, located);
+      else {
+        this.errors.push(located);
+        frame.container[frame.key] = null;
+      }
+      return;
+    }
+    frame.container[frame.key] = value;
+  }
+
+  /** A non-null position failed: null at the first nullable position above it, once (§6.4.4). */
+  private propagate(from: Frame | null, error: GraphQLError): void {
+    for (let f = from; f; f = f.parent) {
+      if (f.failed) return;
+      f.failed = true;
+      if (!f.nonNull) {
+        this.errors.push(error);
+        f.container[f.key] = null;
+        return;
+      }
+    }
+    this.failData(error);
+  }
+}
+
+const WAITING = Symbol('waiting for a batch');
