@@ -33,6 +33,7 @@ import {
 } from 'graphql';
 import { plannedRestOperationOf, type PlannedRestOperation } from '../../context.ts';
 import { plannedLinkOf, type PlannedLink } from '../plan.ts';
+import { generateObjectCompleter, type ObjectCompleter } from './generate.ts';
 import { collectFields, type ConditionalNode, type Fragments, type Inclusion } from './collect.ts';
 
 /** How a value is completed (GraphQL spec §6.4.3 CompleteValue), by the shape of its type. */
@@ -40,7 +41,7 @@ export type ValuePlan =
   | { readonly kind: 'nonNull'; readonly of: ValuePlan }
   | { readonly kind: 'list'; readonly of: ValuePlan }
   | { readonly kind: 'leaf'; readonly type: GraphQLLeafType; readonly serialize: (value: unknown) => unknown }
-  | { readonly kind: 'object'; readonly type: GraphQLObjectType; readonly fields: readonly FieldPlan[] };
+  | { readonly kind: 'object'; readonly type: GraphQLObjectType; readonly fields: readonly FieldPlan[]; readonly complete: ObjectCompleter };
 
 interface FieldPlanBase {
   readonly responseKey: string;
@@ -141,7 +142,8 @@ export function compilePlan(schema: GraphQLSchema, operation: OperationDefinitio
     if (isObjectType(type)) {
       if (type.isTypeOf) throw new NotPlannable(`${type.name} has an isTypeOf check`);
       const selectionSets = nodes.flatMap((n) => (n.selectionSet ? [n.selectionSet] : []));
-      return { kind: 'object', type, fields: planFields(type, selectionSets, false) };
+      const fields = planFields(type, selectionSets, false);
+      return { kind: 'object', type, fields, complete: generateObjectCompleter(fields) };
     }
     throw new NotPlannable(`${where} returns the abstract type ${type.name}`);
   };

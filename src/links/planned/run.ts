@@ -16,33 +16,40 @@
 import { GraphQLError, locatedError, getArgumentValues, type ExecutionResult } from 'graphql';
 import { inspect } from 'graphql/jsutils/inspect.js';
 import type { TributaryContext } from '../../context.ts';
-import type { PlannedLink } from '../plan.ts';
+import type { PlannedBulkLink, PlannedLink } from '../plan.ts';
 import type { FieldPlan, OperationPlan, ValuePlan } from './compile.ts';
 
 type Key = string | number;
 
+/**
+ * A position on a branch that reaches a link. A link's own position is also the slot that
+ * waits for its batch (the slot fields), so that a waiting link costs one object.
+ */
 interface Frame {
   readonly parent: Frame | null;
   readonly container: Record<Key, unknown>;
   readonly key: Key;
   readonly nonNull: boolean;
   failed: boolean;
+  // The slot, when a link waits here:
+  field: LinkField | null;
+  group: Group | null;
+  /** The identity of the one key (a list-valued key: `ids`). */
+  id: unknown;
+  linkKey: unknown;
+  /** A list-valued key: one identity and key per item, and the value is one item per key. */
+  ids: readonly unknown[] | null;
+  keys: readonly unknown[] | null;
+  remaining: number;
+}
+
+type Slot = Frame & { field: LinkField; group: Group };
+
+function newFrame(parent: Frame | null, container: Record<Key, unknown>, key: Key, nonNull: boolean): Frame {
+  return { parent, container, key, nonNull, failed: false, field: null, group: null, id: undefined, linkKey: undefined, ids: null, keys: null, remaining: 0 };
 }
 
 type LinkField = Extract<FieldPlan, { kind: 'link' }>;
-
-/** One link field of one parent, waiting for its batch. */
-interface Slot {
-  readonly field: LinkField;
-  readonly frame: Frame;
-  readonly group: Group;
-  /** The identities this slot needs (one, or one per key of a list-valued key). */
-  readonly ids: readonly unknown[];
-  readonly keys: readonly unknown[];
-  /** The parent's key was a list: the value is one item per key. */
-  readonly listKey: boolean;
-  remaining: number;
-}
 
 /** What one link's calls share in a request: the per-request cache the DataLoader would hold. */
 interface Group {
@@ -54,7 +61,7 @@ interface Group {
   next?: Batch;
 }
 
-type Entry = { batch: Batch; done: false } | { done: true; value: unknown };
+type Entry = { batch: Batch; done: false; value: undefined } | { batch: undefined; done: true; value: unknown };
 
 interface Batch {
   readonly group: Group;
@@ -80,6 +87,8 @@ class Execution {
   private outstanding = 0;
   private readonly groups = new Map<string, Group>();
   private readonly linkArgs: Array<Record<string, unknown> | undefined>;
+  private readonly linkGroups: Array<Group | undefined>;
+  private readonly byValueGroups: Array<Group | undefined>;
   private finish!: (result: ExecutionResult) => void;
 
   constructor(
@@ -88,6 +97,8 @@ class Execution {
     private readonly variables: Record<string, unknown>,
   ) {
     this.linkArgs = new Array(plan.links);
+    this.linkGroups = new Array(plan.links);
+    this.byValueGroups = new Array(plan.links);
   }
 
   run(): Promise<ExecutionResult> {
@@ -130,7 +141,7 @@ class Execution {
     const data = this.data;
     this.base = null;
     this.path[0] = field.responseKey;
-    this.frames[0] = field.async ? { parent: null, container: data, key: field.responseKey, nonNull: field.nonNull, failed: false } : null;
+    this.frames[0] = field.async ? newFrame(null, data, field.responseKey, field.nonNull) : null;
     try {
       data[field.responseKey] = this.complete(field.value, field, value, 0);
     } catch (error) {
@@ -205,7 +216,7 @@ class Execution {
     const parentFrame = field.async ? this.frames[depth]! : null;
     for (let i = 0; i < items.length; i++) {
       this.path[d] = i;
-      if (parentFrame) this.frames[d] = { parent: parentFrame, container: out as never, key: i, nonNull: itemNonNull, failed: false };
+      if (parentFrame) this.frames[d] = newFrame(parentFrame, out as never, i, itemNonNull);
       try {
         out[i] = this.complete(item, field, items[i], d);
       } catch (error) {
@@ -220,37 +231,47 @@ class Execution {
   }
 
   private completeObject(value: Extract<ValuePlan, { kind: 'object' }>, source: unknown, depth: number): Record<string, unknown> {
+    // The plan's own function writes the common case inline (generate.ts); a source that
+    // is not an object (graphql-js reads no property of it) takes the general path.
+    if (typeof source === 'object') return value.complete(source as Record<string, unknown>, this, depth);
     const out: Record<string, unknown> = {};
-    const readable = typeof source === 'object' || typeof source === 'function';
-    const d = depth + 1;
     for (const field of value.fields) {
-      const key = field.responseKey;
-      if (field.kind === 'typename') {
-        out[key] = field.typeName;
-        continue;
-      }
-      this.path[d] = key;
-      if (field.async) this.frames[d] = { parent: this.frames[depth]!, container: out, key, nonNull: field.nonNull, failed: false };
-      try {
-        if (field.kind === 'link') {
-          const settled = this.linkValue(field, source, d);
-          if (settled === WAITING) {
-            out[key] = null;
-            continue;
-          }
-          out[key] = this.complete(field.value, field, settled, d);
-        } else {
-          out[key] = this.complete(field.value, field, readable ? (source as Record<string, unknown>)[field.fieldName] : undefined, d);
-        }
-      } catch (error) {
-        const located = this.locate(error, field, d);
-        if (field.async) this.frames[d]!.failed = true;
-        if (field.nonNull) throw located;
-        this.errors.push(located);
-        out[key] = null;
-      }
+      if (field.kind === 'typename') out[field.responseKey] = field.typeName;
+      else this.completeField(field, source, out, depth);
     }
     return out;
+  }
+
+  /**
+   * One field of an object at `depth` (§6.4.3 ExecuteField): its value completed into
+   * `out`, or `null` and an error when it fails and is nullable; a failure of a non-null
+   * field is thrown to the object's own position. Called by generated object functions
+   * for everything but the common case of a leaf that needs no conversion.
+   */
+  completeField(field: Exclude<FieldPlan, { kind: 'typename' }>, source: unknown, out: Record<string, unknown>, depth: number): void {
+    const key = field.responseKey;
+    const d = depth + 1;
+    this.path[d] = key;
+    if (field.async) this.frames[d] = newFrame(this.frames[depth]!, out, key, field.nonNull);
+    try {
+      if (field.kind === 'link') {
+        const settled = this.linkValue(field, source, d);
+        if (settled === WAITING) {
+          out[key] = null;
+          return;
+        }
+        out[key] = this.complete(field.value, field, settled, d);
+      } else {
+        const readable = typeof source === 'object' || typeof source === 'function';
+        out[key] = this.complete(field.value, field, readable ? (source as Record<string, unknown>)[field.fieldName] : undefined, d);
+      }
+    } catch (error) {
+      const located = this.locate(error, field, d);
+      if (field.async) this.frames[d]!.failed = true;
+      if (field.nonNull) throw located;
+      this.errors.push(located);
+      out[key] = null;
+    }
   }
 
   // ---- links ----------------------------------------------------------------------------
@@ -267,63 +288,72 @@ class Execution {
     return group;
   }
 
+  /** The group of a link field without per-parent arguments, looked up by id once per request. */
+  private groupOf(field: LinkField, byValue: boolean): Group {
+    const at = byValue ? this.byValueGroups : this.linkGroups;
+    let group = at[field.index];
+    if (!group) {
+      const link = field.link;
+      at[field.index] = group = byValue ? this.group(`${link.id}#byValue`, link, 'perValue') : this.group(link.id, link, link.kind, {});
+    }
+    return group;
+  }
+
   /**
    * The link's value for one parent when this request already has it (a key seen before),
-   * else WAITING: a slot is queued for the next batch and the position is filled later.
+   * else WAITING: the position (the frame at `depth`) becomes a slot queued for the next
+   * batch, and is filled when that batch answers.
    */
   private linkValue(field: LinkField, source: unknown, depth: number): unknown {
     const link = field.link;
     let group: Group;
-    let keys: unknown[];
-    let ids: unknown[];
-    let listKey = false;
+    let key: unknown;
+    let id: unknown;
     if (link.kind === 'bulk') {
-      const key = link.readKey(source);
+      key = link.readKey(source);
       if (key == null) return null;
-      let extra: Record<string, unknown> | undefined;
-      let id = link.id;
-      if (!link.fixedArgs.empty) {
-        extra = link.fixedArgs(source, this.argsOf(field), this.context, undefined);
-        id = `${link.id}:${JSON.stringify(extra)}`;
+      if (link.fixedArgs.empty) group = this.groupOf(field, false);
+      else {
+        const extra = link.fixedArgs(source, this.argsOf(field), this.context, undefined);
+        group = this.group(`${link.id}:${JSON.stringify(extra)}`, link, 'bulk', extra);
       }
-      group = this.group(id, link, 'bulk', extra ?? {});
-      listKey = Array.isArray(key);
-      keys = listKey ? (key as unknown[]) : [key];
-      ids = keys.map(String);
+      if (Array.isArray(key)) return this.listKeyValue(field, group, key, depth);
+      id = typeof key === 'string' ? key : String(key);
+      const entry = group.entries.get(id);
+      if (entry?.done) return bulkValue(link, entry.value, key, link.manyPerKey);
     } else {
       const scalar = link.byValue?.read(source);
       if (typeof scalar === 'string' || typeof scalar === 'number' || typeof scalar === 'boolean') {
-        group = this.group(`${link.id}#byValue`, link, 'perValue');
-        keys = [scalar];
-        ids = keys;
+        group = this.groupOf(field, true);
+        key = id = scalar;
       } else {
-        const args = link.argsOf(source, this.argsOf(field), this.context);
-        group = this.group(link.id, link, 'perKey');
-        keys = [args];
-        ids = [JSON.stringify(args)];
+        key = link.argsOf(source, this.argsOf(field), this.context);
+        group = this.groupOf(field, false);
+        id = JSON.stringify(key);
       }
+      const entry = group.entries.get(id);
+      if (entry?.done) return entry.value;
     }
-    let settled = true;
-    for (const id of ids) if (!group.entries.get(id)?.done) settled = false;
-    if (settled) return this.valueFrom(field, group, ids, keys, listKey);
-    const frame = this.frames[depth]!;
-    this.pending.push({ field, frame, group, ids, keys, listKey, remaining: 0 });
+    const slot = this.frames[depth]! as Slot;
+    slot.field = field;
+    slot.group = group;
+    slot.id = id;
+    slot.linkKey = key;
+    this.pending.push(slot);
     return WAITING;
   }
 
-  /** The link's value from settled entries, as the link's DataLoader would have answered it. */
-  private valueFrom(field: LinkField, group: Group, ids: readonly unknown[], keys: readonly unknown[], listKey: boolean): unknown {
-    const link = field.link;
-    if (group.kind !== 'bulk' || link.kind !== 'bulk') return (group.entries.get(ids[0]) as { value: unknown }).value;
-    const itemOf = (i: number, many: boolean): unknown => {
-      const entry = group.entries.get(ids[i]) as { value: unknown };
-      const bucket = entry.value;
-      if (bucket instanceof Error) return bucket;
-      if (many) return bucket ?? [];
-      return bucket ? (bucket as unknown[])[0] : link.missing(keys[i]);
-    };
-    if (listKey) return keys.map((_, i) => itemOf(i, false));
-    return itemOf(0, link.manyPerKey);
+  /** A bulk link whose key is a list (`watcherIds`): one item per key, as DataLoader's loadMany answers. */
+  private listKeyValue(field: LinkField, group: Group, keys: unknown[], depth: number): unknown {
+    const ids = keys.map(String);
+    if (ids.every((id) => group.entries.get(id)?.done)) return listValue(field, group, ids, keys);
+    const slot = this.frames[depth]! as Slot;
+    slot.field = field;
+    slot.group = group;
+    slot.ids = ids;
+    slot.keys = keys;
+    this.pending.push(slot);
+    return WAITING;
   }
 
   /** Sends the batches the queued slots need, one per link group. */
@@ -333,24 +363,10 @@ class Execution {
       this.pending = [];
       const batches: Batch[] = [];
       for (const slot of slots) {
-        const { group } = slot;
-        // A list-valued key may need one batch twice: each batch counts the slot once.
-        const joined = slot.ids.length > 1 ? new Set<Batch>() : undefined;
-        for (let i = 0; i < slot.ids.length; i++) {
-          const id = slot.ids[i];
-          let entry = group.entries.get(id);
-          if (entry?.done) continue;
-          if (!entry) {
-            if (!group.next) batches.push((group.next = { group, ids: [], keys: [], waiters: [] }));
-            group.next.ids.push(id);
-            group.next.keys.push(slot.keys[i]);
-            entry = { batch: group.next, done: false };
-            group.entries.set(id, entry);
-          }
-          if (joined?.has(entry.batch)) continue;
-          joined?.add(entry.batch);
-          entry.batch.waiters.push(slot);
-          slot.remaining++;
+        if (slot.ids === null) this.wait(slot, slot.id, slot.linkKey, batches, null);
+        else {
+          const joined = new Set<Batch>();
+          for (let i = 0; i < slot.ids.length; i++) this.wait(slot, slot.ids[i], slot.keys![i], batches, joined);
         }
         if (slot.remaining === 0) this.completeSlot(slot);
       }
@@ -359,6 +375,28 @@ class Execution {
         this.dispatch(batch);
       }
     }
+  }
+
+  /** Has `slot` wait for the batch that brings `id`, adding the key to this flush's batch when no batch has it yet. */
+  private wait(slot: Slot, id: unknown, key: unknown, batches: Batch[], joined: Set<Batch> | null): void {
+    const group = slot.group;
+    let entry = group.entries.get(id);
+    if (entry?.done) return;
+    if (!entry) {
+      let batch = group.next;
+      if (!batch) batches.push((batch = group.next = { group, ids: [], keys: [], waiters: [] }));
+      batch.ids.push(id);
+      batch.keys.push(key);
+      entry = { batch, done: false, value: undefined };
+      group.entries.set(id, entry);
+    }
+    // A list-valued key may need one batch for several of its keys: the slot waits once per batch.
+    if (joined) {
+      if (joined.has(entry.batch)) return;
+      joined.add(entry.batch);
+    }
+    entry.batch.waiters.push(slot);
+    slot.remaining++;
   }
 
   private dispatch(batch: Batch): void {
@@ -384,7 +422,7 @@ class Execution {
       if (result === BATCH_FAILED) value = error;
       else if (result instanceof Map) value = result.get(batch.ids[i] as string);
       else value = (result as unknown[])[i];
-      entries.set(batch.ids[i], { done: true, value });
+      entries.set(batch.ids[i], { batch: undefined, done: true, value });
     }
     for (const slot of batch.waiters) if (--slot.remaining === 0) this.completeSlot(slot);
     this.flush();
@@ -393,24 +431,31 @@ class Execution {
 
   /** Completes a link's answer at its position: the frames above it are where it lives. */
   private completeSlot(slot: Slot): void {
-    const { field, frame } = slot;
-    this.base = frame.parent;
-    this.path[0] = frame.key;
-    this.frames[0] = frame;
+    const { field, group } = slot;
+    this.base = slot.parent;
+    this.path[0] = slot.key;
+    this.frames[0] = slot;
+    const link = field.link;
+    let raw: unknown;
+    if (slot.ids !== null) raw = listValue(field, group, slot.ids, slot.keys!);
+    else {
+      const value = group.entries.get(slot.id)!.value;
+      raw = link.kind === 'bulk' ? bulkValue(link, value, slot.linkKey, link.manyPerKey) : value;
+    }
     let value: unknown;
     try {
-      value = this.complete(field.value, field, this.valueFrom(field, slot.group, slot.ids, slot.keys, slot.listKey), 0);
+      value = this.complete(field.value, field, raw, 0);
     } catch (error) {
       const located = this.locate(error, field, 0);
-      frame.failed = true;
-      if (field.nonNull) this.propagate(frame.parent, located);
+      slot.failed = true;
+      if (field.nonNull) this.propagate(slot.parent, located);
       else {
         this.errors.push(located);
-        frame.container[frame.key] = null;
+        slot.container[slot.key] = null;
       }
       return;
     }
-    frame.container[frame.key] = value;
+    slot.container[slot.key] = value;
   }
 
   /** A non-null position failed: null at the first nullable position above it, once (§6.4.4). */
@@ -429,3 +474,18 @@ class Execution {
 }
 
 const WAITING = Symbol('waiting for a batch');
+
+/** A bulk link's value for one key from its bucket, as the bulk DataLoader answers it (loader.ts). */
+function bulkValue(link: PlannedBulkLink, bucket: unknown, key: unknown, many: boolean): unknown {
+  if (bucket instanceof Error) return bucket;
+  if (many) return bucket ?? [];
+  return bucket ? (bucket as unknown[])[0] : link.missing(key);
+}
+
+/** A list-valued key's items, one per key. */
+function listValue(field: LinkField, group: Group, ids: readonly unknown[], keys: readonly unknown[]): unknown[] {
+  const link = field.link as PlannedBulkLink;
+  const out = new Array<unknown>(ids.length);
+  for (let i = 0; i < ids.length; i++) out[i] = bulkValue(link, group.entries.get(ids[i])!.value, keys[i], false);
+  return out;
+}
