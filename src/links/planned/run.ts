@@ -57,11 +57,13 @@ interface Group {
   readonly kind: 'bulk' | 'perKey' | 'perValue';
   readonly fixedArgs?: Record<string, unknown>;
   readonly entries: Map<unknown, Entry>;
+  /** Bulk entries by a key that is not a string (a number), as well as by its string. */
+  readonly byRaw: Map<unknown, Entry>;
   /** The batch being filled in this flush. */
   next?: Batch;
 }
 
-type Entry = { batch: Batch; done: false; value: undefined } | { batch: undefined; done: true; value: unknown };
+type Entry = { readonly id: unknown; batch: Batch; done: false; value: undefined } | { readonly id: unknown; batch: undefined; done: true; value: unknown };
 
 interface Batch {
   readonly group: Group;
@@ -284,7 +286,7 @@ class Execution {
 
   private group(id: string, link: PlannedLink, kind: Group['kind'], fixedArgs?: Record<string, unknown>): Group {
     let group = this.groups.get(id);
-    if (!group) this.groups.set(id, (group = { link, kind, fixedArgs, entries: new Map() }));
+    if (!group) this.groups.set(id, (group = { link, kind, fixedArgs, entries: new Map(), byRaw: new Map() }));
     return group;
   }
 
@@ -318,8 +320,15 @@ class Execution {
         group = this.group(`${link.id}:${JSON.stringify(extra)}`, link, 'bulk', extra);
       }
       if (Array.isArray(key)) return this.listKeyValue(field, group, key, depth);
-      id = typeof key === 'string' ? key : String(key);
-      const entry = group.entries.get(id);
+      // Keys are the same when their strings are (the bulk loader's cacheKeyFn): a number
+      // key is turned into its string once per request, not once per parent.
+      let entry: Entry | undefined;
+      if (typeof key === 'string') entry = group.entries.get((id = key));
+      else {
+        entry = group.byRaw.get(key);
+        if (entry === undefined) entry = group.entries.get((id = String(key)));
+        else id = entry.id;
+      }
       if (entry?.done) return bulkValue(link, entry.value, key, link.manyPerKey);
     } else {
       const scalar = link.byValue?.read(source);
@@ -387,8 +396,9 @@ class Execution {
       if (!batch) batches.push((batch = group.next = { group, ids: [], keys: [], waiters: [] }));
       batch.ids.push(id);
       batch.keys.push(key);
-      entry = { batch, done: false, value: undefined };
+      entry = { id, batch, done: false, value: undefined };
       group.entries.set(id, entry);
+      if (typeof key === 'number' && group.kind === 'bulk') group.byRaw.set(key, entry);
     }
     // A list-valued key may need one batch for several of its keys: the slot waits once per batch.
     if (joined) {
@@ -422,7 +432,10 @@ class Execution {
       if (result === BATCH_FAILED) value = error;
       else if (result instanceof Map) value = result.get(batch.ids[i] as string);
       else value = (result as unknown[])[i];
-      entries.set(batch.ids[i], { batch: undefined, done: true, value });
+      const settled: Entry = { id: batch.ids[i], batch: undefined, done: true, value };
+      entries.set(batch.ids[i], settled);
+      const key = batch.keys[i];
+      if (typeof key === 'number' && batch.group.kind === 'bulk') batch.group.byRaw.set(key, settled);
     }
     for (const slot of batch.waiters) if (--slot.remaining === 0) this.completeSlot(slot);
     this.flush();
