@@ -1,8 +1,10 @@
-// The DataLoaders behind the links declared in config (Tributary's own `links:` and
-// Mesh's `@resolveTo`, declare.ts). The in-context SDK's calls (schema/additional.ts) and
-// fields made from OpenAPI `links` do not come through here yet. A loader lives for one request (see src/context.ts): within it,
-// the same key is fetched once, and all keys asked for in one tick of the event loop
-// go out together — one bulk call per batch, or one call per distinct key.
+// The DataLoaders behind every link (Tributary's own `links:`, Mesh's `@resolveTo` and
+// fields made from OpenAPI `links`, declare.ts) when an operation runs on the executor; the
+// in-context SDK's calls (schema/additional.ts) do not come through here. A loader lives
+// for one request (see src/context.ts): within it, the same key is fetched once, and all
+// keys asked for in one tick of the event loop go out together — one bulk call per batch,
+// or one call per distinct key. Planned execution (planned/run.ts) makes the same calls
+// through fetchBulk / fetchPerKey, without the loaders.
 import DataLoader from 'dataloader';
 import type { GraphQLResolveInfo } from 'graphql';
 import { TributaryError } from '../errors.ts';
