@@ -78,6 +78,19 @@ export function createMemoryBus(): EventBus {
   };
 }
 
+/** Resolves once `client` is ready, or after `ms` (the command then fails as Redis is down). */
+function connected(client: Redis, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    client.once('ready', done);
+    function done(): void {
+      clearTimeout(timer);
+      client.off('ready', done);
+      resolve();
+    }
+  });
+}
+
 /** ioredis is loaded on first use: most gateways keep events in memory. */
 function redisClass(): typeof Redis {
   return (createRequire(import.meta.url)('ioredis') as typeof import('ioredis')).Redis;
@@ -116,6 +129,8 @@ export function createRedisBus(url: string, logger: Logger): EventBus {
     subscribe: (topic) => local.subscribe(topic),
     async publish(topic, event) {
       try {
+        // A replica that has just started (or reconnects) waits for its connection, a little.
+        if (publisher.status !== 'ready') await connected(publisher, 2_000);
         return await publisher.publish(topic, JSON.stringify(event));
       } catch (error) {
         throw new TributaryError('WEBHOOK_DELIVERY_FAILED', 'The event could not be delivered; retry later.', { cause: error });
