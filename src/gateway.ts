@@ -645,7 +645,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       }
       const grace = graceMs ?? generation.config.tributary.server.shutdownGraceMs;
       const drain = shutDown(servers, grace);
-      const socketsClosed = Promise.all(sockets.map((w) => w.close()));
+      // Subscriptions never finish by themselves: ending them lets their requests drain.
+      const socketsClosed = Promise.all([...sockets.map((w) => w.close()), bus.close()]);
       for (const retry of retries.values()) retry.stop();
       retries.clear();
       const closed = (async () => {
@@ -658,7 +659,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         const pools = generation.close().catch(() => undefined);
         await Promise.race([pools, new Promise((resolve) => setTimeout(resolve, Math.max(0, grace - report.ms)).unref())]);
         await socketsClosed;
-        await bus.close();
         await yoga.dispose?.();
         await active.close();
         await metrics?.close();

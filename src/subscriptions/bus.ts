@@ -29,7 +29,15 @@ type Listener = (event: WebhookEvent) => void;
 /** This process's listeners by topic; `onFirst`/`onLast` say when a topic gains its first or loses its last. */
 function listeners(hooks: { onFirst?: (topic: string) => Promise<void>; onLast?: (topic: string) => void } = {}) {
   const byTopic = new Map<string, Set<Listener>>();
+  // What ends each live subscription: closing the bus completes them all.
+  const stops = new Set<() => void>();
+  let closed = false;
   return {
+    /** Completes every subscription (their streams send `complete`), so that a shutdown need not wait them out. */
+    closeAll(): void {
+      closed = true;
+      for (const stop of stops) stop();
+    },
     deliver(topic: string, event: WebhookEvent): number {
       const set = byTopic.get(topic);
       for (const listener of set ?? []) listener(event);
@@ -37,14 +45,18 @@ function listeners(hooks: { onFirst?: (topic: string) => Promise<void>; onLast?:
     },
     async subscribe(topic: string): Promise<AsyncIterable<WebhookEvent>> {
       let live!: Promise<void>;
+      if (closed) throw new TributaryError('WEBHOOK_DELIVERY_FAILED', 'The gateway is shutting down.');
       const events = new Repeater<WebhookEvent>((push, stop) => {
         const listener: Listener = (event) => void push(event);
+        const end = () => stop();
+        stops.add(end);
         let set = byTopic.get(topic);
         const first = !set;
         if (!set) byTopic.set(topic, (set = new Set()));
         set.add(listener);
         live = first && hooks.onFirst ? hooks.onFirst(topic) : Promise.resolve();
         void stop.then(() => {
+          stops.delete(end);
           set.delete(listener);
           if (set.size > 0 || byTopic.get(topic) !== set) return;
           byTopic.delete(topic);
@@ -74,7 +86,7 @@ export function createMemoryBus(): EventBus {
   return {
     subscribe: (topic) => local.subscribe(topic),
     publish: async (topic, event) => local.deliver(topic, event),
-    close: async () => undefined,
+    close: async () => local.closeAll(),
   };
 }
 
@@ -137,6 +149,7 @@ export function createRedisBus(url: string, logger: Logger): EventBus {
       }
     },
     async close() {
+      local.closeAll();
       await Promise.all([publisher, subscriber].map((c) => c.quit().catch(() => c.disconnect())));
     },
   };

@@ -77,6 +77,18 @@ describe.each(implementations)('%s bus', (_name, create, available) => {
   });
 });
 
+describe.each(implementations)('%s bus, closed', (_name, create, available) => {
+  it.skipIf(!available)('close() completes every subscription and refuses new ones (a shutdown need not wait them out)', async () => {
+    run += 1;
+    const bus = create();
+    const events = (await bus.subscribe(topic('closing')))[Symbol.asyncIterator]();
+    const waiting = events.next();
+    await bus.close();
+    expect((await waiting).done).toBe(true);
+    await expect(bus.subscribe(topic('closing'))).rejects.toMatchObject({ code: 'WEBHOOK_DELIVERY_FAILED' });
+  });
+});
+
 describe.skipIf(binary === undefined)('redis bus across replicas', () => {
   it('an event published by one bus reaches the subscribers of another on the same Redis; PUBLISH counts the listening replicas', async () => {
     run += 1;

@@ -94,4 +94,12 @@ describe('OpenAPI callbacks as subscriptions (GraphQL over SSE)', () => {
     mine.close();
     all.close();
   });
+
+  // Last: it closes the gateway.
+  it('a shutdown completes open subscriptions, so they drain instead of holding the grace period', async () => {
+    const stream = await sseSubscribe(`${base}/graphql`, SUBSCRIPTION);
+    const closed = gateway.close({ graceMs: 60_000 });
+    expect(await stream.next()).toEqual({ event: 'complete', data: undefined });
+    await closed;
+  });
 });

@@ -19,6 +19,7 @@ let base: string;
 const clients: Client[] = [];
 
 beforeAll(async () => {
+  process.env.TRIBUTARY_TEST_WS_SECRET = 'plain-shared-secret';
   shop = await startShop();
   dir = await writeSources({
     specs: { 'shop.yaml': shopDoc() },
@@ -27,7 +28,7 @@ beforeAll(async () => {
       '  sources:',
       '    Shop:',
       '      webhooks:',
-      '        secret: plain-shared-secret',
+      "        secret: '{env.TRIBUTARY_TEST_WS_SECRET}'",
       '        header: X-Shop-Token',
       '  policies:',
       '    auth:',
@@ -86,5 +87,17 @@ describe('subscriptions over graphql-ws', () => {
     const answer = await fetch(`${base}/webhooks/Shop/onShipped`, { method: 'POST', headers: { 'x-shop-token': 'guess' }, body: '{}' });
     expect(answer.status).toBe(403);
     expect(((await answer.json()) as any).error.code).toBe('WEBHOOK_BAD_SIGNATURE');
+  });
+
+  it('opens sockets on the GraphQL path only', async () => {
+    await expect(wsClient(`${base}/elsewhere`, { 'x-api-key': KEY })).rejects.toBeDefined();
+  });
+
+  // Last: it unsets the secret's variable.
+  it('a secret that resolves to nothing (an unset variable) turns the route off rather than accepting an empty secret', async () => {
+    delete process.env.TRIBUTARY_TEST_WS_SECRET;
+    const answer = await fetch(`${base}/webhooks/Shop/onShipped`, { method: 'POST', headers: { 'x-shop-token': '' }, body: '{}' });
+    expect(answer.status).toBe(404);
+    expect(((await answer.json()) as any).error.code).toBe('WEBHOOK_NOT_CONFIGURED');
   });
 });
