@@ -450,7 +450,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   // Subscriptions (subscriptions/): one event bus per gateway, decided by the first config
   // like the policies; the webhook route reads the served schema and sources as they are now.
   const subscriptions = generation.config.tributary.subscriptions;
-  const bus = createEventBus(subscriptions, logger.child({ component: 'subscriptions' }));
+  const bus = await (async () => {
+    try {
+      return createEventBus(subscriptions, logger.child({ component: 'subscriptions' }));
+    } catch (error) {
+      // A config error (pubsub redis without a URL): what was built so far is let go.
+      await Promise.all([generation.close(), metrics?.close(), active.close(), tracing?.shutdown()].map((p) => p?.catch(() => undefined)));
+      throw error;
+    }
+  })();
   const webhooks = createWebhookRoute({
     path: subscriptions.webhookPath,
     maxBodyBytes: subscriptions.maxBodyBytes,
