@@ -6,6 +6,9 @@
 //   node:http ─▶ handle()            passthrough first: its route needs the raw `req.url`
 //            │                       to judge traversal before any normalisation could
 //            │                       hide a `..`
+//            ├▶ webhooks             /webhooks/<source>/<key>: the source's secret or
+//            │                       signature, not the client policies, then the event
+//            │                       bus (subscriptions/webhook-route.ts)
 //            ├▶ REST passthrough     route, method, path, size (passthrough/route.ts), then
 //            │                       each policy's judge in policyOrder (client address,
 //            │                       auth, rate limits, cache), then upstream.stream()
