@@ -147,7 +147,7 @@ export function makeExecutableSource(
   };
   const marked = typesNeedingMetadata(schema);
   const operations: RestOperation[] = [];
-  const warnings: SpecWarning[] = wireWebhookSubscriptions(schema, source.name);
+  const warnings: SpecWarning[] = wireWebhookSubscriptions(schema, source.name, options.upstream);
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type.name.startsWith('__')) continue;
     for (const field of Object.values(type.getFields())) {

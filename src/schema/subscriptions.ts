@@ -15,7 +15,10 @@
 //     name the path the call was posted to. A client that registered
 //     `https://gateway/webhooks/Billing/onPaid/c42` as its callback URL subscribes with
 //     that URL and gets the calls made to it, not those made for other registrations;
-//   - an event resolves to the call's body.
+//   - an event resolves to the call's body;
+//   - the source's outbound rules judge the subscription as they judge a call to the
+//     source (upstream/client.ts admit): with `auth.sources.<name>: required` an
+//     anonymous client may not listen to that source's events either.
 import { isObjectType, type GraphQLSchema } from 'graphql';
 import { filter } from 'graphql-yoga';
 import { getDirective } from '@graphql-tools/utils';
@@ -23,13 +26,14 @@ import { stringInterpolator } from '@graphql-mesh/string-interpolation';
 import { TributaryError } from '../errors.ts';
 import { webhookTopic, type TributaryContext, type WebhookEvent, type WebhookField } from '../context.ts';
 import type { SpecWarning } from '../openapi/spec-warning.ts';
+import type { UpstreamClient } from '../upstream/types.ts';
 
 const TOPIC = /^webhook:([a-z]+):(.*)$/s;
 /** Any base: only the path of a filled-in callback URL is compared. */
 const BASE = 'http://gateway.invalid/';
 
 /** Wires every `@pubsubOperation` field of a source's Subscription type to the webhook events. */
-export function wireWebhookSubscriptions(schema: GraphQLSchema, source: string): SpecWarning[] {
+export function wireWebhookSubscriptions(schema: GraphQLSchema, source: string, upstream: UpstreamClient): SpecWarning[] {
   const warnings: SpecWarning[] = [];
   const root = schema.getSubscriptionType();
   if (!root || !isObjectType(root)) return warnings;
@@ -52,6 +56,7 @@ export function wireWebhookSubscriptions(schema: GraphQLSchema, source: string):
     field.subscribe = async function webhookSubscribe(_root, args: Record<string, unknown>, context: TributaryContext) {
       const events = context.webhookEvents;
       if (!events) throw new TributaryError('INTERNAL_SERVER_ERROR', 'This gateway does not serve subscriptions.');
+      if (context.scope) await upstream.admit(source, context.scope);
       const wanted = callbackPath(template, args);
       const all = await events.subscribe(topicName);
       return wanted === undefined ? all : filter((event: WebhookEvent) => event.path === wanted)(all);
