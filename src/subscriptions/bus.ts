@@ -29,6 +29,9 @@ type Listener = (event: WebhookEvent) => void;
 /** This process's listeners by topic; `onFirst`/`onLast` say when a topic gains its first or loses its last. */
 function listeners(hooks: { onFirst?: (topic: string) => Promise<void>; onLast?: (topic: string) => void } = {}) {
   const byTopic = new Map<string, Set<Listener>>();
+  // Per topic with listeners: settles once the topic is live (Redis: SUBSCRIBE acknowledged),
+  // which a second subscriber arriving meanwhile must wait for too.
+  const live = new Map<string, Promise<void>>();
   // What ends each live subscription: closing the bus completes them all.
   const stops = new Set<() => void>();
   let closed = false;
@@ -44,7 +47,6 @@ function listeners(hooks: { onFirst?: (topic: string) => Promise<void>; onLast?:
       return set?.size ?? 0;
     },
     async subscribe(topic: string): Promise<AsyncIterable<WebhookEvent>> {
-      let live!: Promise<void>;
       if (closed) throw new TributaryError('WEBHOOK_DELIVERY_FAILED', 'The gateway is shutting down.');
       const events = new Repeater<WebhookEvent>((push, stop) => {
         const listener: Listener = (event) => void push(event);
@@ -54,19 +56,25 @@ function listeners(hooks: { onFirst?: (topic: string) => Promise<void>; onLast?:
         const first = !set;
         if (!set) byTopic.set(topic, (set = new Set()));
         set.add(listener);
-        live = first && hooks.onFirst ? hooks.onFirst(topic) : Promise.resolve();
+        if (first) live.set(topic, hooks.onFirst ? hooks.onFirst(topic) : Promise.resolve());
         void stop.then(() => {
           stops.delete(end);
           set.delete(listener);
           if (set.size > 0 || byTopic.get(topic) !== set) return;
           byTopic.delete(topic);
+          live.delete(topic);
           hooks.onLast?.(topic);
         });
       });
       // A Repeater starts on its first next(); this starts it now, so that the listener
       // is registered (and, with Redis, SUBSCRIBE sent) before the subscriber is answered.
       const first = events.next();
-      await live;
+      try {
+        await live.get(topic);
+      } catch (error) {
+        await events.return();
+        throw new TributaryError('WEBHOOK_DELIVERY_FAILED', 'The subscription could not be made; retry later.', { cause: error });
+      }
       let started = false;
       const iterator: AsyncIterableIterator<WebhookEvent> = {
         next: () => (started ? events.next() : ((started = true), first)),

@@ -67,6 +67,17 @@ describe.each(implementations)('%s bus', (_name, create, available) => {
     await two.return!();
   });
 
+  it.skipIf(!available)('subscribers arriving together are all live when answered', async () => {
+    const bus = make();
+    const all = await Promise.all([1, 2, 3].map(() => bus.subscribe(topic('together'))));
+    await bus.publish(topic('together'), event(9));
+    for (const events of all) {
+      const iterator = events[Symbol.asyncIterator]();
+      expect((await iterator.next()).value).toEqual(event(9));
+      await iterator.return!();
+    }
+  });
+
   it.skipIf(!available)('return() ends a subscription, also while it waits for an event', async () => {
     const bus = make();
     const events = (await bus.subscribe(topic('end')))[Symbol.asyncIterator]();
