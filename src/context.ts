@@ -144,6 +144,40 @@ export interface PassthroughTerms {
 
 export type PassthroughJudge = (call: PassthroughCall, scope: RequestScope) => PassthroughVerdict | Promise<PassthroughVerdict>;
 
+/**
+ * One webhook call as subscribers see it (subscriptions/ publishes it, the Subscription
+ * fields of schema/subscriptions.ts filter and resolve it).
+ */
+export interface WebhookEvent {
+  /** The path the call was posted to (`/webhooks/<source>/<key>/…`), as URL parsing normalises it. */
+  readonly path: string;
+  /** The request body, parsed as JSON. */
+  readonly body: unknown;
+}
+
+/**
+ * Where Subscription fields listen: the gateway's event bus. The iterable is handed out
+ * once the subscription is live (with Redis: once SUBSCRIBE is acknowledged), so that a
+ * client whose subscription was answered misses no event sent after.
+ */
+export interface WebhookEvents {
+  subscribe(topic: string): Promise<AsyncIterable<WebhookEvent>>;
+}
+
+/** What the webhook route reads off a Subscription field (its `tributaryWebhook` extension). */
+export interface WebhookField {
+  readonly source: string;
+  /** The field's name as the source defines it: `/webhooks/<source>/<key>`. */
+  readonly key: string;
+  /** The HTTP method the document says the service calls with, upper case. */
+  readonly method: string;
+}
+
+/** The topic of a webhook key of a source: what the route publishes on and the field subscribes to. */
+export function webhookTopic(source: string, key: string): string {
+  return `tributary:webhook:${JSON.stringify([source, key])}`;
+}
+
 export interface TributaryContext {
   /** The incoming Fetch API request (Yoga puts it on every context). */
   request?: Request;
@@ -156,6 +190,8 @@ export interface TributaryContext {
   scope?: RequestScope;
   /** The scope's principal, for Mesh templates that read `{context.principal.subject}`. */
   principal?: Principal | undefined;
+  /** Webhook events for Subscription fields; set by the gateway's context factory. */
+  webhookEvents?: WebhookEvents;
   [key: string]: unknown;
 }
 

@@ -89,6 +89,16 @@ export const ERRORS = {
     description:
       'Only trusted documents run (a manifest and allowArbitrary false, the default when NODE_ENV=production) and this document is not in the manifest; nothing is run.',
   },
+  WEBHOOK_NOT_CONFIGURED: {
+    status: 404,
+    description: 'No source of that name has webhook settings (tributary.sources.<name>.webhooks): the webhook route is off for it.',
+  },
+  WEBHOOK_NOT_DECLARED: { status: 404, description: "The path after the source names no Subscription field of the source's served schema." },
+  WEBHOOK_METHOD_NOT_ALLOWED: { status: 405, description: 'The callback or webhook is declared with another HTTP method (`Allow` names it).' },
+  WEBHOOK_UNSIGNED: { status: 401, description: "A webhook call without the source's secret or signature header." },
+  WEBHOOK_BAD_SIGNATURE: { status: 403, description: "A webhook call whose secret or HMAC-SHA256 signature does not match the source's secret." },
+  WEBHOOK_BAD_BODY: { status: 400, description: 'A webhook call whose body is not JSON; nothing is delivered.' },
+  WEBHOOK_DELIVERY_FAILED: { status: 503, description: 'The event could not be handed to the pubsub (Redis unreachable); the caller should retry.' },
   RATE_LIMIT_UNAVAILABLE: { status: 503, description: 'The rate-limit store is down and tributary.policies.rateLimit.onStoreDown is "closed"; retry later.' },
 
   // ---- upstream (a REST service misbehaved; data for other fields is still returned) ----

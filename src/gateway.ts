@@ -6,6 +6,9 @@
 //   node:http ─▶ handle()            passthrough first: its route needs the raw `req.url`
 //            │                       to judge traversal before any normalisation could
 //            │                       hide a `..`
+//            ├▶ webhooks             /webhooks/<source>/<key>: the source's secret or
+//            │                       signature, not the client policies, then the event
+//            │                       bus (subscriptions/webhook-route.ts)
 //            ├▶ REST passthrough     route, method, path, size (passthrough/route.ts), then
 //            │                       each policy's judge in policyOrder (client address,
 //            │                       auth, rate limits, cache), then upstream.stream()
@@ -66,6 +69,9 @@ import { makeExecutableSource } from './schema/source.ts';
 import { applyTransforms } from './schema/transforms.ts';
 import { resolveServerUrl } from './schema/server-url.ts';
 import { retryLoad, type LoadRetry } from './runtime/load-retry.ts';
+import { createEventBus } from './subscriptions/bus.ts';
+import { createWebhookRoute } from './subscriptions/webhook-route.ts';
+import { serveGraphqlWs, type GraphqlWs } from './subscriptions/websocket.ts';
 
 export interface GatewayOptions {
   configFile: string;
@@ -445,6 +451,27 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   // Set once close() starts; /readyz answers 503 from then on.
   let shutdown: { drain: Shutdown; closed: Promise<void> } | undefined;
 
+  // Subscriptions (subscriptions/): one event bus per gateway, decided by the first config
+  // like the policies; the webhook route reads the served schema and sources as they are now.
+  const subscriptions = generation.config.tributary.subscriptions;
+  const bus = await (async () => {
+    try {
+      return createEventBus(subscriptions, logger.child({ component: 'subscriptions' }));
+    } catch (error) {
+      // A config error (pubsub redis without a URL): what was built so far is let go.
+      await Promise.all([generation.close(), metrics?.close(), active.close(), tracing?.shutdown()].map((p) => p?.catch(() => undefined)));
+      throw error;
+    }
+  })();
+  const webhooks = createWebhookRoute({
+    path: subscriptions.webhookPath,
+    maxBodyBytes: subscriptions.maxBodyBytes,
+    current: () => ({ sources: generation.config.tributary.sources, schema: generation.built.schema }),
+    bus,
+    logger: logger.child({ component: 'webhooks' }),
+  });
+  const sockets: GraphqlWs[] = [];
+
   const maskedErrors = tributaryMaskedErrors(logger);
   // Reloads and background retries build and swap one at a time, each on top of the last.
   let swaps: Promise<unknown> = Promise.resolve();
@@ -536,7 +563,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       const sdk = generation.built.sdk;
       // The scope the policies' onRequest hooks filled in; every upstream call carries it.
       const scope = scopeOf(request);
-      const context: Partial<TributaryContext> = { requestId: scope.requestId, scope, principal: scope.principal };
+      const context: Partial<TributaryContext> = { requestId: scope.requestId, scope, principal: scope.principal, webhookEvents: bus };
       return sdk ? Object.assign(context, sdk) : context;
     },
     plugins: plugins(active, {
@@ -554,6 +581,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const graphqlHandler = withCompression(generation.config.tributary.server.compression, (req, res) => void yoga(req, res));
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const current = generation;
+    // Webhook calls carry their own proof (a secret or signature), not a client's credentials.
+    if (webhooks.matches(req.url ?? '/')) return void webhooks.handle(req, res);
     if (current.passthrough.matches(req.url ?? '/')) {
       metrics?.passthroughStarted(res);
       const run = () => current.passthrough.handle(req, res);
@@ -582,6 +611,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         server.listen(port ?? s.port, host ?? s.host, () => resolve());
       });
       servers.push(tracked);
+      if (subscriptions.websocket)
+        sockets.push(
+          serveGraphqlWs(server, {
+            path: s.graphqlPath,
+            run: (request, serverContext) => Promise.resolve(yoga.fetch(request, serverContext)),
+            schema: () => generation.built.schema,
+            logger,
+          }),
+        );
       await metrics?.listen();
       const address = server.address() as AddressInfo;
       // Wildcard and loopback binds are shown as "localhost": that is what people type.
@@ -619,6 +657,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       }
       const grace = graceMs ?? generation.config.tributary.server.shutdownGraceMs;
       const drain = shutDown(servers, grace);
+      // Subscriptions never finish by themselves: ending them lets their requests drain.
+      const socketsClosed = Promise.all([...sockets.map((w) => w.close()), bus.close()]);
       for (const retry of retries.values()) retry.stop();
       retries.clear();
       const closed = (async () => {
@@ -630,6 +670,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         // to clients already gone, and the process need not wait for them.
         const pools = generation.close().catch(() => undefined);
         await Promise.race([pools, new Promise((resolve) => setTimeout(resolve, Math.max(0, grace - report.ms)).unref())]);
+        await socketsClosed;
         await yoga.dispose?.();
         await active.close();
         await metrics?.close();

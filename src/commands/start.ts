@@ -14,7 +14,7 @@
 // One process is the default: the shape containers scaled by replicas expect, and the
 // least memory; on a VM or bare metal, set `workers: 0`.
 import cluster from 'node:cluster';
-import { perWorkerStateWarnings, resolveWorkerCount, runPrimary, WORKER_CUT, WORKER_STOP } from '../runtime/workers.ts';
+import { perWorkerStateWarnings, perWorkerSubscriptionWarnings, resolveWorkerCount, runPrimary, WORKER_CUT, WORKER_STOP } from '../runtime/workers.ts';
 import type { Gateway, SourceStatus } from '../gateway.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import type { Logger } from '../observability/log.ts';
@@ -37,7 +37,7 @@ export async function start(opts: StartOptions): Promise<void> {
     // The config decides how many workers there are, how long a shutdown may take, and
     // (below the flags and variables) where to listen.
     const { loadConfig } = await import('../config/load.ts');
-    const { server, policies } = (await loadConfig(opts.config)).tributary;
+    const { server, policies, subscriptions, sources } = (await loadConfig(opts.config)).tributary;
     const listen = { port: opts.port ?? server.port, host: opts.host ?? server.host };
     const count = resolveWorkerCount(opts.workers ?? server.workers);
     // Before any build. Workers listen on their own (through the primary), once each has
@@ -45,7 +45,8 @@ export async function start(opts: StartOptions): Promise<void> {
     reservation = await reservePort(listen);
     if (count > 1) {
       await reservation.release();
-      for (const warning of perWorkerStateWarnings(policies, count)) console.warn(`Tributary: warning: ${warning}`);
+      for (const warning of [...perWorkerStateWarnings(policies, count), ...perWorkerSubscriptionWarnings({ subscriptions, sources }, count)])
+        console.warn(`Tributary: warning: ${warning}`);
       process.exit(await runPrimary({ count, graceMs: server.shutdownGraceMs, log: (message) => console.log(message) }));
     }
   }

@@ -180,7 +180,7 @@ export const MESH_KEYS: readonly MeshKey[] = [
     note: 'tributary.policies.cache store: redis and redisUrl (url, or host/port/username/password/db) when responseCache is mapped; else a warning',
   },
   { key: 'cache.<other>', verdict: 'warning', note: 'not applied: the response cache uses tributary.policies.cache.store (memory or redis)' },
-  { key: 'pubsub', verdict: 'warning', note: "not applied: Tributary does not read Mesh's pubsub setting" },
+  { key: 'pubsub', verdict: 'warning', note: 'not applied: subscriptions use `tributary.subscriptions.pubsub` (memory or redis)' },
   { key: 'documents', verdict: 'warning', note: 'not applied: no documents are preloaded or validated at build' },
   {
     key: 'customFetch',

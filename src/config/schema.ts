@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { ObservabilitySettings } from './observability.ts';
 import { PoliciesSettings, SetHeadersSettings } from './policies.ts';
+import { SourceWebhookSettings, SubscriptionSettings } from './subscriptions.ts';
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
@@ -85,6 +86,8 @@ export const SourceSettings = z
     /** Values for the variables of the document's server URL (`{port}`); each defaults to the document's own default. */
     serverVariables: z.record(z.string(), z.string()).optional(),
     loadRetry: LoadRetrySettings.default(LoadRetrySettings.parse({})),
+    /** How this source's webhook calls are verified (README "Subscriptions and webhooks"); none: no webhook route. */
+    webhooks: SourceWebhookSettings.optional(),
   })
   .strict();
 export type SourceSettings = z.infer<typeof SourceSettings>;
@@ -213,6 +216,8 @@ export const TributarySettings = z
     policies: PoliciesSettings.default(PoliciesSettings.parse({})),
     /** Access log, Prometheus metrics and OpenTelemetry tracing; see README "Observability". */
     observability: ObservabilitySettings.default(ObservabilitySettings.parse({})),
+    /** Subscriptions (SSE, graphql-ws) and the webhook route; see README "Subscriptions and webhooks". */
+    subscriptions: SubscriptionSettings.default(SubscriptionSettings.parse({})),
   })
   .strict();
 export type TributarySettings = z.infer<typeof TributarySettings>;

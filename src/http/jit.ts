@@ -38,7 +38,7 @@ type Run = (args: ExecutionArgs) => Result | Promise<Result>;
 interface Plan {
   readonly executor: 'planned' | 'jit' | 'graphql-js' | 'graphql-tools';
   readonly execute: Run;
-  /** graphql-jit's subscribe, when the operation is a compiled subscription; else graphql-js's runs. */
+  /** A subscribe of its own; none for now: graphql-js's runs (see createPlan). */
   readonly subscribe?: Run;
 }
 
@@ -163,7 +163,6 @@ function compiledPlan(
   }
   logger?.debug({ ...shown, executor: 'jit', cost: choice.cost }, 'operation compiled by graphql-jit');
   const query = (compiled as CompiledQuery).query.bind(compiled);
-  const subscribe = (compiled as CompiledQuery).subscribe?.bind(compiled);
   const jitRun =
     (run: typeof query): Run =>
     (a) =>
@@ -171,7 +170,12 @@ function compiledPlan(
   return {
     executor: 'jit',
     execute: guarded(guard, jitRun(query)),
-    subscribe: subscribe ? guarded(guard, jitRun(subscribe as typeof query)) : undefined,
+    // Never graphql-jit's subscribe: 0.8.7 hands the root field's subscribe resolver the
+    // operation's variables as its arguments (executeSubscription passes
+    // `executionContext.variables`), so `onShipped(callbackUrl: $url)` would see
+    // `{ url }`. graphql-js's subscribe reads the arguments (GraphQL spec §6.2.3.1
+    // CreateSourceEventStream: CoerceArgumentValues); each event is then executed by it too.
+    subscribe: undefined,
   };
 }
 

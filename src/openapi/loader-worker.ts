@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { parentPort } from 'node:worker_threads';
 import { sanitizeDocument } from './sanitize.ts';
 import { anyOfObjectsAsUnions } from './any-of.ts';
+import { dropWebhookHost, webhooksAsCallbacks } from './webhooks.ts';
 import { operationPointers, subsetDocument } from './subset.ts';
 import type { SpecWarning } from './spec-warning.ts';
 import { dropUnprintableDefaults, indexTypes, repairInterfaceMisfits } from './schema-repairs.ts';
@@ -148,6 +149,7 @@ async function prepare(request: Extract<LoaderRequest, { type: 'prepare' }>) {
   repaired.warnings.unshift(...versionless);
   // A mapping rule, not a repair: applied whatever `sanitize` says.
   anyOfObjectsAsUnions(doc);
+  repaired.warnings.push(...webhooksAsCallbacks(doc));
   document = doc;
   prepared = request;
   typePointers = indexTypes(doc);
@@ -178,13 +180,14 @@ async function load(request: Extract<LoaderRequest, { type: 'load' }>) {
     : subsetDocument(document!, { include: request.include ? new Set(request.include) : undefined, asJson: new Set(request.asJson) });
   if (whole) document = undefined;
   const warnings: SpecWarning[] = [];
-  const schema = await loadNonExecutableGraphQLSchemaFromOpenAPI(prepared.name, {
+  const loaded = await loadNonExecutableGraphQLSchemaFromOpenAPI(prepared.name, {
     ...prepared.handler,
     source: source as never,
     cwd: prepared.cwd,
     fetch: documentFetch as never,
     logger: jobLogger(warnings) as never,
   } as never);
+  const schema = dropWebhookHost(loaded);
   if (!prepared.sanitize) return { sdl: printSchemaWithDirectives(schema), warnings };
   dropUnprintableDefaults(schema, warnings, typePointer);
   return { sdl: repairInterfaceMisfits(schema, printSchemaWithDirectives(schema), warnings, typePointer), warnings };

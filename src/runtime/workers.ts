@@ -68,6 +68,19 @@ export function perWorkerStateWarnings(policies: TributarySettings['policies'], 
   return warnings;
 }
 
+/**
+ * The same for subscriptions: a memory pubsub reaches the subscribers of the worker that
+ * took the webhook call, and a subscriber is on any worker.
+ */
+export function perWorkerSubscriptionWarnings(settings: Pick<TributarySettings, 'subscriptions' | 'sources'>, count: number): string[] {
+  if (count <= 1 || settings.subscriptions.pubsub !== 'memory') return [];
+  const hooked = Object.entries(settings.sources).filter(([, s]) => s.webhooks !== undefined);
+  if (hooked.length === 0) return [];
+  return [
+    `tributary.subscriptions.pubsub is "memory" with ${count} workers: a webhook call reaches only the subscribers of the worker that took it (sources ${hooked.map(([n]) => n).join(', ')}); use pubsub: redis to share events`,
+  ];
+}
+
 export interface PrimaryOptions {
   count: number;
   /** tributary.server.shutdownGraceMs: how long each worker drains on a signal. */

@@ -11,6 +11,7 @@ import { interpolateEnv } from '../config/env.ts';
 import { enumDefaultsAsValues } from './enum-defaults.ts';
 import { binaryAnswersAsBase64 } from './binary-answers.ts';
 import { resolveUnionsByShape } from './union-shapes.ts';
+import { wireWebhookSubscriptions } from './subscriptions.ts';
 import { undeclaredPathVariables } from './operation/path.ts';
 import { TributaryError } from '../errors.ts';
 import type { Logger } from '../observability/log.ts';
@@ -147,7 +148,7 @@ export function makeExecutableSource(
   };
   const marked = typesNeedingMetadata(schema);
   const operations: RestOperation[] = [];
-  const warnings: SpecWarning[] = [];
+  const warnings: SpecWarning[] = wireWebhookSubscriptions(schema, source.name, options.upstream);
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type.name.startsWith('__')) continue;
     for (const field of Object.values(type.getFields())) {

@@ -6,6 +6,7 @@ import { Pool } from 'undici';
 import { isTributaryError, type TributaryError } from '../errors.ts';
 import { silentLogger, type Logger } from '../observability/log.ts';
 import type { UpstreamSettings } from '../config/schema.ts';
+import type { RequestScope } from '../context.ts';
 import { startAttempt, type Attempt } from './attempt.ts';
 import { cappedStream, declaredLength, discard, readCapped } from './body.ts';
 import type { BreakerState } from './breaker.ts';
@@ -191,6 +192,17 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     return { ...request, headers };
   }
 
+  /**
+   * The source's outbound rules for a request that calls no operation of it — a
+   * subscription to its webhook events — so that per-source auth and rate limits judge
+   * it as they judge its calls; throws their refusal. Nothing is sent.
+   */
+  async function admit(name: string, scope: RequestScope): Promise<void> {
+    const source = lookup(name);
+    if (source.outbound.length === 0) return;
+    await applyOutbound(source.outbound, source.name, { headers: {}, scope });
+  }
+
   async function request(name: string, call: UpstreamRequest): Promise<UpstreamResponse> {
     const source = lookup(name);
     const request = await judged(source, call);
@@ -344,7 +356,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     await Promise.all([...pools.values()].map((pool) => pool.close()));
   }
 
-  return { request, stream, probe, breakerState, openOperations, close };
+  return { request, stream, admit, probe, breakerState, openOperations, close };
 }
 
 const EMPTY = Buffer.alloc(0);

@@ -67,6 +67,8 @@ export interface UpstreamClient {
   request(source: string, request: UpstreamRequest): Promise<UpstreamResponse>;
   /** Like request, but the body is streamed back (REST passthrough). Never retried. */
   stream(source: string, request: UpstreamRequest): Promise<UpstreamStreamResponse>;
+  /** Runs the source's outbound rules (auth, rate limits) for a request that sends nothing to it (a subscription). */
+  admit(source: string, scope: RequestScope): Promise<void>;
   /** Whether the source's endpoint answers at all (any HTTP status counts), for /readyz. */
   probe(source: string): Promise<{ reachable: boolean; status?: number; error?: string }>;
   /** State of the source-level circuit (connection failures), for /readyz and metrics. */

@@ -54,6 +54,12 @@ const CASES: [string, string, boolean][] = [
   ['http', 'observability', true],
   ['runtime', 'context.ts', true],
   ['openapi', 'commands', false],
+  ['subscriptions', 'config', true],
+  ['subscriptions', 'context.ts', true],
+  ['subscriptions', 'schema', false],
+  ['subscriptions', 'policies', false],
+  ['schema', 'subscriptions', false],
+  ['gateway.ts', 'subscriptions', true],
   // base
   ['config', 'schema', false],
   ['config', 'policies', false],

@@ -35,6 +35,7 @@ function stubClient(): UpstreamClient {
       return { status: 200, headers: { 'content-type': 'text/plain' }, body };
     },
     request: () => Promise.reject(new Error('not used')),
+    admit: () => Promise.reject(new Error('not used')),
     probe: () => Promise.reject(new Error('not used')),
     breakerState: () => 'closed',
     openOperations: () => [],
