@@ -19,6 +19,9 @@
 //     ("multiple types named")
 //   duplicate operationId (OAS: "MUST be unique") —     later ones renamed `<id>_<n>`
 //     Mesh silently keeps only one of them
+//   `items` as a list of schemas (the tuple form of     `items: {anyOf: [...]}`
+//     JSON Schema draft 4) — Mesh types every element
+//     as the first
 //
 // The document is the caller's own parsed copy and is changed in place.
 import { markEmptySuccesses } from './empty-success.ts';
@@ -144,6 +147,16 @@ export function sanitizeDocument(doc: Json, options: SanitizeOptions = {}): Sani
         warn(keyPath, problem, 'mapped to the JSON scalar');
         return {};
       }
+    }
+    if (kind === 'schema' && Array.isArray(node.items)) {
+      // The tuple form of `items` (JSON Schema draft 4 §5.3.1, 2020-12's `prefixItems`):
+      // the schemas of the first elements, in order. Swagger 2.0 and OAS 3.0 allow only
+      // one schema (OAS 3.0 §4.7.24.1 "items MUST be an object and not an array"), and
+      // Mesh's loader types the whole list as its first entry, so the second element
+      // fails that type. A list type can only hold one item type: any of them.
+      const entries = node.items as unknown[];
+      node.items = entries.length === 1 ? entries[0] : { anyOf: entries };
+      warn([...keyPath, 'items'], 'items is a list of schemas (the tuple form), which a GraphQL list type cannot follow', 'items typed as anyOf its entries');
     }
     for (const key of Object.keys(node)) {
       if (kind !== 'schemaMap' && (key.startsWith('x-') || DATA_KEYS.has(key))) continue;
