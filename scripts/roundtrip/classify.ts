@@ -27,6 +27,8 @@ export interface Observation {
   readonly errors?: readonly GraphqlError[];
   /** The root field's value was present in `data` (null included). */
   readonly hasData?: boolean;
+  /** The operation's path template as the schema carries it (`/a/{args.x}{args.y}`). */
+  readonly template?: string;
 }
 
 export interface Verdict {
@@ -70,6 +72,24 @@ function errorCause(error: GraphqlError): string {
   return trim(`${error.code ?? 'NO_CODE'}: ${error.message}`);
 }
 
+/**
+ * Requests the document allows that Prism 5 cannot take, so its refusal is the mock's
+ * failure (docs/roundtrip.md, "Prism's limits"):
+ * - two variables with nothing between them in one segment (`{Sid}{mediaTypeExtension}`,
+ *   OAS 3.1 §4.8.8.1 allows it): Prism matches the template as an RFC 6570 template and
+ *   gives the whole segment to the last variable, so the first is "missing";
+ * - a body on a Swagger 2.0 operation without any `consumes`: Swagger 2.0 gives no
+ *   default media type, and Prism then accepts no body at all, while the operation
+ *   declares (and may require) one.
+ */
+function prismLimit(message: string, template: string | undefined): string | undefined {
+  if (/^Request path must have required property/.test(message) && template && /\}\{/.test(template))
+    return `PRISM_ADJACENT_PATH_VARIABLES: ${message} (the template has two variables in a row)`;
+  if (/No supported content types, but request included a non-empty body/.test(message))
+    return `PRISM_NO_REQUEST_MEDIA_TYPE: ${message} (the operation has a body but lists no media type for it)`;
+  return undefined;
+}
+
 export function classify(observation: Observation): Verdict {
   const { exchanges } = observation;
   if (observation.crashed !== undefined) return { class: 'gateway', cause: trim(`CRASH: ${observation.crashed}`) };
@@ -82,9 +102,13 @@ export function classify(observation: Observation): Verdict {
   const ownAnswer = violations.find((v) => v.location?.[0] === 'response');
   if (ownAnswer) return { class: 'mock', cause: trim(`PRISM_RESPONSE_VIOLATION: ${ownAnswer.message}`) };
   const request = violations.find((v) => v.location?.[0] === 'request') ?? violations[0];
+  const limit = request ? prismLimit(request.message ?? '', observation.template) : undefined;
+  if (limit) return { class: 'mock', cause: trim(limit) };
   if (request) return { class: 'refused', cause: trim(`PRISM_${String(request.code ?? 'violation').toUpperCase()}: ${request.message}`) };
   const problem = exchanges.find((e) => e.problem);
   if (problem?.problem) {
+    const limit = prismLimit(problem.detail ?? '', observation.template);
+    if (limit) return { class: 'mock', cause: trim(limit) };
     if (REQUEST_PROBLEMS.has(problem.problem)) return { class: 'refused', cause: trim(`PRISM_${problem.problem}: ${problem.detail ?? ''}`) };
     return { class: 'mock', cause: trim(`PRISM_${problem.problem}: ${problem.detail ?? ''}`) };
   }

@@ -208,7 +208,7 @@ async function main(): Promise<void> {
         const where = error instanceof Error ? (error.stack?.split('\n')[1]?.trim() ?? '') : '';
         observation = { exchanges: recorder.take(), failure: `HARNESS_ERROR: ${error instanceof Error ? error.message : String(error)} ${where}` };
       }
-      const verdict = classify(observation);
+      const verdict = classify(planned.path ? { ...observation, template: planned.path } : observation);
       const first = observation.exchanges[0];
       emit({
         event: 'result',
