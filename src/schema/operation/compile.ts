@@ -292,7 +292,12 @@ export function compileRestOperation(options: CompileOptions): RestOperation {
   for (const c of pathKey.constants)
     if (c.in === 'header' && !declaredHeaders.has(c.name)) headerTemplates.push(compileHeaderTemplate(c.name, c.value.replace(/[{}]/g, '')));
   const contentType = String(headerTemplates.find((h) => h.name === 'content-type')?.value({}, undefined) ?? '');
-  const sendsBody = method !== 'GET' && method !== 'HEAD';
+  // A GET with content has no generally defined semantics (RFC 9110 §9.3.1), and a client
+  // SHOULD NOT send one unless the service said out of band that it has a purpose: an
+  // operation that declares a body (a Swagger 2.0 `in: body` parameter, an OAS requestBody,
+  // OAS 3.1 §4.8.10 "permitted") has said so, so its `input` is sent. A HEAD answer has
+  // no body to describe it, and HEAD stays without one.
+  const sendsBody = method !== 'HEAD' && (method !== 'GET' || inputArg !== undefined);
   const encodeBody = compileBodyEncoder({
     contentType,
     inputType: inputArg?.type,
