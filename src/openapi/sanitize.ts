@@ -24,6 +24,7 @@
 //     as the first
 //
 // The document is the caller's own parsed copy and is changed in place.
+import { markAnyBody, markAnyBodyParameter } from './any-body.ts';
 import { markEmptySuccesses } from './empty-success.ts';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -346,6 +347,13 @@ function repairOperations(doc: Json, warn: (k: KeyPath, p: string, a: string) =>
       if ('requestBody' in op && !isObject(op.requestBody)) {
         warn([...at, 'requestBody'], `requestBody is ${describeValue(op.requestBody)}`, 'request body skipped');
         delete op.requestBody;
+      }
+      // A body that may be any value still is a body (any-body.ts).
+      const body = resolveLocal(doc, op.requestBody);
+      if (isObject(body)) markAnyBody(body);
+      for (const parameter of Array.isArray(op.parameters) ? op.parameters : []) {
+        const resolved = resolveLocal(doc, parameter);
+        if (isObject(resolved)) markAnyBodyParameter(resolved);
       }
       if ('responses' in op) {
         if (!isObject(op.responses)) {
