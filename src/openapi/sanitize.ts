@@ -24,6 +24,7 @@
 //     as the first
 //
 // The document is the caller's own parsed copy and is changed in place.
+import { honourAcceptParameter } from './accept-parameter.ts';
 import { markAnyBody, markAnyBodyParameter } from './any-body.ts';
 import { markEmptySuccesses } from './empty-success.ts';
 import { existsSync } from 'node:fs';
@@ -347,6 +348,12 @@ function repairOperations(doc: Json, warn: (k: KeyPath, p: string, a: string) =>
       if ('requestBody' in op && !isObject(op.requestBody)) {
         warn([...at, 'requestBody'], `requestBody is ${describeValue(op.requestBody)}`, 'request body skipped');
         delete op.requestBody;
+      }
+      if (typeof doc.swagger === 'string') {
+        // Operation parameters override the path item's of the same name and place.
+        const own = (Array.isArray(op.parameters) ? op.parameters : []).map((p) => resolveLocal(doc, p));
+        const shared = (Array.isArray(item.parameters) ? item.parameters : []).map((p) => resolveLocal(doc, p));
+        honourAcceptParameter(op, [...own, ...shared]);
       }
       // A body that may be any value still is a body (any-body.ts).
       const body = resolveLocal(doc, op.requestBody);
