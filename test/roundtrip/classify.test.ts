@@ -152,9 +152,41 @@ const cases: Array<[string, Observation, string, RegExp | undefined]> = [
   ],
   [
     'a required path property missing under a plain template is refused',
-    { exchanges: [adjacentVariables], template: '/Accounts/{args.a}/Applications/{args.sid}.json', status: 200, errors: [], hasData: true },
+    { exchanges: [adjacentVariables], template: '/Accounts/{args.a}/Applications/{args.applicationSid}.json', status: 200, errors: [], hasData: true },
     'refused',
     /^PRISM_REQUIRED: Request path must have/,
+  ],
+  [
+    'a path property the template does not have (declared without a variable, or another path matched)',
+    { exchanges: [adjacentVariables], template: '/Accounts/{args.a}/Applications/Local.json', status: 200, errors: [], hasData: true },
+    'mock',
+    /^PRISM_PATH_PROPERTY_NOT_IN_TEMPLATE: /,
+  ],
+  [
+    'a body of 0 that Prism takes for none',
+    {
+      exchanges: [
+        { method: 'POST', url: '/b', status: 422, violations: [{ location: ['request', 'body'], message: 'Body parameter is required' }], requestBody: '0' },
+      ],
+      status: 200,
+      errors: [{ code: 'UPSTREAM_HTTP_ERROR', message: '422' }],
+      hasData: true,
+    },
+    'mock',
+    /^PRISM_FALSY_BODY: /,
+  ],
+  [
+    'a body really left out is refused',
+    {
+      exchanges: [
+        { method: 'POST', url: '/b', status: 422, violations: [{ location: ['request', 'body'], message: 'Body parameter is required' }], requestBody: '' },
+      ],
+      status: 200,
+      errors: [{ code: 'UPSTREAM_HTTP_ERROR', message: '422' }],
+      hasData: true,
+    },
+    'refused',
+    /^PRISM_VIOLATION: Body parameter is required/,
   ],
   [
     'a body Prism cannot take because the operation lists no media type',
