@@ -27,6 +27,7 @@ import { compilePathTemplate, splitPathKey, type PathKeyConstant } from './path.
 import { reachesOpaqueScalar } from './opaque-values.ts';
 import { compileParamEncoder, compileQueryValueCheck } from './query-string.ts';
 import { compileBodyEncoder } from './body.ts';
+import { compileInputScalarWriter } from './input-scalars.ts';
 import { BASE64_SCALAR } from '../binary-answers.ts';
 import { requestHeadersOf, type TributaryContext } from '../../context.ts';
 
@@ -262,7 +263,10 @@ export function compileRestOperation(options: CompileOptions): RestOperation {
     if (s) serializers.set(arg.name, s);
   }
   const inputArg = field.args.find((a) => a.name === 'input');
-  const shapeInput = compileInputShaper(schema, inputArg?.type);
+  const shapeByUnion = compileInputShaper(schema, inputArg?.type);
+  const writeScalars = compileInputScalarWriter(inputArg?.type);
+  // Scalars first: the writer reads GraphQL field names, which the shaper may rename.
+  const shapeInput = writeScalars && shapeByUnion ? (v: unknown) => shapeByUnion(writeScalars(v)) : (writeScalars ?? shapeByUnion);
 
   const queryArgs = Object.entries(directive.queryParamArgMap ?? {}).map(([param, argName]) => {
     const options = { ...qsBase, ...directive.queryStringOptionsByParam?.[param] } as qs.IStringifyOptions & {
