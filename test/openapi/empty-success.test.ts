@@ -50,6 +50,17 @@ const SWAGGER2 = JSON.stringify({
         responses: { '200': { description: 'stored' }, default: { description: 'error', schema: { $ref: '#/definitions/Err' } } },
       },
     },
+    // A 204 with a schema, which RFC 9110 §15.3.5 says it cannot carry (bitbucket's vote).
+    '/things/{id}/vote': {
+      get: {
+        operationId: 'getVote',
+        parameters: [{ name: 'id', in: 'path', required: true, type: 'string' }],
+        responses: {
+          '204': { description: 'voted', schema: { $ref: '#/definitions/Err' } },
+          '404': { description: 'none', schema: { $ref: '#/definitions/Err' } },
+        },
+      },
+    },
   },
   definitions: { Err: ERR },
 });
@@ -100,4 +111,20 @@ it('a body-less success shared through components.responses is typed the same, p
   const answer = await graphql(gateways['OAS 3.0'], 'mutation { patchThing(id: "t1") { __typename } }');
   expect(answer.body.errors).toBeUndefined();
   expect((answer.body.data as { patchThing: { __typename: string } }).patchThing.__typename).not.toBe('Err');
+});
+
+describe('a 204 whose response declares a schema (RFC 9110 §15.3.5: it has no content)', () => {
+  it('is a success without a body, not the schema with its required fields missing', async () => {
+    status = 204;
+    const answer = await graphql(gateways['Swagger 2.0'], '{ getVote(id: "t1") { __typename } }');
+    expect(answer.body.errors).toBeUndefined();
+    expect((answer.body.data as { getVote: { __typename: string } | null }).getVote?.__typename).not.toBe('Err');
+  });
+
+  it('a declared error status still is the error', async () => {
+    status = 404;
+    const answer = await graphql(gateways['Swagger 2.0'], '{ getVote(id: "t1") { __typename ... on Err { code message } } }');
+    expect(answer.body.errors).toBeUndefined();
+    expect(answer.body.data).toEqual({ getVote: { __typename: 'Err', code: 7, message: 'no such thing' } });
+  });
 });
