@@ -157,6 +157,18 @@ export function fitInput(type: GraphQLInputType, wanted: Json | undefined): Json
   if (isScalarType(type)) return scalarValue(type.name, wanted);
   const given = wanted && typeof wanted === 'object' && !Array.isArray(wanted) ? wanted : {};
   const byName = new Map(Object.keys(given).map((k) => [normalName(k), k]));
+  if (type.isOneOf) {
+    // A OneOf input object takes exactly one key (GraphQL spec, "OneOf Input Objects"):
+    // the member the sample names, else the first whose own fields the sample fills, else the first.
+    const fields = Object.values(type.getFields());
+    const named = fields.find((f) => given[f.name] !== undefined || byName.has(normalName(f.name)));
+    if (named) {
+      const key = given[named.name] !== undefined ? named.name : byName.get(normalName(named.name))!;
+      return { [named.name]: fitInput(named.type, given[key]) };
+    }
+    const first = fields[0];
+    return first ? { [first.name]: fitInput(first.type, wanted) } : {};
+  }
   const out: Record<string, Json> = {};
   for (const field of Object.values(type.getFields())) {
     const key = given[field.name] !== undefined ? field.name : byName.get(normalName(field.name));

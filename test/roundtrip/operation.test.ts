@@ -3,7 +3,7 @@
 // names as Mesh sanitised them), and what is sent is a valid operation on the schema.
 import { buildSchema, parse, validate, type GraphQLField, type GraphQLObjectType } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { buildOperation, fillArguments, fromPattern, sampleSchema, type SpecOperation } from '../../scripts/roundtrip/operation.ts';
+import { buildOperation, fillArguments, fitInput, fromPattern, sampleSchema, type SpecOperation } from '../../scripts/roundtrip/operation.ts';
 import { operationFor, pathShape, credentials } from '../../scripts/roundtrip/spec.ts';
 
 const schema = buildSchema(`
@@ -114,6 +114,24 @@ describe('fillArguments', () => {
   it.each(argumentCases)('%s', (_name, fieldName, operation, expected) => {
     const type = fieldName === 'addPet' ? 'Mutation' : 'Query';
     expect(fillArguments(field(type, fieldName), operation, doc)).toEqual(expected);
+  });
+});
+
+describe('fitInput for a OneOf input object', () => {
+  const oneOf = buildSchema(`
+    input Cat_Input { meow: Boolean! }
+    input Dog_Input { bark: Int! }
+    input Pet_OneOf @oneOf { Cat_Input: Cat_Input Dog_Input: Dog_Input }
+    type Query { f(p: Pet_OneOf): Int }
+  `);
+  const type = oneOf.getQueryType()!.getFields().f!.args[0]!.type;
+  it.each([
+    ['no sample: the first member, filled', undefined, { Cat_Input: { meow: true } }],
+    ['a sample naming a member: that member', { Dog_Input: { bark: 3 } }, { Dog_Input: { bark: 3 } }],
+  ])('%s', (_name, wanted, expected) => {
+    const value = fitInput(type, wanted as never);
+    expect(value).toEqual(expected);
+    expect(Object.keys(value as object)).toHaveLength(1);
   });
 });
 
