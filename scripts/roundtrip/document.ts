@@ -181,7 +181,8 @@ async function main(): Promise<void> {
       method: 'POST',
       url: '/graphql',
       headers: JSON_POST,
-      payload: JSON.stringify({ query: getIntrospectionQuery() }),
+      // With `isOneOf`, so that the argument filler gives a OneOf input object one member.
+      payload: JSON.stringify({ query: getIntrospectionQuery({ oneOf: true }) }),
     });
     const introspected = introspection.json() as { data?: IntrospectionQuery };
     if (!introspected.data) {
