@@ -3,7 +3,7 @@
 // names as Mesh sanitised them), and what is sent is a valid operation on the schema.
 import { buildSchema, parse, validate, type GraphQLField, type GraphQLObjectType } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { buildOperation, fillArguments, fitInput, fromPattern, sampleSchema, type SpecOperation } from '../../scripts/roundtrip/operation.ts';
+import { buildOperation, fillArguments, fitInput, fromPattern, sampleSchema, withoutReadOnly, type SpecOperation } from '../../scripts/roundtrip/operation.ts';
 import { operationFor, pathShape, credentials } from '../../scripts/roundtrip/spec.ts';
 
 const schema = buildSchema(`
@@ -114,6 +114,21 @@ describe('fillArguments', () => {
   it.each(argumentCases)('%s', (_name, fieldName, operation, expected) => {
     const type = fieldName === 'addPet' ? 'Mutation' : 'Query';
     expect(fillArguments(field(type, fieldName), operation, doc)).toEqual(expected);
+  });
+});
+
+describe('withoutReadOnly', () => {
+  it('drops readOnly properties of an example, through $ref, allOf and arrays', () => {
+    const document = {
+      components: {
+        schemas: {
+          Base: { type: 'object', properties: { self: { type: 'string', readOnly: true }, name: { type: 'string' } } },
+          Component: { allOf: [{ $ref: '#/components/schemas/Base' }], properties: { valid: { type: 'boolean', readOnly: true }, lead: { type: 'string' } } },
+        },
+      },
+    };
+    const schema = { type: 'array', items: { $ref: '#/components/schemas/Component' } };
+    expect(withoutReadOnly([{ self: 'x', name: 'n', valid: false, lead: 'l', extra: 1 }], schema, document)).toEqual([{ name: 'n', lead: 'l', extra: 1 }]);
   });
 });
 
