@@ -93,9 +93,11 @@ const PRISM_LIMITS: readonly string[] = [
   '  all, though the operation declares (often requires) one.',
   '- `PRISM_FALSY_BODY`: Prism reports "Body parameter is required" for a body that was sent but is `0`, `false` or `""`.',
   '',
-  'Decisions: a 3xx answer is not followed (undici core follows no redirect, and a `Location` may point anywhere) and',
-  "is data only where the field's union types that status; otherwise it is `UPSTREAM_HTTP_ERROR`, counted as a gateway",
-  'failure. An answer in XML (`produces: application/xml` only) is not decoded: the gateway maps JSON.',
+  'Decisions: the gateway follows no redirect (undici core has none, and a `Location` may point anywhere). A 3xx answer',
+  'is data where the operation declares no 2xx answer, so that its 3xx ones are its successes (OAS 3.0 §4.7.16; Jira:',
+  '"303: Returned if the operation is successful") and another answer of it has a body (src/openapi/empty-success.ts),',
+  "or where the field's union types that status; otherwise it is `UPSTREAM_HTTP_ERROR`, a gateway failure. An answer in",
+  'XML (`produces: application/xml` only) is not decoded: the gateway maps JSON.',
 ];
 
 export function render(results: readonly DocumentResult[], meta: { prism: string; date: string }): string {

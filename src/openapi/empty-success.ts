@@ -28,8 +28,12 @@ export function markEmptySuccesses(responses: Json, swagger2: boolean, deref: (v
     ([status, value]) => [status, isObject(value) ? (typeof value.$ref === 'string' ? deref(value) : value) : undefined] as const,
   );
   if (!entries.some(([, r]) => r && hasBody(r))) return;
+  // With no 2xx declared, the 3xx ones are the operation's successes (OAS 3.0 §4.7.16: the
+  // Responses Object SHOULD hold the successful call's answer; Jira's "303: Returned if
+  // the operation is successful"). The gateway follows no redirect: the answer is the data.
+  const successes = entries.some(([status]) => /^2(\d\d|XX)$/i.test(status)) ? /^2(\d\d|XX)$/i : /^3(\d\d|XX)$/i;
   for (const [status, response] of entries) {
-    if (!/^2(\d\d|XX)$/i.test(status) || status === '204' || !response || hasBody(response)) continue;
+    if (!successes.test(status) || status === '204' || !response || hasBody(response)) continue;
     // A shared Response Object ($ref) is copied, not changed: other operations may use it.
     const noBody = swagger2 ? { schema: { type: 'null' } } : { content: { 'application/json': { schema: { type: 'null' } } } };
     responses[status] = { ...response, ...noBody };
