@@ -97,7 +97,7 @@ const PRISM_LIMITS: readonly string[] = [
   'is data where the operation declares no 2xx answer, so that its 3xx ones are its successes (OAS 3.0 §4.7.16; Jira:',
   '"303: Returned if the operation is successful") and another answer of it has a body (src/openapi/empty-success.ts),',
   "or where the field's union types that status; otherwise it is `UPSTREAM_HTTP_ERROR`, a gateway failure. An answer in",
-  'XML (`produces: application/xml` only) is not decoded: the gateway maps JSON.',
+  'an XML media type is read through the schema, as the XML Object describes it (src/schema/operation/xml-answer.ts).',
 ];
 
 export function render(results: readonly DocumentResult[], meta: { prism: string; date: string }): string {

@@ -28,6 +28,7 @@ import { reachesOpaqueScalar } from './opaque-values.ts';
 import { compileParamEncoder, compileQueryValueCheck } from './query-string.ts';
 import { compileBodyEncoder } from './body.ts';
 import { compileInputScalarWriter } from './input-scalars.ts';
+import { decodeXmlAnswer, isXmlMediaType } from './xml-answer.ts';
 import { BASE64_SCALAR } from '../binary-answers.ts';
 import { requestHeadersOf, type TributaryContext } from '../../context.ts';
 
@@ -371,6 +372,20 @@ export function compileRestOperation(options: CompileOptions): RestOperation {
       data = returnsScalar ? (text === '' ? null : text) : returnsList ? [] : {};
     } else if (returnsScalar && !JSON_OBJECT_START.test(text)) {
       return text;
+    } else if (isXmlMediaType(response.headers['content-type'])) {
+      // The document's schema describes the XML (xml-answer.ts); a JSON-typed field is
+      // filled from it rather than failing on a body that is not JSON.
+      try {
+        data = decodeXmlAnswer(text, field.type);
+      } catch (error) {
+        logger.warn(
+          { source: transport.name, field: coordinate, path, status: response.status, error: error instanceof Error ? error.message : String(error) },
+          'upstream answered with malformed XML',
+        );
+        throw new TributaryError('UPSTREAM_BAD_RESPONSE', `Source "${transport.name}" answered ${coordinate} with a body that is not valid XML.`, {
+          extensions: { source: transport.name },
+        });
+      }
     } else {
       if (checkDepth && exceedsJsonDepth(response.body)) {
         logger.warn(
