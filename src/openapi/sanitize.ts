@@ -19,6 +19,7 @@
 //     ("multiple types named")
 //   duplicate operationId (OAS: "MUST be unique") —     later ones renamed `<id>_<n>`
 //     Mesh silently keeps only one of them
+//   `type` listing several types (`[array, string]`)     the JSON scalar
 //   `items` as a list of schemas (the tuple form of     `items: {anyOf: [...]}`
 //     JSON Schema draft 4) — Mesh types every element
 //     as the first
@@ -149,6 +150,16 @@ export function sanitizeDocument(doc: Json, options: SanitizeOptions = {}): Sani
         warn(keyPath, problem, 'mapped to the JSON scalar');
         return {};
       }
+    }
+    if (kind === 'schema' && Array.isArray(node.type) && node.type.filter((t) => t !== 'null').length > 1) {
+      // Several types (JSON Schema's `type` as a list; OAS 3.1 §4.8.24 allows it, 3.0
+      // does not): `["array", "string"]` is a list or a string. Mesh's loader typed it as
+      // the list alone, and a string answer failed. One GraphQL type cannot be both, so
+      // it is the JSON scalar, which carries any of them.
+      const types = node.type as unknown[];
+      warn([...keyPath, 'type'], `type lists several types (${types.join(', ')})`, 'mapped to the JSON scalar');
+      for (const key of ['type', 'items', 'enum', 'format', 'properties', 'additionalProperties', 'required']) delete node[key];
+      if (types.includes('null')) node.nullable = true;
     }
     if (kind === 'schema' && Array.isArray(node.items)) {
       // The tuple form of `items` (JSON Schema draft 4 §5.3.1, 2020-12's `prefixItems`):

@@ -3,7 +3,8 @@
 // do not allow (OAS 3.0 §4.7.24.1) but real specs use (rebilly's `_links`). Mesh typed
 // the whole list as the first entry, so every other element failed it; the list is now
 // any of the entries, and each element is the member whose one-value enum (a `const`,
-// JSON Schema Validation §6.1.3) it holds.
+// JSON Schema Validation §6.1.3) it holds. A `type` listing several types (nytimes'
+// `geo_facet: [array, string]`) is the JSON scalar.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, type Gateway } from '../../src/gateway.ts';
 import { silentLogger } from '../../src/observability/log.ts';
@@ -26,6 +27,7 @@ definitions:
     type: object
     properties:
       name: { type: string }
+      facets: { type: [array, string], items: { type: string } }
       _links:
         type: array
         items: [{ $ref: '#/definitions/SelfLink' }, { $ref: '#/definitions/FileLink' }]
@@ -54,6 +56,7 @@ beforeAll(async () => {
     status: 200,
     body: {
       name: 'invoice.pdf',
+      facets: '',
       _links: [
         { rel: 'file', href: '/files/9' },
         { rel: 'self', href: '/attachments/1' },
@@ -71,6 +74,14 @@ afterAll(async () => {
   await gateway?.close({ graceMs: 0 });
   await backend?.close();
   await removeTempDir(dir);
+});
+
+describe('a type list of several types (JSON Schema `type: [array, string]`)', () => {
+  it('is the JSON scalar, which carries the string the service sends', async () => {
+    const answer = await graphql(gateway, '{ attachment(id: "1") { facets } }');
+    expect(answer.body.errors).toBeUndefined();
+    expect(answer.body.data).toEqual({ attachment: { facets: '' } });
+  });
 });
 
 describe('a tuple-form items list', () => {
