@@ -27,6 +27,8 @@ export interface Observation {
   readonly errors?: readonly GraphqlError[];
   /** The root field's value was present in `data` (null included). */
   readonly hasData?: boolean;
+  /** The operation's path template as the schema carries it (`/a/{args.x}{args.y}`). */
+  readonly template?: string;
 }
 
 export interface Verdict {
@@ -70,6 +72,39 @@ function errorCause(error: GraphqlError): string {
   return trim(`${error.code ?? 'NO_CODE'}: ${error.message}`);
 }
 
+/**
+ * Requests the document allows that Prism 5 cannot take, so its refusal is the mock's
+ * failure (docs/roundtrip.md, "Prism's limits"):
+ * - two variables with nothing between them in one segment (`{Sid}{mediaTypeExtension}`,
+ *   OAS 3.1 §4.8.8.1 allows it): Prism matches the template as an RFC 6570 template and
+ *   gives the whole segment to the last variable, so the first is "missing";
+ * - a path property that is no variable of the operation's template: either the document
+ *   declares an `in: path` parameter its path does not have (OAS 3.0 §4.7.12.1: the name
+ *   MUST correspond to a template expression, so no request can carry it), or Prism
+ *   routed the request to another, templated path of the document that also matches it
+ *   (`…/Local.json` to `…/{Sid}{mediaTypeExtension}`, where OAS 3.0 §4.7.8 leaves the
+ *   choice between two templated paths open);
+ * - a body on a Swagger 2.0 operation without any `consumes`: Swagger 2.0 gives no
+ *   default media type, and Prism then accepts no body at all, while the operation
+ *   declares (and may require) one;
+ * - "Body parameter is required" for a body that was sent, but is a JSON value that is
+ *   false in JavaScript (`0`, `false`, `""`): Prism takes it for no body.
+ */
+function prismLimit(message: string, template: string | undefined, requestBody: string | undefined): string | undefined {
+  const pathProperty = /^Request path must have required property '([^']+)'/.exec(message);
+  if (pathProperty && template) {
+    if (/\}\{/.test(template)) return `PRISM_ADJACENT_PATH_VARIABLES: ${message} (the template has two variables in a row)`;
+    const variables = [...template.matchAll(/\{(?:args\.)?([^}]+)\}/g)].map((m) => m[1]!.toLowerCase());
+    if (!variables.includes(pathProperty[1]!.toLowerCase()))
+      return `PRISM_PATH_PROPERTY_NOT_IN_TEMPLATE: ${message} (not a variable of the operation's path: declared without one, or another path matched)`;
+  }
+  if (/^Body parameter is required/.test(message) && requestBody !== undefined && /^\s*(?:0|false|""|null)\s*$/.test(requestBody))
+    return `PRISM_FALSY_BODY: ${message} (the body ${requestBody.trim()} was sent)`;
+  if (/No supported content types, but request included a non-empty body/.test(message))
+    return `PRISM_NO_REQUEST_MEDIA_TYPE: ${message} (the operation has a body but lists no media type for it)`;
+  return undefined;
+}
+
 export function classify(observation: Observation): Verdict {
   const { exchanges } = observation;
   if (observation.crashed !== undefined) return { class: 'gateway', cause: trim(`CRASH: ${observation.crashed}`) };
@@ -82,9 +117,14 @@ export function classify(observation: Observation): Verdict {
   const ownAnswer = violations.find((v) => v.location?.[0] === 'response');
   if (ownAnswer) return { class: 'mock', cause: trim(`PRISM_RESPONSE_VIOLATION: ${ownAnswer.message}`) };
   const request = violations.find((v) => v.location?.[0] === 'request') ?? violations[0];
+  const refusedAt = exchanges.find((e) => e.violations.includes(request!));
+  const limit = request ? prismLimit(request.message ?? '', observation.template, refusedAt?.requestBody) : undefined;
+  if (limit) return { class: 'mock', cause: trim(limit) };
   if (request) return { class: 'refused', cause: trim(`PRISM_${String(request.code ?? 'violation').toUpperCase()}: ${request.message}`) };
   const problem = exchanges.find((e) => e.problem);
   if (problem?.problem) {
+    const limit = prismLimit(problem.detail ?? '', observation.template, problem.requestBody);
+    if (limit) return { class: 'mock', cause: trim(limit) };
     if (REQUEST_PROBLEMS.has(problem.problem)) return { class: 'refused', cause: trim(`PRISM_${problem.problem}: ${problem.detail ?? ''}`) };
     return { class: 'mock', cause: trim(`PRISM_${problem.problem}: ${problem.detail ?? ''}`) };
   }

@@ -181,7 +181,8 @@ async function main(): Promise<void> {
       method: 'POST',
       url: '/graphql',
       headers: JSON_POST,
-      payload: JSON.stringify({ query: getIntrospectionQuery() }),
+      // With `isOneOf`, so that the argument filler gives a OneOf input object one member.
+      payload: JSON.stringify({ query: getIntrospectionQuery({ oneOf: true }) }),
     });
     const introspected = introspection.json() as { data?: IntrospectionQuery };
     if (!introspected.data) {
@@ -208,7 +209,7 @@ async function main(): Promise<void> {
         const where = error instanceof Error ? (error.stack?.split('\n')[1]?.trim() ?? '') : '';
         observation = { exchanges: recorder.take(), failure: `HARNESS_ERROR: ${error instanceof Error ? error.message : String(error)} ${where}` };
       }
-      const verdict = classify(observation);
+      const verdict = classify(planned.path ? { ...observation, template: planned.path } : observation);
       const first = observation.exchanges[0];
       emit({
         event: 'result',

@@ -59,6 +59,33 @@ function deref(schema: JsonSchema | undefined, document: unknown): JsonSchema | 
   return current;
 }
 
+/**
+ * `example` without the properties its schema marks `readOnly`: a document's own example
+ * of a request body may show them (Jira's `isAssigneeTypeValid`), but a client SHOULD NOT
+ * send them (OAS 3.0.3 §4.7.24, `readOnly`), and a validator treats them as absent from
+ * the request schema.
+ */
+export function withoutReadOnly(example: unknown, schema: JsonSchema | undefined, document: unknown, depth = 0): unknown {
+  const resolved = deref(schema, document);
+  if (!resolved || depth > 20 || example === null || typeof example !== 'object') return example;
+  if (Array.isArray(example)) return example.map((item) => withoutReadOnly(item, resolved.items as JsonSchema | undefined, document, depth + 1));
+  const properties: Record<string, JsonSchema> = {};
+  const collect = (node: JsonSchema | undefined, hops: number): void => {
+    const n = deref(node, document);
+    if (!n || hops > 20) return;
+    Object.assign(properties, (n.properties as Record<string, JsonSchema> | undefined) ?? {});
+    for (const part of (n.allOf as JsonSchema[] | undefined) ?? []) collect(part, hops + 1);
+  };
+  collect(resolved, 0);
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(example as Record<string, unknown>)) {
+    const property = deref(properties[key], document);
+    if (property?.readOnly === true) continue;
+    out[key] = withoutReadOnly(value, property, document, depth + 1);
+  }
+  return out;
+}
+
 /** A string matching `pattern`, the shortest the expression allows (repeatable run to run). */
 export function fromPattern(pattern: string): string | undefined {
   try {
@@ -157,6 +184,18 @@ export function fitInput(type: GraphQLInputType, wanted: Json | undefined): Json
   if (isScalarType(type)) return scalarValue(type.name, wanted);
   const given = wanted && typeof wanted === 'object' && !Array.isArray(wanted) ? wanted : {};
   const byName = new Map(Object.keys(given).map((k) => [normalName(k), k]));
+  if (type.isOneOf) {
+    // A OneOf input object takes exactly one key (GraphQL spec, "OneOf Input Objects"):
+    // the member the sample names, else the first whose own fields the sample fills, else the first.
+    const fields = Object.values(type.getFields());
+    const named = fields.find((f) => given[f.name] !== undefined || byName.has(normalName(f.name)));
+    if (named) {
+      const key = given[named.name] !== undefined ? named.name : byName.get(normalName(named.name))!;
+      return { [named.name]: fitInput(named.type, given[key]) };
+    }
+    const first = fields[0];
+    return first ? { [first.name]: fitInput(first.type, wanted) } : {};
+  }
   const out: Record<string, Json> = {};
   for (const field of Object.values(type.getFields())) {
     const key = given[field.name] !== undefined ? field.name : byName.get(normalName(field.name));
@@ -184,7 +223,7 @@ export function fillArguments(field: GraphQLField<unknown, unknown>, operation: 
     const spec = specInputFor(arg, operation);
     const required = (isNonNullType(arg.type) && arg.defaultValue === undefined) || spec?.required === true;
     if (!required) continue;
-    const wanted = spec?.example !== undefined ? (spec.example as Json) : sampleSchema(spec?.schema, document);
+    const wanted = spec?.example !== undefined ? (withoutReadOnly(spec.example, spec.schema, document) as Json) : sampleSchema(spec?.schema, document);
     out[arg.name] = fitInput(arg.type, wanted);
   }
   return out;

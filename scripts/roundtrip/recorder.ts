@@ -21,6 +21,8 @@ export interface Exchange {
   /** Prism's problem type (the part after `#`), when it answered problem+json of its own. */
   readonly problem?: string;
   readonly detail?: string;
+  /** The request body's first bytes, as text ('' when none was sent). */
+  readonly requestBody?: string;
 }
 
 export interface Recorder {
@@ -54,12 +56,16 @@ export async function startRecorder(): Promise<Recorder> {
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
     const headers = { ...req.headers, host: upstream.host };
+    let sent = '';
+    req.on('data', (chunk: Buffer) => {
+      if (sent.length < 256) sent += chunk.toString('utf8').slice(0, 256 - sent.length);
+    });
     const out = httpRequest({ host: upstream.hostname, port: upstream.port, method, path: url, headers }, (answer) => {
       const status = answer.statusCode ?? 0;
       const violations = parseViolations(answer.headers['sl-violations']);
       const problemJson = String(answer.headers['content-type'] ?? '').includes('application/problem+json');
       // Recorded at the status line: an exchange the gateway gave up on still counts for its field.
-      const exchange: { -readonly [K in keyof Exchange]: Exchange[K] } = { method, url, status, violations };
+      const exchange: { -readonly [K in keyof Exchange]: Exchange[K] } = { method, url, status, violations, requestBody: sent };
       exchanges.push(exchange);
       const chunks: Buffer[] = [];
       let size = 0;

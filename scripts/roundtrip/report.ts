@@ -76,6 +76,30 @@ export function summaryLine(results: readonly DocumentResult[]): string {
   return `roundtrip: ${results.length} documents, ${fields.length} fields; GET ${q.byClass.data}/${q.total - q.byClass.mock} data (${pct(q)}), mutation ${m.byClass.data}/${m.total - m.byClass.mock} data (${pct(m)}); mock failures apart: ${q.byClass.mock + m.byClass.mock}; documents with an error: ${failed}`;
 }
 
+/** Refusals of Prism's that are its own limits (classify.ts `prismLimit`), and decisions the numbers rest on. */
+const PRISM_LIMITS: readonly string[] = [
+  "Prism's limits, counted as **mock** (scripts/roundtrip/classify.ts):",
+  '',
+  '- `PRISM_ADJACENT_PATH_VARIABLES`: two variables with nothing between them in one segment',
+  '  (`/Applications/{ApplicationSid}{mediaTypeExtension}`, allowed by OAS 3.1 §4.8.8.1). Prism reads the template as',
+  '  RFC 6570 and gives the whole segment to the last variable, so it finds the first one missing in a correct request.',
+  "- `PRISM_PATH_PROPERTY_NOT_IN_TEMPLATE`: Prism wants a path property that is no variable of the operation's template:",
+  '  the document declares an `in: path` parameter its path has no `{…}` for (OAS 3.0 §4.7.12.1: it MUST correspond to',
+  '  one, so no request can carry it), or Prism routed the request to another templated path that matches it too',
+  '  (`…/IncomingPhoneNumbers/Local.json` to `…/{IncomingPhoneNumberSid}{mediaTypeExtension}`; OAS 3.0 §4.7.8 prefers',
+  '  concrete paths but leaves two templated ones open).',
+  '- `PRISM_NO_REQUEST_MEDIA_TYPE`: a Swagger 2.0 operation with a body parameter and no `consumes` anywhere. Swagger',
+  '  2.0 gives no default media type; the gateway sends JSON, as Swagger tooling does, but Prism then accepts no body at',
+  '  all, though the operation declares (often requires) one.',
+  '- `PRISM_FALSY_BODY`: Prism reports "Body parameter is required" for a body that was sent but is `0`, `false` or `""`.',
+  '',
+  'Decisions: the gateway follows no redirect (undici core has none, and a `Location` may point anywhere). A 3xx answer',
+  'is data where the operation declares no 2xx answer, so that its 3xx ones are its successes (OAS 3.0 §4.7.16; Jira:',
+  '"303: Returned if the operation is successful") and another answer of it has a body (src/openapi/empty-success.ts),',
+  "or where the field's union types that status; otherwise it is `UPSTREAM_HTTP_ERROR`, a gateway failure. An answer in",
+  'an XML media type is read through the schema, as the XML Object describes it (src/schema/operation/xml-answer.ts).',
+];
+
 export function render(results: readonly DocumentResult[], meta: { prism: string; date: string }): string {
   const fields = results.flatMap((r) => r.fields);
   const rows: Array<[string, Tally]> = [
@@ -100,7 +124,10 @@ export function render(results: readonly DocumentResult[], meta: { prism: string
   out.push('`sl-violations`, or a path, method, `Accept`, content type or credential the document does not allow);');
   out.push('**unmappable** — the answer (or a value the document allows) does not fit the generated types; **gateway** — a');
   out.push('timeout, a crash, an error before any call; **mock** — Prism answered with something that breaks its own document');
-  out.push('(or has no success answer to give): counted apart, and left out of the share of data.');
+  out.push('(or has no success answer to give), or refused a request the document allows (below): counted apart, and left');
+  out.push('out of the share of data.');
+  out.push('');
+  for (const line of PRISM_LIMITS) out.push(line);
   out.push('');
   out.push(`Run of ${meta.date}.`);
   out.push('');

@@ -19,8 +19,14 @@
 //     ("multiple types named")
 //   duplicate operationId (OAS: "MUST be unique") —     later ones renamed `<id>_<n>`
 //     Mesh silently keeps only one of them
+//   `type` listing several types (`[array, string]`)     the JSON scalar
+//   `items` as a list of schemas (the tuple form of     `items: {anyOf: [...]}`
+//     JSON Schema draft 4) — Mesh types every element
+//     as the first
 //
 // The document is the caller's own parsed copy and is changed in place.
+import { honourAcceptParameter } from './accept-parameter.ts';
+import { markAnyBody, markAnyBodyParameter } from './any-body.ts';
 import { markEmptySuccesses } from './empty-success.ts';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -144,6 +150,26 @@ export function sanitizeDocument(doc: Json, options: SanitizeOptions = {}): Sani
         warn(keyPath, problem, 'mapped to the JSON scalar');
         return {};
       }
+    }
+    if (kind === 'schema' && Array.isArray(node.type) && node.type.filter((t) => t !== 'null').length > 1) {
+      // Several types (JSON Schema's `type` as a list; OAS 3.1 §4.8.24 allows it, 3.0
+      // does not): `["array", "string"]` is a list or a string. Mesh's loader typed it as
+      // the list alone, and a string answer failed. One GraphQL type cannot be both, so
+      // it is the JSON scalar, which carries any of them.
+      const types = node.type as unknown[];
+      warn([...keyPath, 'type'], `type lists several types (${types.join(', ')})`, 'mapped to the JSON scalar');
+      for (const key of ['type', 'items', 'enum', 'format', 'properties', 'additionalProperties', 'required']) delete node[key];
+      if (types.includes('null')) node.nullable = true;
+    }
+    if (kind === 'schema' && Array.isArray(node.items)) {
+      // The tuple form of `items` (JSON Schema draft 4 §5.3.1, 2020-12's `prefixItems`):
+      // the schemas of the first elements, in order. Swagger 2.0 and OAS 3.0 allow only
+      // one schema (OAS 3.0 §4.7.24.1 "items MUST be an object and not an array"), and
+      // Mesh's loader types the whole list as its first entry, so the second element
+      // fails that type. A list type can only hold one item type: any of them.
+      const entries = node.items as unknown[];
+      node.items = entries.length === 1 ? entries[0] : { anyOf: entries };
+      warn([...keyPath, 'items'], 'items is a list of schemas (the tuple form), which a GraphQL list type cannot follow', 'items typed as anyOf its entries');
     }
     for (const key of Object.keys(node)) {
       if (kind !== 'schemaMap' && (key.startsWith('x-') || DATA_KEYS.has(key))) continue;
@@ -333,6 +359,19 @@ function repairOperations(doc: Json, warn: (k: KeyPath, p: string, a: string) =>
       if ('requestBody' in op && !isObject(op.requestBody)) {
         warn([...at, 'requestBody'], `requestBody is ${describeValue(op.requestBody)}`, 'request body skipped');
         delete op.requestBody;
+      }
+      if (typeof doc.swagger === 'string') {
+        // Operation parameters override the path item's of the same name and place.
+        const own = (Array.isArray(op.parameters) ? op.parameters : []).map((p) => resolveLocal(doc, p));
+        const shared = (Array.isArray(item.parameters) ? item.parameters : []).map((p) => resolveLocal(doc, p));
+        honourAcceptParameter(op, [...own, ...shared]);
+      }
+      // A body that may be any value still is a body (any-body.ts).
+      const body = resolveLocal(doc, op.requestBody);
+      if (isObject(body)) markAnyBody(body);
+      for (const parameter of Array.isArray(op.parameters) ? op.parameters : []) {
+        const resolved = resolveLocal(doc, parameter);
+        if (isObject(resolved)) markAnyBodyParameter(resolved);
       }
       if ('responses' in op) {
         if (!isObject(op.responses)) {

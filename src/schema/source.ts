@@ -12,6 +12,7 @@ import { enumDefaultsAsValues } from './enum-defaults.ts';
 import { binaryAnswersAsBase64 } from './binary-answers.ts';
 import { resolveUnionsByShape } from './union-shapes.ts';
 import { wireWebhookSubscriptions } from './subscriptions.ts';
+import { lenientDateScalars } from './date-scalars.ts';
 import { undeclaredPathVariables } from './operation/path.ts';
 import { TributaryError } from '../errors.ts';
 import type { Logger } from '../observability/log.ts';
@@ -139,6 +140,7 @@ export function makeExecutableSource(
   processDirectives(schema, { globalFetch: refuse as never, logger: meshLogger(options.logger.child({ source: source.name })) } as never);
   enumDefaultsAsValues(schema);
   resolveUnionsByShape(schema);
+  lenientDateScalars(schema);
 
   const transport: SourceTransport = {
     name: source.name,

@@ -9,8 +9,11 @@
 //      answer (additional properties are allowed but rarer than a closer member);
 //   2. else members whose required fields are all present, by most keys known;
 //   3. else Mesh's choice.
+// A member whose enum (or `const`, a one-value enum) field holds another value than the
+// answer's is never one the answer is valid against (Validation §6.1.2–3): rebilly's
+// `_links` list any of SelfLink (`rel: self`) and FileLink (`rel: file`), alike but for that.
 // Ties go to the member listed first, as `oneOf` lists them.
-import { isNonNullType, isUnionType, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
+import { getNullableType, isEnumType, isNonNullType, isUnionType, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
 import { getDirective } from '@graphql-tools/utils';
 
 interface MemberShape {
@@ -18,17 +21,22 @@ interface MemberShape {
   /** The JSON keys its fields read (Mesh's `@resolveRootField` names a renamed one). */
   readonly keys: ReadonlySet<string>;
   readonly required: readonly string[];
+  /** Keys typed as an enum (not a list of one): the values it allows. */
+  readonly allowed: ReadonlyMap<string, ReadonlySet<unknown>>;
 }
 
 function shapeOf(schema: GraphQLSchema, member: GraphQLObjectType): MemberShape {
   const keys = new Set<string>();
   const required: string[] = [];
+  const allowed = new Map<string, ReadonlySet<unknown>>();
   for (const field of Object.values(member.getFields())) {
     const key = (getDirective(schema, field, 'resolveRootField')?.[0]?.field as string | undefined) ?? field.name;
     keys.add(key);
     if (isNonNullType(field.type)) required.push(key);
+    const type = getNullableType(field.type);
+    if (isEnumType(type)) allowed.set(key, new Set(type.getValues().map((v) => v.value as unknown)));
   }
-  return { name: member.name, keys, required };
+  return { name: member.name, keys, required, allowed };
 }
 
 function chooseByShape(members: readonly MemberShape[], data: Record<string, unknown>): string | undefined {
@@ -36,6 +44,7 @@ function chooseByShape(members: readonly MemberShape[], data: Record<string, unk
   let best: { name: string; known: number; all: boolean } | undefined;
   for (const member of members) {
     if (!member.required.every((key) => data[key] != null)) continue;
+    if ([...member.allowed].some(([key, values]) => data[key] != null && !values.has(data[key]))) continue;
     const known = present.filter((key) => member.keys.has(key)).length;
     const all = known === present.length;
     if (!best || (all && !best.all) || (all === best.all && known > best.known)) best = { name: member.name, known, all };

@@ -142,6 +142,13 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
         discard(attempt.body);
         return { kind: 'error', error: tooLarge() };
       }
+      if (hasNoBody(request.method, attempt.status)) {
+        // Whatever its Content-Length says (servers and mocks do send one on a 204, though
+        // RFC 9110 §8.6 forbids it), this answer ends with its header section. undici
+        // counts the missing bytes as a broken body; that is no failure of the service.
+        await attempt.body.dump().catch(() => undefined);
+        return { kind: 'answer', status: attempt.status, headers: attempt.headers, body: EMPTY };
+      }
       const body = await readCapped(attempt.body, maxResponseBytes, tooLarge);
       return { kind: 'answer', status: attempt.status, headers: attempt.headers, body };
     } catch (raw) {
@@ -293,6 +300,12 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     // The outcome is judged on the status: once the body is handed over, the consumer
     // sets the pace, and a slow client must not count against the service.
     source.circuits.settle(admission, verdictOf({ kind: 'answer', status: attempt.status, headers: attempt.headers, body: EMPTY }));
+    if (hasNoBody(request.method, attempt.status)) {
+      // As in attemptOnce: no body, whatever Content-Length claims.
+      await attempt.body.dump().catch(() => undefined);
+      attempt.finish();
+      return { status: attempt.status, headers: attempt.headers, body: Readable.from([]) };
+    }
     const length = request.method === 'HEAD' ? undefined : declaredLength(attempt.headers['content-length']);
     if (length !== undefined && length > maxResponseBytes) {
       // Refused before any byte is passed on, so the caller can still answer with an error status.
@@ -360,6 +373,14 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * Answers that end with their header section (RFC 9112 §6.3): to HEAD, and 1xx, 204 and
+ * 304 answers, "regardless of the header fields present in the message".
+ */
+function hasNoBody(method: string, status: number): boolean {
+  return method === 'HEAD' || status === 204 || status === 304 || status < 200;
+}
 
 /** The circuit key of a call: its declared operation, else one circuit per method. */
 function operationOf(request: UpstreamRequest): string {

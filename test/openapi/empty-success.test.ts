@@ -31,6 +31,16 @@ const OAS3 = JSON.stringify({
         },
       },
     },
+    // No 2xx at all: the 303 is the success (Jira's bulk property operations).
+    '/things/bulk': {
+      post: {
+        operationId: 'bulkThings',
+        responses: {
+          '303': { description: 'Returned if the operation is successful.' },
+          '400': { description: 'error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Err' } } } },
+        },
+      },
+    },
   },
   components: { schemas: { Err: ERR }, responses: { Accepted: { description: 'accepted' } } },
 });
@@ -50,6 +60,17 @@ const SWAGGER2 = JSON.stringify({
         responses: { '200': { description: 'stored' }, default: { description: 'error', schema: { $ref: '#/definitions/Err' } } },
       },
     },
+    // A 204 with a schema, which RFC 9110 §15.3.5 says it cannot carry (bitbucket's vote).
+    '/things/{id}/vote': {
+      get: {
+        operationId: 'getVote',
+        parameters: [{ name: 'id', in: 'path', required: true, type: 'string' }],
+        responses: {
+          '204': { description: 'voted', schema: { $ref: '#/definitions/Err' } },
+          '404': { description: 'none', schema: { $ref: '#/definitions/Err' } },
+        },
+      },
+    },
   },
   definitions: { Err: ERR },
 });
@@ -60,7 +81,9 @@ const dirs: string[] = [];
 const gateways: Record<string, Gateway> = {};
 
 beforeAll(async () => {
-  backend = await startBackend(() => (status < 300 ? { status } : { status, body: { code: 7, message: 'no such thing' } }));
+  backend = await startBackend(() =>
+    status < 300 ? { status } : status < 400 ? { status, headers: { location: '/tasks/1' } } : { status, body: { code: 7, message: 'no such thing' } },
+  );
   for (const [name, spec] of Object.entries({ 'OAS 3.0': OAS3, 'Swagger 2.0': SWAGGER2 })) {
     const dir = await writeTempDir({
       'things.json': spec,
@@ -100,4 +123,35 @@ it('a body-less success shared through components.responses is typed the same, p
   const answer = await graphql(gateways['OAS 3.0'], 'mutation { patchThing(id: "t1") { __typename } }');
   expect(answer.body.errors).toBeUndefined();
   expect((answer.body.data as { patchThing: { __typename: string } }).patchThing.__typename).not.toBe('Err');
+});
+
+describe('a 204 whose response declares a schema (RFC 9110 §15.3.5: it has no content)', () => {
+  it('is a success without a body, not the schema with its required fields missing', async () => {
+    status = 204;
+    const answer = await graphql(gateways['Swagger 2.0'], '{ getVote(id: "t1") { __typename } }');
+    expect(answer.body.errors).toBeUndefined();
+    expect((answer.body.data as { getVote: { __typename: string } | null }).getVote?.__typename).not.toBe('Err');
+  });
+
+  it('a declared error status still is the error', async () => {
+    status = 404;
+    const answer = await graphql(gateways['Swagger 2.0'], '{ getVote(id: "t1") { __typename ... on Err { code message } } }');
+    expect(answer.body.errors).toBeUndefined();
+    expect(answer.body.data).toEqual({ getVote: { __typename: 'Err', code: 7, message: 'no such thing' } });
+  });
+});
+
+describe('an operation that declares no 2xx answer (OAS 3.0 §4.7.16)', () => {
+  it('takes its declared 3xx for the success: data, not UPSTREAM_HTTP_ERROR', async () => {
+    status = 303;
+    const answer = await graphql(gateways['OAS 3.0'], 'mutation { bulkThings { __typename } }');
+    expect(answer.body.errors).toBeUndefined();
+    expect((answer.body.data as { bulkThings: { __typename: string } }).bulkThings.__typename).not.toBe('Err');
+  });
+
+  it('its declared error is still the error', async () => {
+    status = 400;
+    const answer = await graphql(gateways['OAS 3.0'], 'mutation { bulkThings { __typename ... on Err { code } } }');
+    expect(answer.body.data).toEqual({ bulkThings: { __typename: 'Err', code: 7 } });
+  });
 });

@@ -177,6 +177,32 @@ const CASES: Case[] = [
     warnings: [],
   },
   {
+    name: 'a type list of several types is the JSON scalar; one type and null stays as it is',
+    input: doc(
+      {
+        '/a': returning({
+          type: 'object',
+          properties: { geo: { type: ['array', 'null', 'string'], items: {}, enum: [''] }, n: { type: ['integer', 'null'] } },
+        }),
+      },
+      {},
+    ),
+    warnings: [{ pointer: '#/paths/~1a/get/responses/200/content/application~1json/schema/properties/geo/type', action: 'mapped to the JSON scalar' }],
+    after: (d) => {
+      const props = d.paths['/a'].get.responses['200'].content['application/json'].schema.properties;
+      expect(props.geo).toEqual({ nullable: true });
+      expect(props.n).toEqual({ type: ['integer', 'null'] });
+    },
+  },
+  {
+    name: 'a tuple-form items list is any of its entries',
+    input: doc({ '/a': returning({ type: 'array', items: [{ type: 'string' }, { type: 'integer' }] }) }, {}),
+    warnings: [{ pointer: '#/paths/~1a/get/responses/200/content/application~1json/schema/items', action: 'items typed as anyOf its entries' }],
+    after: (d) => {
+      expect(d.paths['/a'].get.responses['200'].content['application/json'].schema.items).toEqual({ anyOf: [{ type: 'string' }, { type: 'integer' }] });
+    },
+  },
+  {
     name: 'duplicate operationId',
     input: doc({ '/a': get(), '/b': get() }),
     warnings: [{ pointer: '#/paths/~1b/get/operationId', action: 'renamed to "op_2"', problem: /used by another operation/ }],

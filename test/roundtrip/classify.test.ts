@@ -30,6 +30,20 @@ const noPath: Exchange = {
   detail: 'Route not resolved, no path matched',
 };
 const prismFault: Exchange = { method: 'GET', url: '/a', status: 500, violations: [], problem: 'UNKNOWN', detail: 'Cannot read properties of undefined' };
+const adjacentVariables: Exchange = {
+  method: 'GET',
+  url: '/Accounts/a/Applications/b.json',
+  status: 422,
+  violations: [{ location: ['request', 'path'], code: 'required', message: "Request path must have required property 'applicationsid'" }],
+};
+const noMediaType: Exchange = {
+  method: 'POST',
+  url: '/sample',
+  status: 415,
+  violations: [],
+  problem: 'INVALID_CONTENT_TYPE',
+  detail: 'Invalid content type: No supported content types, but request included a non-empty body',
+};
 const errorStatus: Exchange = { method: 'GET', url: '/a', status: 400, violations: [] };
 
 const cases: Array<[string, Observation, string, RegExp | undefined]> = [
@@ -129,6 +143,56 @@ const cases: Array<[string, Observation, string, RegExp | undefined]> = [
     },
     'gateway',
     /^UPSTREAM_TIMEOUT/,
+  ],
+  [
+    "Prism's RFC 6570 reading of two variables in a row is the mock's limit",
+    { exchanges: [adjacentVariables], template: '/Accounts/{args.a}/Applications/{args.sid}{args.ext}', status: 200, errors: [], hasData: true },
+    'mock',
+    /^PRISM_ADJACENT_PATH_VARIABLES: /,
+  ],
+  [
+    'a required path property missing under a plain template is refused',
+    { exchanges: [adjacentVariables], template: '/Accounts/{args.a}/Applications/{args.applicationSid}.json', status: 200, errors: [], hasData: true },
+    'refused',
+    /^PRISM_REQUIRED: Request path must have/,
+  ],
+  [
+    'a path property the template does not have (declared without a variable, or another path matched)',
+    { exchanges: [adjacentVariables], template: '/Accounts/{args.a}/Applications/Local.json', status: 200, errors: [], hasData: true },
+    'mock',
+    /^PRISM_PATH_PROPERTY_NOT_IN_TEMPLATE: /,
+  ],
+  [
+    'a body of 0 that Prism takes for none',
+    {
+      exchanges: [
+        { method: 'POST', url: '/b', status: 422, violations: [{ location: ['request', 'body'], message: 'Body parameter is required' }], requestBody: '0' },
+      ],
+      status: 200,
+      errors: [{ code: 'UPSTREAM_HTTP_ERROR', message: '422' }],
+      hasData: true,
+    },
+    'mock',
+    /^PRISM_FALSY_BODY: /,
+  ],
+  [
+    'a body really left out is refused',
+    {
+      exchanges: [
+        { method: 'POST', url: '/b', status: 422, violations: [{ location: ['request', 'body'], message: 'Body parameter is required' }], requestBody: '' },
+      ],
+      status: 200,
+      errors: [{ code: 'UPSTREAM_HTTP_ERROR', message: '422' }],
+      hasData: true,
+    },
+    'refused',
+    /^PRISM_VIOLATION: Body parameter is required/,
+  ],
+  [
+    'a body Prism cannot take because the operation lists no media type',
+    { exchanges: [noMediaType], status: 200, errors: [{ code: 'UPSTREAM_HTTP_ERROR', message: '415' }], hasData: true },
+    'mock',
+    /^PRISM_NO_REQUEST_MEDIA_TYPE: /,
   ],
   ['a hang before any call', { exchanges: [], timedOut: true }, 'gateway', /^TIMEOUT: .*no upstream call made/],
   ['a hang after the call', { exchanges: [ok], timedOut: true }, 'gateway', /^TIMEOUT: .*after the upstream call/],

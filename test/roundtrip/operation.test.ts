@@ -3,7 +3,7 @@
 // names as Mesh sanitised them), and what is sent is a valid operation on the schema.
 import { buildSchema, parse, validate, type GraphQLField, type GraphQLObjectType } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { buildOperation, fillArguments, fromPattern, sampleSchema, type SpecOperation } from '../../scripts/roundtrip/operation.ts';
+import { buildOperation, fillArguments, fitInput, fromPattern, sampleSchema, withoutReadOnly, type SpecOperation } from '../../scripts/roundtrip/operation.ts';
 import { operationFor, pathShape, credentials } from '../../scripts/roundtrip/spec.ts';
 
 const schema = buildSchema(`
@@ -114,6 +114,39 @@ describe('fillArguments', () => {
   it.each(argumentCases)('%s', (_name, fieldName, operation, expected) => {
     const type = fieldName === 'addPet' ? 'Mutation' : 'Query';
     expect(fillArguments(field(type, fieldName), operation, doc)).toEqual(expected);
+  });
+});
+
+describe('withoutReadOnly', () => {
+  it('drops readOnly properties of an example, through $ref, allOf and arrays', () => {
+    const document = {
+      components: {
+        schemas: {
+          Base: { type: 'object', properties: { self: { type: 'string', readOnly: true }, name: { type: 'string' } } },
+          Component: { allOf: [{ $ref: '#/components/schemas/Base' }], properties: { valid: { type: 'boolean', readOnly: true }, lead: { type: 'string' } } },
+        },
+      },
+    };
+    const schema = { type: 'array', items: { $ref: '#/components/schemas/Component' } };
+    expect(withoutReadOnly([{ self: 'x', name: 'n', valid: false, lead: 'l', extra: 1 }], schema, document)).toEqual([{ name: 'n', lead: 'l', extra: 1 }]);
+  });
+});
+
+describe('fitInput for a OneOf input object', () => {
+  const oneOf = buildSchema(`
+    input Cat_Input { meow: Boolean! }
+    input Dog_Input { bark: Int! }
+    input Pet_OneOf @oneOf { Cat_Input: Cat_Input Dog_Input: Dog_Input }
+    type Query { f(p: Pet_OneOf): Int }
+  `);
+  const type = oneOf.getQueryType()!.getFields().f!.args[0]!.type;
+  it.each([
+    ['no sample: the first member, filled', undefined, { Cat_Input: { meow: true } }],
+    ['a sample naming a member: that member', { Dog_Input: { bark: 3 } }, { Dog_Input: { bark: 3 } }],
+  ])('%s', (_name, wanted, expected) => {
+    const value = fitInput(type, wanted as never);
+    expect(value).toEqual(expected);
+    expect(Object.keys(value as object)).toHaveLength(1);
   });
 });
 

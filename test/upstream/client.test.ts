@@ -535,3 +535,42 @@ describe('probe()', () => {
     expect(c.breakerState('Orders')).toBe('closed');
   });
 });
+
+describe('answers without a body (RFC 9112 §6.3)', () => {
+  // A 204 or 304 ends with its header section whatever its Content-Length says; servers
+  // (and Prism) do send one, though RFC 9110 §8.6 forbids it. undici reads the missing
+  // bytes as a broken body, which must not make the service look unavailable.
+  const noBody: Handler = (req, res) => {
+    const status = req.url === '/not-modified' ? 304 : 204;
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': '4' });
+    res.end();
+  };
+
+  it.each([
+    ['PUT', '/banner', 204],
+    ['DELETE', '/banner', 204],
+    ['GET', '/not-modified', 304],
+  ])('%s %s answering %i with a Content-Length is an answer with an empty body', async (method, path, status) => {
+    const s = await server(noBody);
+    const { client: c, delays } = client(s.origin, { retries: 2, breakerFailureThreshold: 1 });
+    for (let i = 0; i < 3; i++) {
+      const res = await c.request('Orders', { method, path, headers: { 'content-type': 'application/json' }, body: method === 'PUT' ? '{}' : undefined });
+      expect(res.status).toBe(status);
+      expect(res.body.length).toBe(0);
+      expect(res.attempts).toBe(1);
+    }
+    expect(delays).toEqual([]);
+    expect(s.received).toHaveLength(3);
+    expect(c.breakerState('Orders')).toBe('closed');
+    expect(c.openOperations('Orders')).toEqual([]);
+  });
+
+  it('stream() hands over an empty body for such a 204', async () => {
+    const s = await server(noBody);
+    const { client: c } = client(s.origin, { breakerFailureThreshold: 1 });
+    const res = await c.stream('Orders', { method: 'PUT', path: '/banner', body: '{}' });
+    expect(res.status).toBe(204);
+    expect(await drain(res.body)).toBe('');
+    expect(c.breakerState('Orders')).toBe('closed');
+  });
+});

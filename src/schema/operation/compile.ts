@@ -27,6 +27,8 @@ import { compilePathTemplate, splitPathKey, type PathKeyConstant } from './path.
 import { reachesOpaqueScalar } from './opaque-values.ts';
 import { compileParamEncoder, compileQueryValueCheck } from './query-string.ts';
 import { compileBodyEncoder } from './body.ts';
+import { compileInputScalarWriter } from './input-scalars.ts';
+import { decodeXmlAnswer, isXmlMediaType } from './xml-answer.ts';
 import { BASE64_SCALAR } from '../binary-answers.ts';
 import { requestHeadersOf, type TributaryContext } from '../../context.ts';
 
@@ -262,7 +264,10 @@ export function compileRestOperation(options: CompileOptions): RestOperation {
     if (s) serializers.set(arg.name, s);
   }
   const inputArg = field.args.find((a) => a.name === 'input');
-  const shapeInput = compileInputShaper(schema, inputArg?.type);
+  const shapeByUnion = compileInputShaper(schema, inputArg?.type);
+  const writeScalars = compileInputScalarWriter(inputArg?.type);
+  // Scalars first: the writer reads GraphQL field names, which the shaper may rename.
+  const shapeInput = writeScalars && shapeByUnion ? (v: unknown) => shapeByUnion(writeScalars(v)) : (writeScalars ?? shapeByUnion);
 
   const queryArgs = Object.entries(directive.queryParamArgMap ?? {}).map(([param, argName]) => {
     const options = { ...qsBase, ...directive.queryStringOptionsByParam?.[param] } as qs.IStringifyOptions & {
@@ -292,7 +297,12 @@ export function compileRestOperation(options: CompileOptions): RestOperation {
   for (const c of pathKey.constants)
     if (c.in === 'header' && !declaredHeaders.has(c.name)) headerTemplates.push(compileHeaderTemplate(c.name, c.value.replace(/[{}]/g, '')));
   const contentType = String(headerTemplates.find((h) => h.name === 'content-type')?.value({}, undefined) ?? '');
-  const sendsBody = method !== 'GET' && method !== 'HEAD';
+  // A GET with content has no generally defined semantics (RFC 9110 §9.3.1), and a client
+  // SHOULD NOT send one unless the service said out of band that it has a purpose: an
+  // operation that declares a body (a Swagger 2.0 `in: body` parameter, an OAS requestBody,
+  // OAS 3.1 §4.8.10 "permitted") has said so, so its `input` is sent. A HEAD answer has
+  // no body to describe it, and HEAD stays without one.
+  const sendsBody = method !== 'HEAD' && (method !== 'GET' || inputArg !== undefined);
   const encodeBody = compileBodyEncoder({
     contentType,
     inputType: inputArg?.type,
@@ -362,6 +372,20 @@ export function compileRestOperation(options: CompileOptions): RestOperation {
       data = returnsScalar ? (text === '' ? null : text) : returnsList ? [] : {};
     } else if (returnsScalar && !JSON_OBJECT_START.test(text)) {
       return text;
+    } else if (isXmlMediaType(response.headers['content-type'])) {
+      // The document's schema describes the XML (xml-answer.ts); a JSON-typed field is
+      // filled from it rather than failing on a body that is not JSON.
+      try {
+        data = decodeXmlAnswer(text, field.type);
+      } catch (error) {
+        logger.warn(
+          { source: transport.name, field: coordinate, path, status: response.status, error: error instanceof Error ? error.message : String(error) },
+          'upstream answered with malformed XML',
+        );
+        throw new TributaryError('UPSTREAM_BAD_RESPONSE', `Source "${transport.name}" answered ${coordinate} with a body that is not valid XML.`, {
+          extensions: { source: transport.name },
+        });
+      }
     } else {
       if (checkDepth && exceedsJsonDepth(response.body)) {
         logger.warn(
