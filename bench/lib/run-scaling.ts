@@ -4,15 +4,18 @@
 //      under test start once, on the SUT core, and the backend switches size between
 //      points — so a point costs no start-up and no `mesh build`.
 //   2. At each size: the BFF's answer is the reference; each system answers a few times
-//      one by one (answers checked, upstream calls counted exactly, one query's time and
-//      CPU taken).
-//   3. A system whose c=50 run cannot fit (50 queries in flight would take longer than
-//      MAX_C50_S to turn over once) is measured one query at a time for the same time
-//      instead, and its row says so; one that takes longer than QUERY_TIMEOUT_MS for a
-//      single query is reported with what it reached and not asked the larger sizes.
-//   4. Otherwise, a warm-up at c=50, then `reps` rounds of one c=50 run per system,
-//      interleaved; medians of the rounds. The c=50 run lasts long enough for every
-//      connection to get a few answers (longer at large sizes, up to MAX_C50_S).
+//      one by one (answers checked, upstream calls counted exactly, one query's CPU taken).
+//   3. A warm-up at c=50, then `reps` rounds of one c=50 run per system, interleaved;
+//      medians of the rounds. Each c=50 run is a number of requests, not a time (sized
+//      from the warm-up's throughput to last about `durationS`, at least MIN_REQUESTS),
+//      and ends when every one is answered: no query is cut off in flight, so the CPU
+//      from start to end over the answers is the CPU per query.
+//   4. A system for which that run would exceed MAX_C50_S (judged first from one query's
+//      time alone, which spares stock Mesh 50 queries of seconds each, then from the
+//      warm-up) is measured one query at a time for the same time instead, and its row
+//      says so; one that takes longer than QUERY_TIMEOUT_MS for a single query is
+//      reported with what it reached and not asked the larger sizes.
+//   After every c=50 run the runner waits until the system is idle again.
 import os from 'node:os';
 import path from 'node:path';
 import type { ScalingScenario } from '../scenarios/types.ts';
@@ -24,14 +27,18 @@ import { requestBody, type CheckResult } from './run-load-scenario.ts';
 import { buildStockMesh, freePort, startBffProcess, startStockMesh, startTributary, startYogaJitProcess, type Sut, type SutName } from './suts.ts';
 import { createVerifier, type Verdict } from './verify.ts';
 import type { BenchSettings } from './settings.ts';
+import { f0, f1 } from './report.ts';
 
 /** One query alone taking longer than this ends the system's run at this size. */
 const QUERY_TIMEOUT_MS = 60_000;
-/** The longest c=50 run at one point; a system slower than 50 queries in MAX_C50_S / TURNS is measured one query at a time. */
-const MAX_C50_S = 12;
-/** How many times each of the 50 connections should get an answer in a c=50 run. */
-const TURNS = 2.5;
+/** The longest c=50 run at one point. */
+const MAX_C50_S = 10;
+/** The fewest requests of a c=50 run: every connection asks at least twice. */
 const CONNECTIONS = 50;
+const MIN_REQUESTS = 2 * CONNECTIONS;
+/** Requests of a warm-up per millisecond of one query alone, per second of `warmupS` (c=50 answers faster than one by one). */
+const WARMUP_FACTOR = 3;
+const roundUp = (n: number, to: number) => Math.ceil(n / to) * to;
 
 export interface ScalingRound {
   rps: number;
@@ -93,6 +100,18 @@ async function settle(backend: BackendProcess, timeoutMs = 30_000): Promise<void
     await sleep(250);
     const now = (await backend.counts()).total;
     if (now === last) return;
+    last = now;
+  }
+}
+
+/** Waits until `sut` uses (almost) no CPU: the queries still in flight after a load run are done. */
+async function quiesce(sut: Sut, timeoutMs = 60_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  let last = treeCpuMs(sut.process.pid);
+  while (performance.now() < deadline) {
+    await sleep(300);
+    const now = treeCpuMs(sut.process.pid);
+    if (now - last <= 20) return;
     last = now;
   }
 }
@@ -227,7 +246,7 @@ export async function runScalingScenario(
       const res = await fetch(bff.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
       const verify = createVerifier(((await res.json()) as { data: unknown }).data);
       const here = new Map<SutName, ScalingPoint>();
-      const c50: Array<{ sut: Sut; point: ScalingPoint; durationS: number }> = [];
+      const c50: Array<{ sut: Sut; point: ScalingPoint; amount: number }> = [];
       for (const name of settings.suts) {
         const point: ScalingPoint = { sut: name, size, rounds: [] };
         points.push(point);
@@ -251,19 +270,27 @@ export async function runScalingScenario(
           `  ${scenario.name} ${size}: ${name} answers ${check.verdict}, ${check.callsPerQuery} upstream call(s), one query ${check.latencyMs.toFixed(1)} ms`,
         );
         if (check.verdict === 'mismatch') continue;
-        // In flight at c=50, each query waits for the 49 others on the one core.
-        const turnS = (CONNECTIONS * check.latencyMs) / 1000;
-        if (turnS * TURNS > MAX_C50_S) {
+        // A c=50 run of MIN_REQUESTS takes at least MIN_REQUESTS queries' time on the one core.
+        if ((MIN_REQUESTS * check.latencyMs) / 1000 > MAX_C50_S) {
           point.mode = 'sequential';
-          point.note = `one query takes ${(check.latencyMs / 1000).toFixed(2)} s alone: 50 in flight would not turn over within ${MAX_C50_S} s, so measured one query at a time`;
+          point.note = `one query alone takes ${f0(check.latencyMs)} ms: a c=50 run of ${MIN_REQUESTS} requests would exceed ${MAX_C50_S} s, so measured one query at a time`;
         } else {
           point.mode = 'c50';
-          c50.push({ sut, point, durationS: Math.max(settings.durationS, Math.ceil(turnS * TURNS)) });
+          c50.push({ sut, point, amount: MIN_REQUESTS });
         }
       }
 
-      for (const { sut, durationS } of c50)
-        await runLoad({ url: sut.url, body, connections: CONNECTIONS, durationS: Math.min(settings.warmupS, durationS), verify });
+      // The warm-up also says how many requests a c=50 run gets, or that it cannot fit.
+      for (const entry of c50) {
+        const amount = Math.min(20_000, roundUp(Math.max(MIN_REQUESTS, (WARMUP_FACTOR * settings.warmupS * 1000) / entry.point.check!.latencyMs), CONNECTIONS));
+        const warm = await runLoad({ url: entry.sut.url, body, connections: CONNECTIONS, durationS: 0, amount, timeoutS: QUERY_TIMEOUT_MS / 1000, verify });
+        await quiesce(entry.sut);
+        const rps = warm.responses / warm.durationS;
+        if (!(rps > 0) || MIN_REQUESTS / rps > MAX_C50_S) {
+          entry.point.mode = 'sequential';
+          entry.point.note = `${f1(rps)} answers/s at c=50 in the warm-up: a c=50 run of ${MIN_REQUESTS} requests would exceed ${MAX_C50_S} s, so measured one query at a time`;
+        } else entry.amount = roundUp(Math.max(MIN_REQUESTS, rps * settings.durationS), CONNECTIONS);
+      }
       const verdicts = new Map<SutName, NonNullable<ScalingPoint['verdicts']>>();
       for (let round = 0; round < settings.reps; round++) {
         for (const name of settings.suts) {
@@ -280,10 +307,11 @@ export async function runScalingScenario(
             v.sameData += s.verdicts.sameData;
             v.mismatches += s.verdicts.mismatches;
           } else {
-            const durationS = c50.find((x) => x.point === point)!.durationS;
+            const amount = c50.find((x) => x.point === point)!.amount;
             const before = await backend.counts();
             const cpuBefore = treeCpuMs(sut.process.pid);
-            const load = await runLoad({ url: sut.url, body, connections: CONNECTIONS, durationS, verify });
+            const load = await runLoad({ url: sut.url, body, connections: CONNECTIONS, durationS: 0, amount, timeoutS: QUERY_TIMEOUT_MS / 1000, verify });
+            await quiesce(sut);
             const cpuMs = treeCpuMs(sut.process.pid) - cpuBefore;
             const after = await backend.counts();
             r = {
