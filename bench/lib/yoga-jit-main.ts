@@ -12,3 +12,5 @@ const spec = mod[exportName]?.yogaJit;
 if (!spec) throw new Error(`${modulePath} has no scenario export "${exportName}" with a yogaJit server`);
 await startYogaJit(spec, JSON.parse(servicesJson) as Record<string, string>, Number(port));
 console.log(`yoga-jit listening on ${port}`);
+// Ctrl-C (or a profiler's SIGINT) ends the process normally, so `--cpu-prof` writes its profile.
+process.once('SIGINT', () => process.exit(0));
