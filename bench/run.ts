@@ -15,6 +15,7 @@ import { runLoadScenario } from './lib/run-load-scenario.ts';
 import { runColdStartScenario } from './lib/run-cold-start.ts';
 import { renderResults, runInfo, spliceResults, type ScenarioResult } from './lib/report.ts';
 import { ROOT } from './lib/suts.ts';
+import { runScaling } from './lib/scaling-command.ts';
 
 const settings = parseSettings(process.argv.slice(2));
 const log = (line: string) => console.log(line);
@@ -22,6 +23,11 @@ const log = (line: string) => console.log(line);
 if (settings.loadCpu !== undefined && !(await pinSelf(settings.loadCpu))) {
   console.warn('taskset failed: running unpinned');
   settings.sutCpu = settings.loadCpu = undefined;
+}
+
+if (settings.scaling) {
+  await runScaling(settings, log);
+  process.exit(0);
 }
 
 let refs: ScenarioRef[] = await builtInScenarios();

@@ -8,6 +8,8 @@ export interface BackendProcess {
   urls: Record<string, string>;
   pid: number;
   counts(): Promise<CallCounts>;
+  /** A `sized` backend: serve this list size from now on (resolves once it does). */
+  select(size: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -18,10 +20,14 @@ export async function forkBackend(spec: BackendSpec): Promise<BackendProcess> {
   const child: ChildProcess = fork(MAIN, [], { execArgv: ['--import', import.meta.resolve('tsx')], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let nextId = 1;
   const waiting = new Map<number, (c: CallCounts) => void>();
+  const selecting = new Map<number, (error?: string) => void>();
   const ready = new Promise<Record<string, string>>((resolve, reject) => {
     child.on('message', (m: { type: string; urls?: Record<string, string>; id?: number; counts?: CallCounts; message?: string }) => {
       if (m.type === 'ready') resolve(m.urls!);
-      else if (m.type === 'error') reject(new Error(`backend failed to start: ${m.message}`));
+      else if (m.type === 'selected') {
+        selecting.get(m.id!)?.(m.message);
+        selecting.delete(m.id!);
+      } else if (m.type === 'error') reject(new Error(`backend failed to start: ${m.message}`));
       else if (m.type === 'counts') {
         waiting.get(m.id!)?.(m.counts!);
         waiting.delete(m.id!);
@@ -39,6 +45,12 @@ export async function forkBackend(spec: BackendSpec): Promise<BackendProcess> {
         const id = nextId++;
         waiting.set(id, resolve);
         child.send({ type: 'counts', id });
+      }),
+    select: (size) =>
+      new Promise((resolve, reject) => {
+        const id = nextId++;
+        selecting.set(id, (error) => (error ? reject(new Error(error)) : resolve()));
+        child.send({ type: 'select', id, size });
       }),
     stop: () =>
       new Promise((resolve) => {

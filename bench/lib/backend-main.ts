@@ -2,10 +2,11 @@
 // generator's core, never the system under test's). Protocol over the IPC channel:
 //   parent → { type: 'start', backend }     child → { type: 'ready', urls }
 //   parent → { type: 'counts', id }         child → { type: 'counts', id, counts }
+//   parent → { type: 'select', id, size }   child → { type: 'selected', id }  (a `sized` backend)
 import { startBackend, type RunningBackend } from './backend.ts';
 import type { BackendSpec } from '../scenarios/types.ts';
 
-type Message = { type: 'start'; backend: BackendSpec } | { type: 'counts'; id: number };
+type Message = { type: 'start'; backend: BackendSpec } | { type: 'counts'; id: number } | { type: 'select'; id: number; size: number };
 
 let backend: RunningBackend | undefined;
 
@@ -22,6 +23,13 @@ process.on('message', (message: Message) => {
     );
   } else if (message.type === 'counts') {
     process.send!({ type: 'counts', id: message.id, counts: backend?.counts() });
+  } else if (message.type === 'select') {
+    try {
+      backend!.select(message.size);
+      process.send!({ type: 'selected', id: message.id });
+    } catch (error) {
+      process.send!({ type: 'selected', id: message.id, message: String((error as Error).message) });
+    }
   }
 });
 

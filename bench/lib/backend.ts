@@ -19,6 +19,8 @@ export interface RunningBackend {
   /** Base URL per service name. */
   urls: Record<string, string>;
   counts(): CallCounts;
+  /** A `sized` backend: serve the services of this list size from now on. */
+  select(size: number): void;
   close(): Promise<void>;
 }
 
@@ -52,8 +54,27 @@ function compileRoute(
     return { match, handle: () => body };
   }
   if ('list' in route) {
-    const body = Buffer.from(JSON.stringify(records(route.list)));
-    return { match, handle: () => body };
+    const all = records(route.list);
+    const body = Buffer.from(JSON.stringify(all));
+    if (!route.filters?.length && !route.limit) return { match, handle: () => body };
+    // A filtered list is computed once per distinct query string and kept: the load asks
+    // the same one over and over, and the backend should not cost more per call for it.
+    const answers = new Map<string, Buffer>();
+    const filters = route.filters ?? [];
+    return {
+      match,
+      handle: (_params, search) => {
+        const text = search.toString();
+        let answer = answers.get(text);
+        if (answer) return answer;
+        let list = all.filter((r) => filters.every((f) => !search.has(f) || String(r[f]) === search.get(f)));
+        const limit = route.limit && search.has(route.limit) ? Number(search.get(route.limit)) : undefined;
+        if (limit !== undefined && Number.isFinite(limit)) list = list.slice(0, Math.max(0, limit));
+        answer = Buffer.from(JSON.stringify(list));
+        if (answers.size < 64) answers.set(text, answer);
+        return answer;
+      },
+    };
   }
   const key = route.key ?? 'id';
   const source = 'item' in route ? route.item : route.bulk;
@@ -122,17 +143,35 @@ export async function startBackend(spec: BackendSpec): Promise<RunningBackend> {
       for (const call of services.calls()) record(call.service, call.method, call.url);
       services.resetCalls();
     };
-    return { urls: { ...services.urls }, counts: () => (drain(), counts()), close: () => services.close() };
+    const select = () => {
+      throw new Error('the demo backend has one size');
+    };
+    return { urls: { ...services.urls }, counts: () => (drain(), counts()), select, close: () => services.close() };
   }
+
+  // Every size's handlers are built up front (bodies serialised at start-up, as above);
+  // `select` only switches which table the servers answer from.
+  const tables: Record<string, Record<string, Handler>> = {};
+  const bySize = spec.kind === 'sized' ? spec.sizes : { only: spec.services };
+  for (const [size, services] of Object.entries(bySize)) {
+    tables[size] = Object.fromEntries(Object.entries(services).map(([name, service]) => [name, serviceHandler(service)]));
+  }
+  let current = tables[Object.keys(tables)[0]];
+  if (!current) throw new Error('backend: no services');
+  const select = (size: number) => {
+    const table = tables[String(size)];
+    if (!table || spec.kind !== 'sized') throw new Error(`backend: no size ${size} (sizes: ${Object.keys(tables).join(', ')})`);
+    current = table;
+  };
 
   const servers: Server[] = [];
   const urls: Record<string, string> = {};
-  for (const [name, service] of Object.entries(spec.services)) {
-    const handle = serviceHandler(service);
+  for (const name of Object.keys(current)) {
     const server = createServer((req, res) => {
       record(name, req.method ?? 'GET', req.url ?? '/');
       const url = new URL(req.url ?? '/', 'http://backend.invalid');
-      const body = req.method === 'GET' ? handle(url.pathname, url.searchParams) : undefined;
+      const handle = current[name];
+      const body = req.method === 'GET' && handle ? handle(url.pathname, url.searchParams) : undefined;
       res.writeHead(body ? 200 : 404, { 'content-type': 'application/json', 'content-length': (body ?? NOT_FOUND).length });
       res.end(body ?? NOT_FOUND);
     });
@@ -144,6 +183,7 @@ export async function startBackend(spec: BackendSpec): Promise<RunningBackend> {
   return {
     urls,
     counts,
+    select,
     close: () =>
       Promise.all(
         servers.map(

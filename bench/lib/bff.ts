@@ -13,7 +13,12 @@ export interface RunningBff {
   close(): Promise<void>;
 }
 
-export async function startBff(scenario: Pick<Scenario, 'bff'>, services: Record<string, string>, port = 0, host = '127.0.0.1'): Promise<RunningBff> {
+export async function startBff(
+  scenario: Pick<Scenario, 'bff'> & { variables?: unknown },
+  services: Record<string, string>,
+  port = 0,
+  host = '127.0.0.1',
+): Promise<RunningBff> {
   const pools = new Map(Object.entries(services).map(([name, url]) => [name, new Pool(url, { connections: 64 })]));
   const get: GetJson = async (service, path) => {
     const pool = pools.get(service);
@@ -23,11 +28,23 @@ export async function startBff(scenario: Pick<Scenario, 'bff'>, services: Record
     if (statusCode !== 200) throw new Error(`BFF: ${service} ${path} answered ${statusCode}`);
     return JSON.parse(text);
   };
+  // A query with variables: the BFF reads them from the request, as an endpoint reads its
+  // parameters. Without: the body is the query this BFF was written for; it is drained.
+  const readsVariables = scenario.variables !== undefined;
   const server = createServer((req, res) => {
-    // The request body is the query this BFF was written for; it is drained, not parsed.
-    req.resume();
+    const chunks: Buffer[] = [];
+    if (readsVariables) req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    else req.resume();
     req.once('end', () => {
-      scenario.bff(get).then(
+      let variables: Record<string, unknown> | undefined;
+      if (readsVariables) {
+        try {
+          variables = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { variables?: Record<string, unknown> }).variables;
+        } catch {
+          variables = undefined;
+        }
+      }
+      scenario.bff(get, variables).then(
         (data) => {
           const payload = JSON.stringify({ data });
           res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(payload) });

@@ -36,6 +36,14 @@ export async function runLoad(options: {
   connections: number;
   durationS: number;
   verify: (body: string) => Verdict;
+  /**
+   * Send this many requests and wait for all of their answers, instead of running for
+   * `durationS`: a timed run closes its connections with queries still in flight, and a
+   * system that cancels or logs that work per item then spends long after the run on it.
+   */
+  amount?: number;
+  /** Seconds a request may wait for its answer (autocannon's default: 10). */
+  timeoutS?: number;
 }): Promise<LoadResult> {
   let latencies = new Float64Array(1 << 16);
   let count = 0;
@@ -48,7 +56,8 @@ export async function runLoad(options: {
     body: options.body,
     connections: options.connections,
     pipelining: 1,
-    duration: options.durationS,
+    ...(options.amount ? { amount: options.amount } : { duration: options.durationS }),
+    ...(options.timeoutS ? { timeout: options.timeoutS } : {}),
     // Judged here rather than through `verifyBody`, to tell identical from same-data.
     verifyBody: (body: string) => {
       const verdict = options.verify(body);

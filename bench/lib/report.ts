@@ -43,16 +43,17 @@ export function runInfo(settings: BenchSettings): RunInfo {
   };
 }
 
-const f0 = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '–' : Math.round(n).toLocaleString('en-US'));
-const f2 = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '–' : n.toFixed(2));
-const f3 = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '–' : n.toFixed(3));
-const f1 = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '–' : n.toFixed(1));
+export const f0 = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '–' : Math.round(n).toLocaleString('en-US'));
+export const f2 = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '–' : n.toFixed(2));
+export const f3 = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '–' : n.toFixed(3));
+export const f1 = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '–' : n.toFixed(1));
 
-const LABEL: Record<string, string> = {
+export const LABEL: Record<string, string> = {
   bff: 'hand-written BFF',
   tributary: '**Tributary**',
   'tributary-v8gc': 'Tributary, V8 default young generation',
   'stock-mesh': 'stock `mesh start`',
+  'yoga-jit': 'hand-written yoga + graphql-jit',
 };
 
 function answers(s: SutResult): string {

@@ -12,7 +12,7 @@ import type { ScenarioRef } from '../scenarios/index.ts';
 import { forkBackend, type BackendProcess } from './backend-client.ts';
 import { runLoad, type LoadResult } from './load.ts';
 import { pollUntil, treeCpuMs, treeRssKb } from './processes.ts';
-import { buildStockMesh, freePort, startBffProcess, startStockMesh, startTributary, SUT_ONLY_IN, type Sut, type SutName } from './suts.ts';
+import { buildStockMesh, freePort, startBffProcess, startStockMesh, startTributary, startYogaJitProcess, SUT_ONLY_IN, type Sut, type SutName } from './suts.ts';
 import { createVerifier, type Verdict } from './verify.ts';
 import type { BenchSettings } from './settings.ts';
 
@@ -63,13 +63,14 @@ function median(values: number[]): number {
   return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-const body = (query: string) => JSON.stringify({ query });
+/** The request body: the query, and its variables when it has any. */
+export const requestBody = (query: string, variables?: Readonly<Record<string, unknown>>) => JSON.stringify(variables ? { query, variables } : { query });
 
-async function check(sut: Sut, backend: BackendProcess, query: string, verify: (b: string) => Verdict, times: number): Promise<CheckResult> {
+export async function check(sut: Sut, backend: BackendProcess, body: string, verify: (b: string) => Verdict, times: number): Promise<CheckResult> {
   let last: CheckResult | undefined;
   for (let i = 0; i < times; i++) {
     const before = await backend.counts();
-    const res = await fetch(sut.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(query) });
+    const res = await fetch(sut.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     const text = await res.text();
     const after = await backend.counts();
     const calls = after.total - before.total;
@@ -92,6 +93,7 @@ export async function runLoadScenario(
   log: (line: string) => void,
 ): Promise<LoadScenarioResult> {
   const { scenario } = ref;
+  const body = () => requestBody(scenario.query, scenario.variables);
   const dir = path.join(settings.workDir, scenario.name);
   const backend = await forkBackend(scenario.backend);
   const results = new Map<SutName, SutResult>();
@@ -100,12 +102,15 @@ export async function runLoadScenario(
     // Start every SUT; stock Mesh is built first (not timed as start-up).
     for (const name of settings.suts) {
       if (!settings.sutsExplicit && SUT_ONLY_IN[name] && !SUT_ONLY_IN[name]!.includes(scenario.name)) continue;
+      // The hand-written GraphQL server exists only where the scenario supplies its resolvers.
+      if (name === 'yoga-jit' && !scenario.yogaJit) continue;
       const result: SutResult = { sut: name, rounds: [] };
       results.set(name, result);
       try {
         let sut: Sut;
         if (name === 'bff') sut = await startBffProcess(path.join(dir, 'bff'), ref, backend.urls, settings.sutCpu);
         else if (name === 'tributary') sut = await startTributary(path.join(dir, 'tributary'), scenario, backend.urls, settings.sutCpu);
+        else if (name === 'yoga-jit') sut = await startYogaJitProcess(path.join(dir, 'yoga-jit'), ref, backend.urls, settings.sutCpu);
         else if (name === 'tributary-v8gc')
           sut = await startTributary(path.join(dir, 'tributary-v8gc'), scenario, backend.urls, settings.sutCpu, { v8gc: true });
         else {
@@ -117,7 +122,7 @@ export async function runLoadScenario(
         }
         running.push(sut);
         const exited = () => (sut.process.child.exitCode !== null ? `${name} exited with ${sut.process.child.exitCode} (see its log in ${dir})` : undefined);
-        const ready = await pollUntil(sut.url, body(scenario.query), (status) => status === 200, { timeoutMs: settings.startTimeoutMs, exited });
+        const ready = await pollUntil(sut.url, body(), (status) => status === 200, { timeoutMs: settings.startTimeoutMs, exited });
         result.readyMs = ready.at - sut.process.spawnedAt;
       } catch (error) {
         result.error = (error as Error).message;
@@ -128,7 +133,7 @@ export async function runLoadScenario(
     const bff = running.find((s) => s.name === 'bff');
     let reference: unknown;
     if (bff) {
-      const res = await fetch(bff.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(scenario.query) });
+      const res = await fetch(bff.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body() });
       reference = ((await res.json()) as { data: unknown }).data;
     } else {
       // Without the BFF process (--sut filter), its code still gives the reference.
@@ -142,20 +147,20 @@ export async function runLoadScenario(
 
     for (const sut of running) {
       const result = results.get(sut.name)!;
-      result.check = await check(sut, backend, scenario.query, verify, 3);
+      result.check = await check(sut, backend, body(), verify, 3);
       log(`  ${scenario.name}: ${sut.name} answers ${result.check.verdict}, ${result.check.callsPerQuery} upstream call(s) per query`);
     }
 
-    for (const sut of running) await runLoad({ url: sut.url, body: body(scenario.query), connections: 50, durationS: settings.warmupS, verify });
+    for (const sut of running) await runLoad({ url: sut.url, body: body(), connections: 50, durationS: settings.warmupS, verify });
 
     for (let round = 0; round < settings.reps; round++) {
       for (const sut of running) {
         const before = await backend.counts();
         const cpuBefore = treeCpuMs(sut.process.pid);
-        const c50 = await runLoad({ url: sut.url, body: body(scenario.query), connections: 50, durationS: settings.durationS, verify });
+        const c50 = await runLoad({ url: sut.url, body: body(), connections: 50, durationS: settings.durationS, verify });
         const cpuMsPerQuery = (treeCpuMs(sut.process.pid) - cpuBefore) / c50.responses;
         const after = await backend.counts();
-        const c1 = await runLoad({ url: sut.url, body: body(scenario.query), connections: 1, durationS: settings.latencyDurationS, verify });
+        const c1 = await runLoad({ url: sut.url, body: body(), connections: 1, durationS: settings.latencyDurationS, verify });
         const upstreamPerQuery = c50.responses ? (after.total - before.total) / c50.responses : NaN;
         results.get(sut.name)!.rounds.push({ c50, c1, upstreamPerQuery, cpuMsPerQuery });
         log(

@@ -4,7 +4,9 @@
 //   tributary-v8gc  the same with V8's default young generation (TRIBUTARY_SEMI_SPACE_MB=0,
 //              see bin/serving-flags.js): less memory, more GC;
 //   stock-mesh `mesh build` then `mesh start` (GraphQL Mesh v0 CLI) in a temp dir, on
-//              the same OpenAPI documents, links written as `@resolveTo`.
+//              the same OpenAPI documents, links written as `@resolveTo`;
+//   yoga-jit   a hand-written graphql-yoga + graphql-jit + DataLoader server
+//              (yoga-jit-main.ts), where the scenario supplies one (`yogaJit`).
 // Each writes its config into its own folder of the run's work dir, with the backend's
 // real URLs, so the same scenario runs anywhere.
 import { createServer } from 'node:net';
@@ -12,7 +14,7 @@ import { mkdirSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import type { AnyScenario, SourceSpec } from '../scenarios/types.ts';
+import type { Scenario, SourceSpec } from '../scenarios/types.ts';
 import { spawnPinned, type Started } from './processes.ts';
 import { workerExecArgv } from '../../src/runtime/workers.ts';
 
@@ -21,9 +23,15 @@ const MESH_BIN = path.join(ROOT, 'node_modules', '.bin', 'mesh');
 /** tsx's loader, by URL, so that `--import` works whatever the child's working directory. */
 export const TSX = import.meta.resolve('tsx');
 
-export type SutName = 'bff' | 'tributary' | 'tributary-v8gc' | 'stock-mesh';
+export type SutName = 'bff' | 'tributary' | 'tributary-v8gc' | 'stock-mesh' | 'yoga-jit';
 
-export const SUT_NAMES: readonly SutName[] = ['bff', 'tributary', 'tributary-v8gc', 'stock-mesh'];
+export const SUT_NAMES: readonly SutName[] = ['bff', 'tributary', 'tributary-v8gc', 'stock-mesh', 'yoga-jit'];
+
+/** What the systems under test need of a scenario: its sources and each system's config. */
+type SutConfigs = Pick<Scenario, 'sources' | 'tributary' | 'stockMesh'>;
+
+/** The systems of a scaling run, by default. */
+export const SCALING_SUTS: readonly SutName[] = ['bff', 'tributary', 'yoga-jit', 'stock-mesh'];
 
 /** Run by default only in these scenarios (to keep `npm run bench` short); anywhere with `--sut`. */
 export const SUT_ONLY_IN: Partial<Record<SutName, readonly string[]>> = { 'tributary-v8gc': ['posts-bulk', 'stripe-cold-start'] };
@@ -70,7 +78,7 @@ function writeSources(
 /** The Node flags a cluster worker gets (src/runtime/workers.ts), for profiling in the same setting. */
 export const WORKER_NODE_FLAGS = workerExecArgv([], '');
 
-export function writeTributaryConfig(dir: string, scenario: AnyScenario, urls: Record<string, string>, extraSettings: Record<string, unknown> = {}): string {
+export function writeTributaryConfig(dir: string, scenario: SutConfigs, urls: Record<string, string>, extraSettings: Record<string, unknown> = {}): string {
   mkdirSync(dir, { recursive: true });
   const config = {
     sources: writeSources(dir, scenario.sources, urls),
@@ -84,7 +92,7 @@ export function writeTributaryConfig(dir: string, scenario: AnyScenario, urls: R
 
 export async function startTributary(
   dir: string,
-  scenario: AnyScenario,
+  scenario: SutConfigs,
   urls: Record<string, string>,
   cpu: number | undefined,
   options: { workers?: number; nodeFlags?: string[]; v8gc?: boolean } = {},
@@ -131,6 +139,23 @@ export async function startBffProcess(
   return { name: 'bff', url: `http://127.0.0.1:${port}/graphql`, process: proc };
 }
 
+/** The hand-written graphql-yoga + graphql-jit server of the scenario export `ref` (its `yogaJit`). */
+export async function startYogaJitProcess(
+  dir: string,
+  ref: { module: string; exportName: string },
+  urls: Record<string, string>,
+  cpu: number | undefined,
+): Promise<Sut> {
+  mkdirSync(dir, { recursive: true });
+  const port = await freePort();
+  const main = path.join(ROOT, 'bench', 'lib', 'yoga-jit-main.ts');
+  const proc = spawnPinned(cpu, process.execPath, ['--import', TSX, main, ref.module, ref.exportName, String(port), JSON.stringify(urls)], {
+    cwd: ROOT,
+    log: path.join(dir, 'yoga-jit.log'),
+  });
+  return { name: 'yoga-jit', url: `http://127.0.0.1:${port}/graphql`, process: proc };
+}
+
 function run(command: string, args: string[], cwd: string, log: string, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const p = spawnPinned(undefined, command, args, { cwd, log, env: { FORK: '0' } });
@@ -150,7 +175,7 @@ function run(command: string, args: string[], cwd: string, log: string, timeoutM
  * Writes a stock Mesh project and runs `mesh build` in it. Mesh's generated artifacts
  * import its packages by name, so the folder gets a `node_modules` link to ours.
  */
-export async function buildStockMesh(dir: string, scenario: AnyScenario, urls: Record<string, string>, port: number, timeoutMs: number): Promise<number> {
+export async function buildStockMesh(dir: string, scenario: SutConfigs, urls: Record<string, string>, port: number, timeoutMs: number): Promise<number> {
   if ('skip' in scenario.stockMesh) throw new Error(scenario.stockMesh.skip);
   mkdirSync(dir, { recursive: true });
   if (!existsSync(path.join(dir, 'node_modules'))) symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');

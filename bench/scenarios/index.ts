@@ -5,8 +5,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
 import type { AnyScenario } from './types.ts';
 
-export interface ScenarioRef {
-  scenario: AnyScenario;
+export interface ScenarioRef<S = AnyScenario> {
+  scenario: S;
   module: string;
   exportName: string;
 }
@@ -17,6 +17,7 @@ function isScenario(value: unknown): value is AnyScenario {
   return (
     typeof value === 'object' &&
     value !== null &&
+    (value as { kind?: string }).kind !== 'scaling' &&
     typeof (value as AnyScenario).name === 'string' &&
     typeof (value as AnyScenario).query === 'string' &&
     'sources' in value

@@ -13,8 +13,12 @@ export type RecordValue = Record<string, unknown>;
  * backend does no JSON work per request: it only looks up and concatenates bytes.
  */
 export type Route =
-  /** `GET path` answers the whole collection, as a JSON array. */
-  | { readonly path: string; readonly list: string }
+  /**
+   * `GET path` answers the whole collection, as a JSON array. With `filters`, a query
+   * parameter of that name keeps the records whose field of the same name equals it;
+   * with `limit`, that query parameter caps how many are answered (after filtering).
+   */
+  | { readonly path: string; readonly list: string; readonly filters?: readonly string[]; readonly limit?: string }
   /** `GET /things/{id}` answers one record (404 when absent), found by `key` (default `id`). */
   | { readonly path: string; readonly item: string; readonly key?: string }
   /**
@@ -31,7 +35,14 @@ export interface MockService {
 }
 
 /** The REST services behind a scenario: declared mock services, or the repository's demo services. */
-export type BackendSpec = { readonly kind: 'mock'; readonly services: Readonly<Record<string, MockService>> } | { readonly kind: 'demo' };
+export type BackendSpec =
+  | { readonly kind: 'mock'; readonly services: Readonly<Record<string, MockService>> }
+  | { readonly kind: 'demo' }
+  /**
+   * The same services at several list sizes, on the same ports: the backend serves one
+   * size at a time (`select`), so the systems under test start once for all sizes.
+   */
+  | { readonly kind: 'sized'; readonly sizes: Readonly<Record<string, Readonly<Record<string, MockService>>>> };
 
 /** Fetches JSON from one of the scenario's services (through a keep-alive undici pool). */
 export type GetJson = (service: string, pathAndQuery: string) => Promise<unknown>;
@@ -43,6 +54,19 @@ export interface SourceSpec {
   readonly service: string;
   /** The OpenAPI document, as an object (written out as JSON), or a path to an existing file. */
   readonly openapi: Record<string, unknown> | { readonly file: string };
+}
+
+/**
+ * A GraphQL server written by hand for the scenario's query, the way a careful team
+ * would (bench/lib/yoga-jit.ts hosts it: graphql-yoga, graphql-jit, undici pools):
+ * its own SDL, resolvers that call the backend, and per-request state (DataLoaders).
+ */
+export interface HandWrittenGraphQL {
+  readonly typeDefs: string;
+  /** Resolver map; each resolver's context is `{ get, ...context(get) }`. */
+  readonly resolvers: Readonly<Record<string, Readonly<Record<string, (parent: any, args: any, context: any) => unknown>>>>;
+  /** Made once per request: the DataLoaders of the links, so batching and caching are per request. */
+  readonly context?: (get: GetJson) => Record<string, unknown>;
 }
 
 export interface Scenario {
@@ -66,7 +90,34 @@ export interface Scenario {
    * The hand-written BFF: the same upstream calls a careful person would make for this
    * query, returning the GraphQL `data` object with keys in query order.
    */
-  readonly bff: (get: GetJson) => Promise<unknown>;
+  readonly bff: (get: GetJson, variables?: Readonly<Record<string, unknown>>) => Promise<unknown>;
+  /** The query's variables, when it has any (the BFF host then reads them from the request). */
+  readonly variables?: Readonly<Record<string, unknown>>;
+  /** The hand-written graphql-yoga + graphql-jit server for this query, when the scenario has one. */
+  readonly yogaJit?: HandWrittenGraphQL;
+}
+
+/**
+ * A load scenario measured at several list sizes (`npm run bench -- --scaling`): the
+ * query, configs, BFF and hand-written GraphQL server are the same at every size; only
+ * the backend's records (and the variables, which may name the size) change.
+ */
+export interface ScalingScenario {
+  readonly kind: 'scaling';
+  readonly name: string;
+  readonly title: string;
+  readonly description: string;
+  readonly query: string;
+  /** The backend's services at a list size. */
+  readonly servicesAt: (size: number) => Readonly<Record<string, MockService>>;
+  /** The query's variables at a list size. */
+  readonly variables?: (size: number) => Readonly<Record<string, unknown>>;
+  readonly sources: readonly SourceSpec[];
+  readonly tributary: Scenario['tributary'];
+  readonly stockMesh: Scenario['stockMesh'];
+  /** Reads the variables of the request (when the query has any) and answers its `data`. */
+  readonly bff: Scenario['bff'];
+  readonly yogaJit: HandWrittenGraphQL;
 }
 
 /**

@@ -1,5 +1,7 @@
 // CPU profile of Tributary under load on one scenario:
 //   node --import tsx bench/tools/profile.ts [SCENARIO=posts-bulk] [SECONDS=10] [--c N] [--callers FUNCTION] [--alloc] [--v8gc]
+// (SCENARIO may be a scaling scenario at a list size, `tickets-wide@5000`; at large sizes
+// `--c 1` keeps the run's end from cutting 50 queries off in flight, see run-scaling.ts)
 // (the young generation `tributary start` gets from its launcher; `--v8gc`: V8's default instead)
 // Starts the scenario's backend, Tributary with `--cpu-prof` on core 0, loads it at
 // c=50 from core 1, stops it with SIGINT (so the profile is written) and prints the
@@ -9,11 +11,13 @@ import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { builtInScenarios } from '../scenarios/index.ts';
+import { SCALING_SCENARIOS } from '../scenarios/scaling.ts';
 import type { Scenario } from '../scenarios/types.ts';
 import { forkBackend } from '../lib/backend-client.ts';
 import { pinSelf, pollUntil, spawnPinned } from '../lib/processes.ts';
 import { freePort, ROOT, TSX, WORKER_NODE_FLAGS, writeTributaryConfig } from '../lib/suts.ts';
 import { runLoad } from '../lib/load.ts';
+import { requestBody } from '../lib/run-load-scenario.ts';
 
 const argv = process.argv.slice(2);
 const args = argv.filter((a, i) => !a.startsWith('--') && argv[i - 1] !== '--c' && argv[i - 1] !== '--callers' && argv[i - 1] !== '--inclusive');
@@ -21,9 +25,17 @@ const name = args[0] ?? 'posts-bulk';
 const seconds = Number(args[1] ?? 10);
 const cIndex = process.argv.indexOf('--c');
 const connections = cIndex > 0 ? Number(process.argv[cIndex + 1]) : 50;
-const ref = (await builtInScenarios()).find((r) => r.scenario.name === name);
-if (!ref || ref.scenario.kind === 'cold-start') throw new Error(`no load scenario "${name}"`);
-const scenario = ref.scenario as Scenario;
+/** A scaling scenario at one size, as a load scenario (the BFF is not run here). */
+function scalingAt(spec: string): Scenario | undefined {
+  const [scaling, size] = spec.split('@');
+  const s = SCALING_SCENARIOS.find((x) => x.name === scaling);
+  if (!s || !Number(size)) return undefined;
+  const n = Number(size);
+  return { ...s, kind: 'load', backend: { kind: 'mock', services: s.servicesAt(n) }, variables: s.variables?.(n) };
+}
+const ref = name.includes('@') ? undefined : (await builtInScenarios()).find((r) => r.scenario.name === name);
+const scenario = (ref?.scenario.kind === 'cold-start' ? undefined : (ref?.scenario as Scenario | undefined)) ?? scalingAt(name);
+if (!scenario) throw new Error(`no load scenario "${name}"`);
 
 await pinSelf(1);
 const dir = path.join(tmpdir(), `tributary-profile-${process.pid}`);
@@ -51,7 +63,7 @@ const command = alloc
     ];
 const proc = spawnPinned(0, process.execPath, command, { cwd: dir, log: path.join(dir, 'tributary.log') });
 const url = `http://127.0.0.1:${port}/graphql`;
-const body = JSON.stringify({ query: scenario.query });
+const body = requestBody(scenario.query, scenario.variables);
 await pollUntil(url, body, (s) => s === 200, { timeoutMs: 60_000 });
 // Start-up and the first compilations are left out of the summary.
 await runLoad({ url, body, connections, durationS: 2, verify: () => 'identical' });
