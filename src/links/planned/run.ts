@@ -92,6 +92,7 @@ class Execution {
   private readonly linkGroups: Array<Group | undefined>;
   private readonly byValueGroups: Array<Group | undefined>;
   private finish!: (result: ExecutionResult) => void;
+  private abandoned = false;
 
   constructor(
     private readonly plan: OperationPlan,
@@ -132,6 +133,7 @@ class Execution {
   }
 
   private rootAnswered(field: FieldPlan, value: unknown): void {
+    if (this.abandoned || (value instanceof Error && this.clientLeft(field, value))) return;
     this.outstanding--;
     this.rootSettled(field, value);
     this.flush();
@@ -161,6 +163,19 @@ class Execution {
     if (this.data === null) return;
     this.errors.push(error);
     this.data = null;
+  }
+
+  /**
+   * A call failed because the client went away (its request's signal aborted the calls):
+   * nobody will read the answer, so it ends here with one error, instead of completing
+   * every parent of the failed batch with an error of its own (thousands of errors,
+   * each masked and logged, for a large list). Nothing else of this execution runs.
+   */
+  private clientLeft(field: FieldPlan | undefined, error: Error): boolean {
+    if (!this.context?.request?.signal?.aborted) return false;
+    this.abandoned = true;
+    this.finish({ errors: [locatedError(error, field?.fieldNodes ?? [], [])], data: null });
+    return true;
   }
 
   private maybeFinish(): void {
@@ -425,6 +440,7 @@ class Execution {
   }
 
   private settle(batch: Batch, result: unknown, error?: Error): void {
+    if (this.abandoned || (result === BATCH_FAILED && this.clientLeft(batch.waiters[0]?.field, error!))) return;
     this.outstanding--;
     const { entries } = batch.group;
     for (let i = 0; i < batch.ids.length; i++) {
