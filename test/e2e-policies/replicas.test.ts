@@ -1,10 +1,8 @@
 // Scale-out: two `tributary start` processes share one real redis-server and nothing
 // else. A rate limit of N per minute holds across both together, and a response cached
 // by one replica is served by the other without another upstream call.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../helpers/free-port.ts';
+import { startReplicas, stopReplicas, type Replica } from '../helpers/replicas.ts';
 import { redisServerBinary, startRedis, type RedisServer } from '../policies/fixtures/redis.ts';
 import { startWorld, type World } from '../policies/fixtures/world.ts';
 
@@ -12,21 +10,7 @@ const binary = redisServerBinary();
 const LIMIT = 4;
 let redis: RedisServer;
 let world: World;
-const replicas: Array<{ child: ChildProcess; base: string; output: string[] }> = [];
-
-async function waitReady(base: string, child: ChildProcess, output: string[]): Promise<void> {
-  // Bounded polling of /readyz: up to ~45 s in 100 ms steps; fail at once if the process died.
-  for (let i = 0; i < 450; i += 1) {
-    if (child.exitCode !== null) throw new Error(`replica exited with ${child.exitCode}:\n${output.join('')}`);
-    try {
-      if ((await fetch(`${base}/readyz`)).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`replica at ${base} never became ready:\n${output.join('')}`);
-}
+const replicas: Replica[] = [];
 
 beforeAll(async () => {
   if (!binary) return;
@@ -48,35 +32,11 @@ beforeAll(async () => {
     ].join('\n'),
     'replicas.yaml',
   );
-  for (let i = 0; i < 2; i += 1) {
-    const port = await freePort();
-    const output: string[] = [];
-    const child = spawn(
-      process.execPath,
-      [join(process.cwd(), 'bin/tributary.js'), 'start', '--config', config, '--port', String(port), '--host', '127.0.0.1'],
-      {
-        env: { ...process.env, TEST_REDIS_URL: redis.url, NODE_ENV: 'production', TRIBUTARY_LOG_LEVEL: 'warn' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    child.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
-    child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
-    replicas.push({ child, base: `http://127.0.0.1:${port}`, output });
-  }
-  await Promise.all(replicas.map((r) => waitReady(r.base, r.child, r.output)));
+  replicas.push(...(await startReplicas(config, 2, { TEST_REDIS_URL: redis.url, NODE_ENV: 'production' })));
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all(
-    replicas.map(
-      ({ child }) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null) return resolve();
-          child.once('exit', () => resolve());
-          child.kill('SIGKILL');
-        }),
-    ),
-  );
+  await stopReplicas(replicas);
   await world?.close();
   await redis?.close();
 });

@@ -1,10 +1,8 @@
 // Scale-out: two `tributary start` processes share one real redis-server. A client
 // subscribed on replica A gets the event of a webhook call that the service made to
 // replica B (a load balancer sends each wherever it likes).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../helpers/free-port.ts';
+import { startReplicas, stopReplicas, type Replica } from '../helpers/replicas.ts';
 import { removeTempDir, startBackend, type Backend } from '../helpers/backend.ts';
 import { writeSources } from '../helpers/openapi.ts';
 import { redisServerBinary, startRedis, type RedisServer } from '../policies/fixtures/redis.ts';
@@ -14,21 +12,7 @@ const binary = redisServerBinary();
 let redis: RedisServer;
 let backend: Backend;
 let dir: string;
-const replicas: Array<{ child: ChildProcess; base: string; output: string[] }> = [];
-
-async function waitReady(base: string, child: ChildProcess, output: string[]): Promise<void> {
-  // Bounded polling of /readyz: up to ~45 s in 100 ms steps; fail at once if the process died.
-  for (let i = 0; i < 450; i += 1) {
-    if (child.exitCode !== null) throw new Error(`replica exited with ${child.exitCode}:\n${output.join('')}`);
-    try {
-      if ((await fetch(`${base}/readyz`)).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`replica at ${base} never became ready:\n${output.join('')}`);
-}
+const replicas: Replica[] = [];
 
 beforeAll(async () => {
   if (!binary) return;
@@ -48,35 +32,11 @@ beforeAll(async () => {
       "        secret: '{env.TEST_WEBHOOK_SECRET}'",
     ].join('\n'),
   });
-  for (let i = 0; i < 2; i += 1) {
-    const port = await freePort();
-    const output: string[] = [];
-    const child = spawn(
-      process.execPath,
-      [join(process.cwd(), 'bin/tributary.js'), 'start', '--config', `${dir}/.meshrc.yaml`, '--port', String(port), '--host', '127.0.0.1'],
-      {
-        env: { ...process.env, TEST_REDIS_URL: redis.url, TEST_WEBHOOK_SECRET: SECRET, TRIBUTARY_LOG_LEVEL: 'warn' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    child.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
-    child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
-    replicas.push({ child, base: `http://127.0.0.1:${port}`, output });
-  }
-  await Promise.all(replicas.map((r) => waitReady(r.base, r.child, r.output)));
+  replicas.push(...(await startReplicas(`${dir}/.meshrc.yaml`, 2, { TEST_REDIS_URL: redis.url, TEST_WEBHOOK_SECRET: SECRET })));
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all(
-    replicas.map(
-      ({ child }) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null) return resolve();
-          child.once('exit', () => resolve());
-          child.kill('SIGKILL');
-        }),
-    ),
-  );
+  await stopReplicas(replicas);
   await backend?.close();
   await redis?.close();
   if (dir) await removeTempDir(dir);

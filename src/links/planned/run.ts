@@ -358,12 +358,9 @@ class Execution {
       const entry = group.entries.get(id);
       if (entry?.done) return entry.value;
     }
-    const slot = this.frames[depth]! as Slot;
-    slot.field = field;
-    slot.group = group;
+    const slot = this.enqueue(field, group, depth);
     slot.id = id;
     slot.linkKey = key;
-    this.pending.push(slot);
     return WAITING;
   }
 
@@ -371,13 +368,19 @@ class Execution {
   private listKeyValue(field: LinkField, group: Group, keys: unknown[], depth: number): unknown {
     const ids = keys.map(String);
     if (ids.every((id) => group.entries.get(id)?.done)) return listValue(field, group, ids, keys);
+    const slot = this.enqueue(field, group, depth);
+    slot.ids = ids;
+    slot.keys = keys;
+    return WAITING;
+  }
+
+  /** The link's position (the frame at `depth`) as a slot queued for the next flush. */
+  private enqueue(field: LinkField, group: Group, depth: number): Slot {
     const slot = this.frames[depth]! as Slot;
     slot.field = field;
     slot.group = group;
-    slot.ids = ids;
-    slot.keys = keys;
     this.pending.push(slot);
-    return WAITING;
+    return slot;
   }
 
   /** Sends the batches the queued slots need, one per link group. */
