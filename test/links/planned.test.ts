@@ -44,6 +44,15 @@ paths:
       operationId: tickets
       parameters: [{ name: status, in: query, schema: { $ref: '#/components/schemas/Status' } }]
       responses: { '200': { description: ok, content: { application/json: { schema: { type: array, items: { $ref: '#/components/schemas/Ticket' } } } } } }
+  /tickets/new:
+    post:
+      operationId: createTicket
+      requestBody: { required: true, content: { application/json: { schema: { type: object, required: [title], properties: { title: { type: string } } } } } }
+      responses: { '200': { description: ok, content: { application/json: { schema: { $ref: '#/components/schemas/Ticket' } } } } }
+  /tickets/refused:
+    post:
+      operationId: refuseTicket
+      responses: { '200': { description: ok, content: { application/json: { schema: { $ref: '#/components/schemas/Ticket' } } } } }
   /broken:
     get:
       operationId: broken
@@ -191,6 +200,17 @@ const CASES: Case[] = [
   { name: 'a failing root field below links', query: '{ failing { id assignee { id } } }', planned: true },
   { name: 'introspection is left to the executor', query: '{ __schema { queryType { name } } tickets { id } }', planned: false },
   {
+    name: 'a mutation: root fields one after another, each with its links',
+    query:
+      'mutation { a: createTicket(input: { title: "one" }) { id title assignee { id name team { name } } } b: createTicket(input: { title: "two" }) { id assignee { name } } }',
+    planned: true,
+  },
+  {
+    name: 'a mutation whose middle field fails: the ones after it still run',
+    query: 'mutation { a: createTicket(input: { title: "one" }) { id } r: refuseTicket { id } b: createTicket(input: { title: "two" }) { id title } }',
+    planned: true,
+  },
+  {
     name: 'variables that do not coerce are reported by the executor, as before',
     query: 'query($id: Int!) { ticket(id: $id) { id } }',
     variables: { id: 'seven' },
@@ -199,17 +219,24 @@ const CASES: Case[] = [
 ];
 
 let backend: Backend;
+/** Tickets created so far: each gateway's mutations see the same sequence when `created` is reset (answer()). */
+let created = 0;
 let dir: string;
 let planned: Gateway;
 let reference: Gateway;
 
 beforeAll(async () => {
-  backend = await startBackend((_req, url) => {
+  backend = await startBackend((_req, url, body) => {
     if (url.pathname === '/tickets') {
       const status = url.searchParams.get('status');
       return { status: 200, body: status ? TICKETS.filter((t) => t.status === status) : TICKETS };
     }
     if (url.pathname === '/broken') return { status: 200, body: BROKEN };
+    if (url.pathname === '/tickets/new') {
+      created += 1;
+      return { status: 200, body: { id: 1000 + created, title: (JSON.parse(body) as { title: string }).title, status: 'open', assigneeId: `u${created % 5}` } };
+    }
+    if (url.pathname === '/tickets/refused') return { status: 422, body: { message: 'refused' } };
     if (url.pathname === '/failing') return { status: 503, body: { message: 'down' } };
     const one = /^\/tickets\/(\d+)$/.exec(url.pathname);
     if (one) return { status: 200, body: TICKETS.find((t) => t.id === Number(one[1])) };
@@ -248,10 +275,12 @@ afterAll(async () => {
 });
 
 async function answer(gateway: Gateway, c: Case): Promise<{ body: string; calls: string[] }> {
+  created = 0;
   const before = backend.calls.length;
   const r = await rest(gateway, 'POST', '/graphql', { body: { query: c.query, variables: c.variables } });
   const calls = backend.calls.slice(before).map((call) => `${call.method} ${call.url}`);
-  return { body: `${r.status} ${r.body}`, calls: calls.sort() };
+  // A mutation's calls in the order they were made (its root fields run one after another).
+  return { body: `${r.status} ${r.body}`, calls: c.query.startsWith('mutation') ? calls : calls.sort() };
 }
 
 describe('planned execution answers exactly what graphql-js answers', () => {
@@ -283,5 +312,17 @@ describe('planned execution answers exactly what graphql-js answers', () => {
     );
     expect(links.calls.filter((c) => c.startsWith('GET /users?'))).toHaveLength(1);
     expect(links.body).toContain('"team":{"id":"t0","name":"Red"}');
+    // Serial (§6.2.2): the second mutation is sent only after the first one's links answered.
+    const mutation = await answer(
+      planned,
+      CASES.find((c) => c.name.startsWith('a mutation: root fields'))!,
+    );
+    expect(mutation.body).toContain('"a":{"id":1001,"title":"one","assignee":{"id":"u1","name":"User 1","team":{"name":"Green"}}},"b":{"id":1002');
+    expect(mutation.calls.map((c) => c.replace(/\?.*/, ''))).toEqual(['POST /tickets/new', 'GET /users', 'GET /teams/t1', 'POST /tickets/new', 'GET /users']);
+    const failing = await answer(
+      planned,
+      CASES.find((c) => c.name.startsWith('a mutation whose middle'))!,
+    );
+    expect(failing.body).toMatch(/"r":null,"b":\{"id":1002,"title":"two"\}/);
   });
 });

@@ -3,8 +3,8 @@
 // operations whose every field is one of three kinds Tributary built itself — a root field
 // that is one REST operation (schema/source.ts), a property of the REST answer (no
 // resolver), a link (links/plan.ts) — plus `__typename`. Anything else (a resolver of its
-// own, an abstract type, introspection, a directive other than @skip/@include, a mutation
-// or subscription) makes the operation not plannable, with the reason, and it runs on the
+// own, an abstract type, introspection, a directive other than @skip/@include, a
+// subscription) makes the operation not plannable, with the reason, and it runs on the
 // executor as before: the decision is made once per document, never per request.
 import {
   GraphQLBoolean,
@@ -77,6 +77,8 @@ export type FieldPlan =
 export interface OperationPlan {
   readonly rootType: GraphQLObjectType;
   readonly fields: readonly FieldPlan[];
+  /** A mutation: its root fields run one after another, each with all below it (§6.2.2). */
+  readonly serial: boolean;
   readonly links: number;
 }
 
@@ -104,7 +106,7 @@ function leafSerializer(type: GraphQLLeafType): (value: unknown) => unknown {
  * outcome depends on variables (each outcome gets its own plan), or throws NotPlannable.
  */
 export function planningSubject(document: DocumentNode, operation: OperationDefinitionNode): { fragments: Fragments; conditional: ConditionalNode[] } {
-  if (operation.operation !== 'query') throw new NotPlannable(`it is a ${operation.operation}`);
+  if (operation.operation === 'subscription') throw new NotPlannable('it is a subscription');
   if (operation.directives?.length) throw new NotPlannable('the operation has directives');
   const fragments: Record<string, FragmentDefinitionNode> = {};
   for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
@@ -131,8 +133,9 @@ export function planningSubject(document: DocumentNode, operation: OperationDefi
 
 /** The plan for one outcome of the operation's @skip/@include (`included` decides each node). */
 export function compilePlan(schema: GraphQLSchema, operation: OperationDefinitionNode, fragments: Fragments, included: Inclusion): OperationPlan {
-  const rootType = schema.getQueryType();
-  if (!rootType) throw new NotPlannable('the schema has no query type');
+  const serial = operation.operation === 'mutation';
+  const rootType = serial ? schema.getMutationType() : schema.getQueryType();
+  if (!rootType) throw new NotPlannable(`the schema has no ${operation.operation} type`);
   let links = 0;
 
   const planValue = (type: GraphQLOutputType, nodes: readonly FieldNode[], where: string): ValuePlan => {
@@ -185,5 +188,5 @@ export function compilePlan(schema: GraphQLSchema, operation: OperationDefinitio
   };
 
   const fields = planFields(rootType, [operation.selectionSet], true);
-  return { rootType, fields, links };
+  return { rootType, fields, links, serial };
 }

@@ -109,27 +109,42 @@ class Execution {
     const data = this.data!;
     for (const field of this.plan.fields) {
       // Every key now, in order: answers arrive in any order, the response keeps the selection's.
-      data[field.responseKey] = null;
-      if (field.kind === 'typename') {
-        data[field.responseKey] = field.typeName;
-        continue;
-      }
-      if (field.kind !== 'rest') continue;
-      let args: Record<string, unknown>;
-      try {
-        args = getArgumentValues(field.field, field.fieldNodes[0]!, this.variables);
-      } catch (error) {
-        this.rootSettled(field, error instanceof Error ? error : new Error(String(error)));
-        continue;
-      }
-      this.outstanding++;
-      field.rest.execute(args, this.context).then(
-        (value) => this.rootAnswered(field, value),
-        (error: unknown) => this.rootAnswered(field, error instanceof Error ? error : locatedError(error, field.fieldNodes, [field.responseKey])),
-      );
+      data[field.responseKey] = field.kind === 'typename' ? field.typeName : null;
     }
+    if (this.plan.serial) this.startNextRoot();
+    else for (const field of this.plan.fields) this.startRoot(field);
     this.maybeFinish();
     return done;
+  }
+
+  /** A query's root fields start together; a mutation's one at a time, each when the one before is done. */
+  private nextRoot = 0;
+
+  private startNextRoot(): boolean {
+    while (this.nextRoot < this.plan.fields.length && this.data !== null) {
+      const field = this.plan.fields[this.nextRoot++]!;
+      if (field.kind === 'rest') {
+        this.startRoot(field);
+        if (this.outstanding > 0) return true;
+      }
+    }
+    return false;
+  }
+
+  private startRoot(field: FieldPlan): void {
+    if (field.kind !== 'rest') return;
+    let args: Record<string, unknown>;
+    try {
+      args = getArgumentValues(field.field, field.fieldNodes[0]!, this.variables);
+    } catch (error) {
+      this.rootSettled(field, error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    this.outstanding++;
+    field.rest.execute(args, this.context).then(
+      (value) => this.rootAnswered(field, value),
+      (error: unknown) => this.rootAnswered(field, error instanceof Error ? error : locatedError(error, field.fieldNodes, [field.responseKey])),
+    );
   }
 
   private rootAnswered(field: FieldPlan, value: unknown): void {
@@ -180,6 +195,7 @@ class Execution {
 
   private maybeFinish(): void {
     if (this.outstanding > 0 || this.pending.length > 0) return;
+    if (this.plan.serial && this.startNextRoot()) return;
     this.finish(this.errors.length ? { errors: this.errors, data: this.data } : { data: this.data });
   }
 
