@@ -123,7 +123,9 @@ export async function startTributary(
   return { name: options.v8gc ? 'tributary-v8gc' : 'tributary', url: `http://127.0.0.1:${port}/graphql`, process: proc };
 }
 
-export async function startBffProcess(
+/** A hand-written server of the scenario export `ref`, as its own process: `bff-main.ts` (its `bff`) or `yoga-jit-main.ts` (its `yogaJit`). */
+async function startHandWritten(
+  name: 'bff' | 'yoga-jit',
   dir: string,
   ref: { module: string; exportName: string },
   urls: Record<string, string>,
@@ -131,29 +133,26 @@ export async function startBffProcess(
 ): Promise<Sut> {
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
-  const main = path.join(ROOT, 'bench', 'lib', 'bff-main.ts');
+  const main = path.join(ROOT, 'bench', 'lib', `${name}-main.ts`);
   const proc = spawnPinned(cpu, process.execPath, ['--import', TSX, main, ref.module, ref.exportName, String(port), JSON.stringify(urls)], {
     cwd: ROOT,
-    log: path.join(dir, 'bff.log'),
+    log: path.join(dir, `${name}.log`),
   });
-  return { name: 'bff', url: `http://127.0.0.1:${port}/graphql`, process: proc };
+  return { name, url: `http://127.0.0.1:${port}/graphql`, process: proc };
+}
+
+export function startBffProcess(dir: string, ref: { module: string; exportName: string }, urls: Record<string, string>, cpu: number | undefined): Promise<Sut> {
+  return startHandWritten('bff', dir, ref, urls, cpu);
 }
 
 /** The hand-written graphql-yoga + graphql-jit server of the scenario export `ref` (its `yogaJit`). */
-export async function startYogaJitProcess(
+export function startYogaJitProcess(
   dir: string,
   ref: { module: string; exportName: string },
   urls: Record<string, string>,
   cpu: number | undefined,
 ): Promise<Sut> {
-  mkdirSync(dir, { recursive: true });
-  const port = await freePort();
-  const main = path.join(ROOT, 'bench', 'lib', 'yoga-jit-main.ts');
-  const proc = spawnPinned(cpu, process.execPath, ['--import', TSX, main, ref.module, ref.exportName, String(port), JSON.stringify(urls)], {
-    cwd: ROOT,
-    log: path.join(dir, 'yoga-jit.log'),
-  });
-  return { name: 'yoga-jit', url: `http://127.0.0.1:${port}/graphql`, process: proc };
+  return startHandWritten('yoga-jit', dir, ref, urls, cpu);
 }
 
 function run(command: string, args: string[], cwd: string, log: string, timeoutMs: number): Promise<void> {
