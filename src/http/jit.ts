@@ -46,14 +46,13 @@ const UNKNOWN_OPERATION = '\0unknown';
 
 /**
  * Planned execution (links/planned/), handed in by the gateway: for an operation whose
- * fields are all REST-backed, a function that runs it without resolvers (undefined for a
- * request it leaves to the executor), else why not.
+ * fields are all REST-backed, a function that runs it without resolvers, else why not.
  */
 export type OperationPlanner = (
   schema: GraphQLSchema,
   document: DocumentNode,
   operationName: string | null | undefined,
-) => { readonly run: (args: ExecutionArgs) => Promise<ExecutionResult> | undefined } | { readonly reason: string };
+) => { readonly run: (args: ExecutionArgs) => Promise<ExecutionResult> } | { readonly reason: string };
 
 /** Which executor runs operations: `auto` plans what it can and compiles the rest; `jit` never plans; `graphql-js` interprets everything (the reference). */
 export type ExecutorChoice = 'auto' | 'jit' | 'graphql-js';
@@ -112,11 +111,7 @@ function createPlan(args: ExecutionArgs, logger: Logger | undefined, planner: Op
     const decision = planner(args.schema, args.document, args.operationName);
     if ('run' in decision) {
       logger?.debug({ ...shown, executor: 'planned' }, 'operation runs on its plan');
-      // The executor is compiled only if a request ever needs it (variables that do not coerce).
-      let fallback: Plan | undefined;
-      const run = decision.run;
-      const planned: Run = (a) => run(a) ?? (fallback ??= compiledPlan(args, logger, choice, operation, shown, guard)).execute(a);
-      return { executor: 'planned', execute: guarded(guard, planned) };
+      return { executor: 'planned', execute: guarded(guard, decision.run) };
     }
     // Said on the executor's own line (one line per planned operation).
     return compiledPlan(args, logger, choice, operation, { ...shown, notPlanned: decision.reason }, guard);

@@ -8,8 +8,8 @@ import { isIncluded } from './collect.ts';
 import { compilePlan, NotPlannable, planningSubject, type OperationPlan } from './compile.ts';
 import { runPlan } from './run.ts';
 
-/** Runs the operation on its plan; undefined when this request must take the executor. */
-export type PlannedRun = (args: ExecutionArgs) => Promise<ExecutionResult> | undefined;
+/** Runs the operation on its plan (variables that do not coerce get graphql-js's own errors). */
+export type PlannedRun = (args: ExecutionArgs) => Promise<ExecutionResult>;
 
 export type PlanDecision = { readonly run: PlannedRun } | { readonly reason: string };
 
