@@ -45,6 +45,8 @@ export interface ScalingRound {
   p50Ms: number;
   p99Ms: number;
   cpuMsPerQuery: number;
+  /** The mock backend's CPU per answer: what each system's upstream calls cost the services (c=50 runs only). */
+  backendCpuMsPerQuery?: number;
   upstreamPerQuery: number;
   responses: number;
   durationS: number;
@@ -312,15 +314,18 @@ export async function runScalingScenario(
             const amount = c50.find((x) => x.point === point)!.amount;
             const before = await backend.counts();
             const cpuBefore = treeCpuMs(sut.process.pid);
+            const backendCpuBefore = treeCpuMs(backend.pid);
             const load = await runLoad({ url: sut.url, body, connections: CONNECTIONS, durationS: 0, amount, timeoutS: QUERY_TIMEOUT_MS / 1000, verify });
             await quiesce(sut);
             const cpuMs = treeCpuMs(sut.process.pid) - cpuBefore;
+            const backendCpuMs = treeCpuMs(backend.pid) - backendCpuBefore;
             const after = await backend.counts();
             r = {
               rps: load.rps,
               p50Ms: load.p50Ms,
               p99Ms: load.p99Ms,
               cpuMsPerQuery: cpuMs / load.responses,
+              backendCpuMsPerQuery: backendCpuMs / load.responses,
               upstreamPerQuery: load.responses ? (after.total - before.total) / load.responses : NaN,
               responses: load.responses,
               durationS: load.durationS,
@@ -332,7 +337,7 @@ export async function runScalingScenario(
           }
           point.rounds.push(r);
           log(
-            `  ${scenario.name} ${size} round ${round + 1}: ${name.padEnd(10)} ${r.rps.toFixed(1).padStart(8)} req/s  ${r.cpuMsPerQuery.toFixed(3)} CPU ms/query  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms${point.mode === 'sequential' ? '  (one at a time)' : ''}`,
+            `  ${scenario.name} ${size} round ${round + 1}: ${name.padEnd(10)} ${r.rps.toFixed(1).padStart(8)} req/s  ${r.cpuMsPerQuery.toFixed(3)} CPU ms/query  (backend ${r.backendCpuMsPerQuery?.toFixed(3) ?? '-'})  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms${point.mode === 'sequential' ? '  (one at a time)' : ''}`,
           );
         }
       }

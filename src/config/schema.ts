@@ -124,10 +124,18 @@ export type LinkSettings = z.infer<typeof LinkSettings>;
 
 export const BatchingSettings = z
   .object({
-    /** Most keys in one bulk call; larger batches are split. */
-    maxBatchSize: positiveInt.default(100),
-    /** Longest upstream URL (path and query) a bulk GET may produce; larger batches are split. */
-    maxUrlLength: positiveInt.min(256).default(4_096),
+    /**
+     * Most keys in one bulk call; larger batches are split. No limit unless set: a bulk
+     * endpoint takes what fits in its URL (below), as DataLoader and a hand-written
+     * client send it, so a list of 1,000 items with 500 distinct keys is one call.
+     */
+    maxBatchSize: positiveInt.optional(),
+    /**
+     * Longest upstream URL (path and query) a bulk GET may produce; larger batches are
+     * split. 8,000 bytes: what RFC 9110 §4.1 asks every server to accept at least, and
+     * below the request-line limits of nginx (8 KiB), Apache (8,190) and Node (16 KiB).
+     */
+    maxUrlLength: positiveInt.min(256).default(8_000),
   })
   .strict();
 export type BatchingSettings = z.infer<typeof BatchingSettings>;

@@ -20,7 +20,8 @@ export interface BulkPlan {
   keysArg: string;
   /** Path in each result item holding its key; results are matched by this value, never by position. */
   valueKey: readonly string[];
-  maxBatchSize: number;
+  /** Undefined: no limit on keys, only on the URL. */
+  maxBatchSize?: number;
   maxUrlLength: number;
   /** Whether one key may match several items (the link field is a list). */
   manyPerKey: boolean;
@@ -50,7 +51,7 @@ export function setPath(target: Record<string, unknown>, dotted: string, value: 
 }
 
 /**
- * Splits keys so that no bulk call carries more than `maxBatchSize` keys, nor more
+ * Splits keys so that no bulk call carries more than `maxBatchSize` keys (when set), nor more
  * query-string bytes than fit in `maxUrlLength` (each key costs `&<arg>=<encoded key>`;
  * 256 bytes are kept for the path and other parameters). A chunk always holds at
  * least one key, so a single huge key is still sent.
@@ -58,12 +59,13 @@ export function setPath(target: Record<string, unknown>, dotted: string, value: 
 export function splitBatch(keys: readonly unknown[], plan: Pick<BulkPlan, 'keysArg' | 'maxBatchSize' | 'maxUrlLength'>): unknown[][] {
   const budget = plan.maxUrlLength - 256;
   const perKeyOverhead = encodeURIComponent(plan.keysArg).length + 2;
+  const maxKeys = plan.maxBatchSize ?? Infinity;
   const chunks: unknown[][] = [];
   let chunk: unknown[] = [];
   let size = 0;
   for (const key of keys) {
     const cost = encodeURIComponent(String(key)).length + perKeyOverhead;
-    if (chunk.length > 0 && (chunk.length >= plan.maxBatchSize || size + cost > budget)) {
+    if (chunk.length > 0 && (chunk.length >= maxKeys || size + cost > budget)) {
       chunks.push(chunk);
       chunk = [];
       size = 0;

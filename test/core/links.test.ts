@@ -5,6 +5,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AGENTS, SOURCES, TICKETS, TEAMS, gatewayFor, query, startWorld, type World } from './fixtures.ts';
 import type { Gateway } from '../../src/gateway.ts';
+import { BatchingSettings } from '../../src/config/schema.ts';
+import { splitBatch } from '../../src/links/loader.ts';
 
 let world: World;
 beforeAll(async () => {
@@ -128,6 +130,19 @@ describe.each(CASES)('$name', ({ config, bulk }) => {
 });
 
 describe('bulk batches are split', () => {
+  it('by default only by URL length: 500 distinct keys are one call, as a hand-written client sends them', () => {
+    const defaults = BatchingSettings.parse({});
+    expect(defaults.maxBatchSize).toBeUndefined();
+    const keys = Array.from({ length: 500 }, (_, i) => String(1000 + i));
+    expect(splitBatch(keys, { keysArg: 'id', ...defaults })).toEqual([keys]);
+    // 2,000 four-digit keys (`&id=1234`, 8 bytes each) exceed 8,000 bytes: split, none over it.
+    const many = Array.from({ length: 2000 }, (_, i) => String(1000 + i));
+    const chunks = splitBatch(many, { keysArg: 'id', ...defaults });
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(chunks.flat()).toEqual(many);
+    for (const chunk of chunks) expect(chunk.map((k) => `&id=${k}`).join('').length).toBeLessThanOrEqual(defaults.maxUrlLength - 256);
+  });
+
   it('by maxBatchSize', async () => {
     const gateway = await gatewayFor(world, TRIBUTARY_BULK.replace('tributary:', 'tributary:\n  batching: { maxBatchSize: 3 }'));
     try {
