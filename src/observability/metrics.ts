@@ -12,8 +12,9 @@
 // operation templates are bounded too, in case a caller ever passes something else.
 import type diagnostics_channel from 'node:diagnostics_channel';
 import type { ServerResponse } from 'node:http';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, register } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, register, type Metric } from 'prom-client';
 import { ERRORS, isTributaryError } from '../errors.ts';
+import { statusClassIndex, UpstreamSeries } from './upstream-series.ts';
 import { linkBatches, schemaBuilds, upstreamCalls, type LinkBatchMessage, type SchemaBuildMessage, type UpstreamCallMessage } from './channels.ts';
 
 /** What the circuit gauges read at scrape time: the upstream client of the generation being served. */
@@ -58,6 +59,8 @@ export const MAX_UPSTREAM_OPERATIONS = 2_000;
 
 /** What GraphQL's Name grammar allows (GraphQL spec §2.1.9), at most 64 characters. */
 const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+/** Where a bounded label puts what it does not keep. */
+const OTHER = '(other)';
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
 
 /**
@@ -75,7 +78,7 @@ export class BoundedLabel {
 
   of(value: string): string {
     if (this.#seen.has(value)) return value;
-    if (this.#seen.size >= this.max || !this.accept(value)) return '(other)';
+    if (this.#seen.size >= this.max || !this.accept(value)) return OTHER;
     this.#seen.add(value);
     return value;
   }
@@ -84,7 +87,22 @@ export class BoundedLabel {
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 function instruments() {
+  // Fed by every upstream call, so kept as plain numbers (upstream-series.ts).
+  const upstream = new UpstreamSeries(SECONDS, (operation) => (operation === OTHER ? operation : upstreamOperations.of(operation)));
+  register.registerMetric(
+    upstream.histogram(
+      'tributary_upstream_request_duration_seconds',
+      'Logical upstream calls (retries included; streamed calls until the answer head), by source, operation template and status class.',
+    ) as unknown as Metric,
+  );
+  register.registerMetric(
+    upstream.counter(
+      'tributary_upstream_requests_total',
+      'Logical upstream calls, by source, operation template and status class (2xx, 3xx, 4xx, 5xx, error).',
+    ) as unknown as Metric,
+  );
   return {
+    upstream,
     graphqlRequests: new Counter({
       name: 'tributary_graphql_requests_total',
       help: 'GraphQL requests at the GraphQL path, by operation name (bounded), operation type and outcome.',
@@ -100,17 +118,6 @@ function instruments() {
       name: 'tributary_requests_in_flight',
       help: 'Requests being served, by kind (graphql, passthrough).',
       labelNames: ['kind'] as const,
-    }),
-    upstreamDuration: new Histogram({
-      name: 'tributary_upstream_request_duration_seconds',
-      help: 'Logical upstream calls (retries included; streamed calls until the answer head), by source, operation template and status class.',
-      labelNames: ['source', 'operation', 'status_class'] as const,
-      buckets: SECONDS,
-    }),
-    upstreamRequests: new Counter({
-      name: 'tributary_upstream_requests_total',
-      help: 'Logical upstream calls, by source, operation template and status class (2xx, 3xx, 4xx, 5xx, error).',
-      labelNames: ['source', 'operation', 'status_class'] as const,
     }),
     upstreamErrors: new Counter({
       name: 'tributary_upstream_errors_total',
@@ -198,7 +205,7 @@ const started = new WeakMap<object, number>();
 
 function operationLabel(message: UpstreamCallMessage): string {
   // The method is the config's (passthrough.methods) or the schema's; an unknown one is folded anyway.
-  return KNOWN_METHODS.has(message.method) ? upstreamOperations.of(message.operation) : '(other)';
+  return KNOWN_METHODS.has(message.method) ? upstreamOperations.of(message.operation) : OTHER;
 }
 
 function errorCode(error: unknown): string {
@@ -211,14 +218,14 @@ function upstreamSettled(message: UpstreamCallMessage, failed: boolean): void {
   if (!live || at === undefined) return;
   started.delete(message);
   const seconds = (performance.now() - at) / 1000;
-  const labels = { source: message.source, operation: operationLabel(message) };
   const status = failed ? undefined : message.result?.status;
-  const statusClass = status === undefined ? 'error' : `${Math.min(5, Math.max(1, Math.floor(status / 100)))}xx`;
-  live.upstreamDuration.observe({ ...labels, status_class: statusClass }, seconds);
-  live.upstreamRequests.inc({ ...labels, status_class: statusClass });
-  if (failed) live.upstreamErrors.inc({ ...labels, code: errorCode(message.error) });
+  // The bounded operation label is applied once per operation, inside the series.
+  live.upstream.record(message.source, KNOWN_METHODS.has(message.method) ? message.operation : OTHER, statusClassIndex(status), seconds);
   // The client sets `attempts` on the message for buffered calls, answered or not; a streamed call is never retried.
   const attempts = message.attempts ?? message.result?.attempts ?? 1;
+  if (!failed && attempts === 1) return;
+  const labels = { source: message.source, operation: operationLabel(message) };
+  if (failed) live.upstreamErrors.inc({ ...labels, code: errorCode(message.error) });
   if (attempts > 1) live.upstreamRetries.inc(labels, attempts - 1);
 }
 
