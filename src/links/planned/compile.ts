@@ -34,6 +34,7 @@ import {
 import { plannedRestOperationOf, type PlannedRestOperation } from '../../context.ts';
 import { plannedLinkOf, type PlannedLink } from '../plan.ts';
 import { generateObjectCompleter, type ObjectCompleter } from './generate.ts';
+import { objectSerializer, resultStringifier } from './serialize.ts';
 import { collectFields, type ConditionalNode, type Fragments, type Inclusion } from './collect.ts';
 
 /** How a value is completed (GraphQL spec §6.4.3 CompleteValue), by the shape of its type. */
@@ -80,6 +81,8 @@ export interface OperationPlan {
   /** A mutation: its root fields run one after another, each with all below it (§6.2.2). */
   readonly serial: boolean;
   readonly links: number;
+  /** The execution result's JSON, `data` written by the plan (serialize.ts). */
+  readonly stringify: (result: object) => string;
 }
 
 export class NotPlannable extends Error {}
@@ -188,5 +191,5 @@ export function compilePlan(schema: GraphQLSchema, operation: OperationDefinitio
   };
 
   const fields = planFields(rootType, [operation.selectionSet], true);
-  return { rootType, fields, links, serial };
+  return { rootType, fields, links, serial, stringify: resultStringifier(objectSerializer(fields)) };
 }

@@ -196,7 +196,11 @@ class Execution {
   private maybeFinish(): void {
     if (this.outstanding > 0 || this.pending.length > 0) return;
     if (this.plan.serial && this.startNextRoot()) return;
-    this.finish(this.errors.length ? { errors: this.errors, data: this.data } : { data: this.data });
+    const result: ExecutionResult = this.errors.length ? { errors: this.errors, data: this.data } : { data: this.data };
+    // Yoga writes the answer with a result's own `stringify` (serialize.ts). Not
+    // enumerable: the result stays a plain ExecutionResult to everything that reads it.
+    Object.defineProperty(result, 'stringify', { value: this.plan.stringify });
+    this.finish(result);
   }
 
   /** The full response path of position `depth`. */
