@@ -77,6 +77,12 @@ export function splitBatch(keys: readonly unknown[], plan: Pick<BulkPlan, 'keysA
   return chunks;
 }
 
+/** Whether an object has an own key (without making the list of its keys). */
+function hasAny(value: object | undefined): boolean {
+  for (const key in value) if (Object.hasOwn(value, key)) return true;
+  return false;
+}
+
 /** One batch, told to observers (metrics: batch sizes; traces: a span) when there are any. */
 function observed<T>(link: string, kind: LinkBatchMessage['kind'], size: number, run: () => Promise<T>): Promise<T> {
   if (!linkBatches.hasSubscribers) return run();
@@ -141,7 +147,8 @@ export function fetchBulk(
     const byKey = new Map<string, unknown[]>();
     await Promise.all(
       splitBatch(keys, plan).map(async (chunk) => {
-        const args = structuredClone(fixedArgs);
+        // A fresh arguments object per call (setPath writes into it); most links fix none.
+        const args = hasAny(fixedArgs) ? structuredClone(fixedArgs) : {};
         setPath(args, plan.keysArg, chunk);
         const result = await call(args, context, info);
         const items = Array.isArray(result) ? result : result == null ? [] : [result];

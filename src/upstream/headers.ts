@@ -24,12 +24,15 @@ const NEVER_FORWARDED = new Set([
 export function outgoingHeaders(headers: Readonly<Record<string, string>> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   if (!headers) return out;
-  const listed = connectionOptions(headers);
-  for (const [rawName, value] of Object.entries(headers)) {
+  let declaresOptions = false;
+  for (const rawName in headers) {
     const name = rawName.toLowerCase();
-    if (NEVER_FORWARDED.has(name) || name.startsWith('proxy-') || listed.has(name)) continue;
-    out[name] = value;
+    if (name === 'connection') declaresOptions = true;
+    if (NEVER_FORWARDED.has(name) || name.startsWith('proxy-')) continue;
+    out[name] = headers[rawName]!;
   }
+  // Rare: only a caller's own Connection field names more hop-by-hop fields.
+  if (declaresOptions) for (const name of connectionOptions(headers)) delete out[name];
   return out;
 }
 

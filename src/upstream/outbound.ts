@@ -4,7 +4,7 @@
 // They run inside the upstream client, so GraphQL fields, link batches and the REST
 // passthrough meet exactly the same rules in exactly one place; the policies only
 // supply them (policies/*.ts, each rule next to the capability it belongs to).
-import type { OutboundCall, OutboundRule } from '../context.ts';
+import type { OutboundCall, OutboundRule, RequestScope } from '../context.ts';
 
 export type { OutboundCall, OutboundRule };
 
@@ -28,15 +28,28 @@ export async function applyOutbound(rules: readonly OutboundRule[], source: stri
 export function forwardHeadersRule(bySource: ReadonlyMap<string, readonly string[]>): OutboundRule | undefined {
   const lists = new Map([...bySource].filter(([, names]) => names.length > 0).map(([source, names]) => [source, names.map((n) => n.toLowerCase())]));
   if (lists.size === 0) return undefined;
+  // What a request sent of each source's list, read once per request and source: a query
+  // makes dozens of calls, and each lookup in the Fetch request's headers costs.
+  const sent = new WeakMap<RequestScope, Map<string, ReadonlyArray<readonly [string, string]>>>();
+  const sentFor = (scope: RequestScope, source: string): ReadonlyArray<readonly [string, string]> => {
+    let bySource = sent.get(scope);
+    if (!bySource) sent.set(scope, (bySource = new Map()));
+    let pairs = bySource.get(source);
+    if (!pairs) {
+      const found: Array<readonly [string, string]> = [];
+      for (const name of lists.get(source)!) {
+        const value = scope.header(name);
+        if (value !== undefined) found.push([name, value]);
+      }
+      bySource.set(source, (pairs = found));
+    }
+    return pairs;
+  };
   return {
     name: 'forward client headers',
     sources: new Set(lists.keys()),
     apply(source, { headers, scope }) {
-      for (const name of lists.get(source)!) {
-        if (headers[name] !== undefined) continue;
-        const value = scope.header(name);
-        if (value !== undefined) headers[name] = value;
-      }
+      for (const [name, value] of sentFor(scope, source)) if (headers[name] === undefined) headers[name] = value;
     },
   };
 }
