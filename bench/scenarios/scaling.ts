@@ -9,7 +9,7 @@
 // query) and its hand-written GraphQL server (SDL + resolvers with DataLoaders, run by
 // bench/lib/yoga-jit.ts), besides the Tributary and stock Mesh configs.
 import DataLoader from 'dataloader';
-import type { GetJson, HandWrittenGraphQL, ScalingScenario } from './types.ts';
+import type { GetJson, HandWrittenGraphQL, ScalingScenario, Scenario } from './types.ts';
 import { idsQuery, peopleService, TICKETS_SDL, TICKETS_SOURCES, tickets, ticketsService, userCount, users, wideTickets } from './tickets.ts';
 
 export const SCALING_SIZES: readonly number[] = [10, 100, 1000, 5000];
@@ -228,3 +228,12 @@ export const ticketsVars: ScalingScenario = {
 };
 
 export const SCALING_SCENARIOS: readonly ScalingScenario[] = [ticketsLink1, ticketsLink2, ticketsWide, ticketsVars];
+
+/** A scaling scenario at one list size (`tickets-link2@200`), as a load scenario of its own (bench/tools). */
+export function scalingScenarioAt(spec: string): Scenario | undefined {
+  const [name, size] = spec.split('@');
+  const scaling = SCALING_SCENARIOS.find((x) => x.name === name);
+  const n = Number(size);
+  if (!scaling || !n) return undefined;
+  return { ...scaling, kind: 'load', backend: { kind: 'mock', services: scaling.servicesAt(n) }, variables: scaling.variables?.(n) };
+}

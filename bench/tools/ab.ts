@@ -11,6 +11,7 @@ import path from 'node:path';
 import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
+import { scalingScenarioAt } from '../scenarios/scaling.ts';
 import { builtInScenarios } from '../scenarios/index.ts';
 import type { Scenario } from '../scenarios/types.ts';
 import { forkBackend } from '../lib/backend-client.ts';
@@ -34,9 +35,10 @@ const { values, positionals } = parseArgs({
   },
 });
 const name = positionals[0] ?? 'posts-bulk';
+// A scaling scenario may be named at a list size: `tickets-link2@200`.
 const ref = (await builtInScenarios()).find((r) => r.scenario.name === name);
-if (!ref || ref.scenario.kind === 'cold-start') throw new Error(`no load scenario "${name}"`);
-const scenario = ref.scenario as Scenario;
+const scenario = (ref?.scenario.kind === 'cold-start' ? undefined : (ref?.scenario as Scenario | undefined)) ?? scalingScenarioAt(name);
+if (!scenario) throw new Error(`no load scenario "${name}"`);
 
 await pinSelf(1);
 const dir = path.join(tmpdir(), `tributary-ab-${process.pid}`);

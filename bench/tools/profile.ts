@@ -11,7 +11,7 @@ import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { builtInScenarios } from '../scenarios/index.ts';
-import { SCALING_SCENARIOS } from '../scenarios/scaling.ts';
+import { scalingScenarioAt } from '../scenarios/scaling.ts';
 import type { Scenario } from '../scenarios/types.ts';
 import { forkBackend } from '../lib/backend-client.ts';
 import { pinSelf, pollUntil, spawnPinned } from '../lib/processes.ts';
@@ -25,16 +25,8 @@ const name = args[0] ?? 'posts-bulk';
 const seconds = Number(args[1] ?? 10);
 const cIndex = process.argv.indexOf('--c');
 const connections = cIndex > 0 ? Number(process.argv[cIndex + 1]) : 50;
-/** A scaling scenario at one size, as a load scenario (the BFF is not run here). */
-function scalingAt(spec: string): Scenario | undefined {
-  const [scaling, size] = spec.split('@');
-  const s = SCALING_SCENARIOS.find((x) => x.name === scaling);
-  if (!s || !Number(size)) return undefined;
-  const n = Number(size);
-  return { ...s, kind: 'load', backend: { kind: 'mock', services: s.servicesAt(n) }, variables: s.variables?.(n) };
-}
 const ref = name.includes('@') ? undefined : (await builtInScenarios()).find((r) => r.scenario.name === name);
-const scenario = (ref?.scenario.kind === 'cold-start' ? undefined : (ref?.scenario as Scenario | undefined)) ?? scalingAt(name);
+const scenario = (ref?.scenario.kind === 'cold-start' ? undefined : (ref?.scenario as Scenario | undefined)) ?? scalingScenarioAt(name);
 if (!scenario) throw new Error(`no load scenario "${name}"`);
 
 await pinSelf(1);
