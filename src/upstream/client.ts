@@ -188,15 +188,16 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
    * The request as the source's outbound rules leave it. They run before the circuit is
    * asked: a call they refuse (auth, rate limit) was never the service's to fail.
    */
-  async function judged(source: Source, request: UpstreamRequest): Promise<UpstreamRequest> {
+  function judged(source: Source, request: UpstreamRequest): UpstreamRequest | Promise<UpstreamRequest> {
     const scope = request.scope;
     if (!scope) return request;
     scope.touched.add(source.name);
     scope.upstreamCalls += 1;
     if (source.outbound.length === 0) return request;
     const headers = { ...request.headers };
-    await applyOutbound(source.outbound, source.name, { headers, scope });
-    return { ...request, headers };
+    const pending = applyOutbound(source.outbound, source.name, { headers, scope });
+    const judgedRequest = { ...request, headers };
+    return pending ? pending.then(() => judgedRequest) : judgedRequest;
   }
 
   /**
@@ -212,7 +213,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
 
   async function request(name: string, call: UpstreamRequest): Promise<UpstreamResponse> {
     const source = lookup(name);
-    const request = await judged(source, call);
+    const ruled = judged(source, call);
+    const request = ruled instanceof Promise ? await ruled : ruled;
     if (!upstreamCalls.hasSubscribers) return buffered(source, request);
     const message = callMessage(source, request, false);
     return upstreamCalls.tracePromise(() => buffered(source, { ...request, headers: message.headers }, message), message);
