@@ -2,7 +2,8 @@
 // (answered by the plan, no call) beside the same query on a hand-written node:http
 // server that answers it as the BFF would. The difference is the price of the HTTP and
 // GraphQL pipeline (Yoga, the policies, logs and metrics) that every query pays once.
-//   node --import tsx bench/tools/fixed-cost.ts [--requests 20000] [--c 8]
+//   node --import tsx bench/tools/fixed-cost.ts [--requests 20000] [--c 8] [--cpu-prof]
+// (`--cpu-prof`: Tributary runs with it; the profile's folder is printed, for profile-summary.ts)
 import path from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,9 @@ import { pinSelf, pollUntil, spawnPinned, treeCpuMs } from '../lib/processes.ts'
 import { freePort, startTributary } from '../lib/suts.ts';
 import { runLoad } from '../lib/load.ts';
 
-const { values } = parseArgs({ options: { requests: { type: 'string', default: '20000' }, c: { type: 'string', default: '8' } } });
+const { values } = parseArgs({
+  options: { requests: { type: 'string', default: '20000' }, c: { type: 'string', default: '8' }, 'cpu-prof': { type: 'boolean', default: false } },
+});
 const amount = Number(values.requests);
 const connections = Number(values.c);
 const scenario = scalingScenarioAt('tickets-link1@10')!;
@@ -21,7 +24,7 @@ await pinSelf(1);
 const dir = path.join(tmpdir(), `tributary-fixed-${process.pid}`);
 mkdirSync(dir, { recursive: true });
 const backend = await forkBackend(scenario.backend);
-const sut = await startTributary(dir, scenario, backend.urls, 0);
+const sut = await startTributary(dir, scenario, backend.urls, 0, { nodeFlags: values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [] });
 const body = JSON.stringify({ query: '{ __typename }' });
 const answer = '{"data":{"__typename":"Query"}}';
 const verify = (text: string) => (text === answer ? ('identical' as const) : ('mismatch' as const));
@@ -51,6 +54,7 @@ try {
   }
 } finally {
   await sut.process.stop();
+  if (values['cpu-prof']) console.log(`profile in ${dir}`);
   await floor.stop();
   await backend.stop();
 }
