@@ -81,12 +81,21 @@ describe('the plan serializer writes what JSON.stringify writes', () => {
       { data: null, errors: [{ message: 'gone' }] },
       { data: { a: null, b: null }, extensions: { cost: 3 }, hidden: undefined },
     ];
-    for (const result of results) expect(stringify(result)).toBe(JSON.stringify(result));
+    for (const result of results) expect(stringify(result, result.data)).toBe(JSON.stringify(result));
+  });
+
+  it('writes data that is not the one the plan completed with JSON.stringify (a plugin replaced it)', () => {
+    // The response cache executes with `__responseCacheTypeName` fields added, then puts
+    // a copy without them on the result: the plan would write its constant typenames.
+    const stringify = resultStringifier(objectSerializer([typename('__responseCacheTypeName', 'Query'), property('a', leaf(GraphQLInt))]));
+    const planned = { __responseCacheTypeName: 'Query', a: 1 };
+    const result = { data: { a: 1 } };
+    expect(stringify(result, planned)).toBe('{"data":{"a":1}}');
   });
 
   it('falls back to JSON.stringify for the whole result when a custom scalar gives no JSON text', () => {
     const stringify = resultStringifier(objectSerializer([property('a', leaf(JSONScalar)), property('b', leaf(GraphQLInt))]));
     const result = { data: { a: () => 1, b: 2 } };
-    expect(stringify(result)).toBe(JSON.stringify(result));
+    expect(stringify(result, result.data)).toBe(JSON.stringify(result));
   });
 });

@@ -81,8 +81,8 @@ export interface OperationPlan {
   /** A mutation: its root fields run one after another, each with all below it (§6.2.2). */
   readonly serial: boolean;
   readonly links: number;
-  /** The execution result's JSON, `data` written by the plan (serialize.ts). */
-  readonly stringify: (result: object) => string;
+  /** The execution result's JSON, `data` written by the plan when it is the data this plan completed (serialize.ts). */
+  readonly stringify: (result: object, planned: unknown) => string;
 }
 
 export class NotPlannable extends Error {}

@@ -199,7 +199,8 @@ class Execution {
     const result: ExecutionResult = this.errors.length ? { errors: this.errors, data: this.data } : { data: this.data };
     // Yoga writes the answer with a result's own `stringify` (serialize.ts). Not
     // enumerable: the result stays a plain ExecutionResult to everything that reads it.
-    Object.defineProperty(result, 'stringify', { value: this.plan.stringify });
+    const { data, plan } = this;
+    Object.defineProperty(result, 'stringify', { value: (r: object) => plan.stringify(r, data) });
     this.finish(result);
   }
 

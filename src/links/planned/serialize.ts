@@ -92,11 +92,14 @@ export function objectSerializer(fields: readonly FieldPlan[]): Serializer {
 
 /**
  * The `stringify` of a planned execution's result: its members in their order, `data`
- * by the plan, the rest (errors, extensions) by JSON.stringify; anything the plan cannot
- * write makes the whole result JSON.stringify's.
+ * by the plan, the rest (errors, extensions) by JSON.stringify. Only the data the plan
+ * completed (`planned`) is written by the plan: a plugin that put other data on the
+ * result (the response cache replaces it with a copy without its own `__typename`
+ * fields) gets JSON.stringify, as does anything the plan cannot write.
  */
-export function resultStringifier(data: Serializer): (result: object) => string {
-  return (result) => {
+export function resultStringifier(data: Serializer): (result: object, planned: unknown) => string {
+  return (result, planned) => {
+    if ((result as { data?: unknown }).data !== planned) return JSON.stringify(result);
     try {
       let out = '';
       for (const [key, value] of Object.entries(result)) {
