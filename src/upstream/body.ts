@@ -1,7 +1,8 @@
-// Reading an upstream body under the response size cap. The cap protects the gateway's
-// memory from a service that answers with far more than anyone asked for, so counting
-// stops the transfer the moment it is exceeded instead of after the fact.
-import { Readable, Transform } from 'node:stream';
+// Upstream bodies as streams (the passthrough's), under the response size cap. The cap
+// protects the gateway's memory from a service that answers with far more than anyone
+// asked for, so counting stops the transfer the moment it is exceeded instead of after
+// the fact. A buffered answer is counted the same way as it arrives (attempt.ts).
+import { type Readable, Transform } from 'node:stream';
 
 /**
  * The declared body size, from Content-Length (RFC 9110 §8.6), or undefined when the
@@ -20,62 +21,6 @@ export function declaredLength(value: string | string[] | undefined): number | u
 export function discard(body: Readable): void {
   body.on('error', () => undefined);
   body.destroy();
-}
-
-/**
- * Buffers `body`, destroying it and throwing `tooLarge()` as soon as more than
- * `maxBytes` arrived. Errors of the body itself are rethrown as they are; a body that
- * closes before its end rejects as `for await` would (ERR_STREAM_PREMATURE_CLOSE).
- *
- * Read from 'data' events rather than with `for await`: the async iterator costs a
- * promise and a microtask per chunk and an iterator per body, paid on every upstream
- * call (a query with links makes dozens).
- */
-export function readCapped(body: Readable, maxBytes: number, tooLarge: () => Error): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let received = 0;
-    let done = false;
-    const stop = (): void => {
-      done = true;
-      body.off('data', onData);
-      body.off('end', onEnd);
-      body.off('error', onError);
-      body.off('close', onClose);
-    };
-    const onData = (chunk: Buffer | Uint8Array): void => {
-      const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
-      received += buffer.length;
-      if (received > maxBytes) {
-        stop();
-        discard(body);
-        reject(tooLarge());
-        return;
-      }
-      chunks.push(buffer);
-    };
-    const onEnd = (): void => {
-      stop();
-      // Copied even when it is one chunk: a chunk is a view of the socket's read buffer,
-      // which a kept answer (the response cache) would hold whole.
-      resolve(Buffer.concat(chunks, received));
-    };
-    const onError = (error: unknown): void => {
-      stop();
-      // Later errors of the destroyed body have no one else to hear them.
-      body.on('error', () => undefined);
-      reject(error);
-    };
-    const onClose = (): void => {
-      if (done) return;
-      stop();
-      reject(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
-    };
-    body.on('data', onData);
-    body.once('end', onEnd);
-    body.once('error', onError);
-    body.once('close', onClose);
-  });
 }
 
 /**

@@ -7,8 +7,8 @@ import { isTributaryError, type TributaryError } from '../errors.ts';
 import { silentLogger, type Logger } from '../observability/log.ts';
 import type { UpstreamSettings } from '../config/schema.ts';
 import type { RequestScope } from '../context.ts';
-import { startAttempt, type Attempt } from './attempt.ts';
-import { cappedStream, declaredLength, discard, readCapped } from './body.ts';
+import { bufferedAttempt, startAttempt, type Attempt, type AttemptOptions } from './attempt.ts';
+import { cappedStream, declaredLength, discard } from './body.ts';
 import type { BreakerState } from './breaker.ts';
 import { SourceCircuits, type Admission, type Verdict } from './circuits.ts';
 import { failureScope, upstreamTooLarge, type CallDetail } from './errors.ts';
@@ -110,8 +110,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     return operation === undefined ? { method, url: source.endpoint.origin + target } : { method, url: source.endpoint.origin + target, operation };
   }
 
-  function send(source: Source, request: UpstreamRequest, target: string, detail: CallDetail): Promise<Attempt> {
-    return startAttempt({
+  function attemptOptions(source: Source, request: UpstreamRequest, target: string, detail: CallDetail): AttemptOptions {
+    return {
       source: source.name,
       pool: source.pool,
       method: request.method,
@@ -122,40 +122,25 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       timeoutMs: source.settings.timeoutMs,
       connectTimeoutMs: source.settings.connectTimeoutMs,
       detail,
-    });
+    };
+  }
+
+  function send(source: Source, request: UpstreamRequest, target: string, detail: CallDetail): Promise<Attempt> {
+    return startAttempt(attemptOptions(source, request, target, detail));
   }
 
   /** One buffered attempt. The breaker hears of the logical call only, once it settles. */
   async function attemptOnce(source: Source, request: UpstreamRequest, target: string, detail: CallDetail): Promise<Outcome> {
     const { maxResponseBytes } = source.settings;
-    const tooLarge = (): TributaryError => upstreamTooLarge(source.name, maxResponseBytes, detail);
-    let attempt: Attempt;
     try {
-      attempt = await send(source, request, target, detail);
+      const answer = await bufferedAttempt(attemptOptions(source, request, target, detail), {
+        maxBytes: maxResponseBytes,
+        tooLarge: () => upstreamTooLarge(source.name, maxResponseBytes, detail),
+        noBody: (status) => hasNoBody(request.method, status),
+      });
+      return { kind: 'answer', status: answer.status, headers: answer.headers, body: answer.body };
     } catch (error) {
       return { kind: 'error', error };
-    }
-    try {
-      // A HEAD answer's Content-Length describes the GET representation (RFC 9110 §8.6), not a body.
-      const length = request.method === 'HEAD' ? undefined : declaredLength(attempt.headers['content-length']);
-      if (length !== undefined && length > maxResponseBytes) {
-        discard(attempt.body);
-        return { kind: 'error', error: tooLarge() };
-      }
-      if (hasNoBody(request.method, attempt.status)) {
-        // Whatever its Content-Length says (servers and mocks do send one on a 204, though
-        // RFC 9110 §8.6 forbids it), this answer ends with its header section. undici
-        // counts the missing bytes as a broken body; that is no failure of the service.
-        await attempt.body.dump().catch(() => undefined);
-        return { kind: 'answer', status: attempt.status, headers: attempt.headers, body: EMPTY };
-      }
-      const body = await readCapped(attempt.body, maxResponseBytes, tooLarge);
-      return { kind: 'answer', status: attempt.status, headers: attempt.headers, body };
-    } catch (raw) {
-      const error = isTributaryError(raw) && raw.code === 'UPSTREAM_RESPONSE_TOO_LARGE' ? raw : attempt.fail(raw);
-      return { kind: 'error', error };
-    } finally {
-      attempt.finish();
     }
   }
 

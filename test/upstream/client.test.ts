@@ -337,6 +337,26 @@ describe('failures', () => {
     expect(c.breakerState('Orders')).toBe('closed');
   });
 
+  it('ends a call aborted while it waits for a free connection, and never sends it', async () => {
+    // One connection, held by the first call: the second waits in the pool's queue.
+    const s = await server((req, res) => {
+      if (req.url === '/held') return;
+      res.end('late');
+    });
+    const { client: c } = client(s.origin, { connections: 1, retries: 0, timeoutMs: 60_000 });
+    const held = new AbortController();
+    const first = c.request('Orders', { method: 'GET', path: '/held', signal: held.signal });
+    await s.waitForRequests(1);
+    const controller = new AbortController();
+    const queued = c.request('Orders', { method: 'GET', path: '/queued', signal: controller.signal });
+    const reason = new Error('client went away');
+    controller.abort(reason);
+    expect(await rejection(queued)).toBe(reason);
+    held.abort(new Error('done'));
+    await rejection(first);
+    expect(s.received.map((r) => r.url)).toEqual(['/held']);
+  });
+
   it('rejects a call for an unknown source with a plain Error', async () => {
     const s = await server(ok);
     const { client: c } = client(s.origin);
