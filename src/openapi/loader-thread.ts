@@ -25,12 +25,13 @@ function workerSource(): string {
   return `${threadImport(moduleUrl('./loader-worker.ts', import.meta.url))};`;
 }
 
+/** The limits a loader thread runs under (also what the benchmark's loader-alone run gets). */
+export function loaderResourceLimits(maxMemoryMb = MAX_OLD_GENERATION_MB): { maxOldGenerationSizeMb: number; stackSizeMb: number } {
+  return { maxOldGenerationSizeMb: maxMemoryMb, stackSizeMb: STACK_SIZE_MB };
+}
+
 function spawn(maxMemoryMb: number): Worker {
-  const worker = new Worker(workerSource(), {
-    eval: true,
-    resourceLimits: { maxOldGenerationSizeMb: maxMemoryMb, stackSizeMb: STACK_SIZE_MB },
-  });
-  return worker;
+  return new Worker(workerSource(), { eval: true, resourceLimits: loaderResourceLimits(maxMemoryMb) });
 }
 
 /**
