@@ -102,6 +102,24 @@ export class LoaderThread {
     return thread;
   }
 
+  /** Whether this caller's document is a large one (its own lane, see SMALL_SPEC_BYTES). */
+  get large(): boolean {
+    return this.lane === lanes.large;
+  }
+
+  /**
+   * Stops the thread now; the caller keeps its lane, and a later request starts a fresh
+   * thread (which must be prepared again). After a large document's load, the thread's
+   * heap holds what Mesh built from it until its next collection, which an idle thread
+   * may never run: a GB for a 20 MB document, resident while the caller builds the
+   * schema from the answer. Stopped, the thread gives it back first.
+   */
+  discard(): void {
+    const worker = this.worker;
+    this.worker = undefined;
+    if (worker) void worker.terminate();
+  }
+
   /** True when a request terminated the thread: its prepared document is gone. */
   get fresh(): boolean {
     return this.worker === undefined;

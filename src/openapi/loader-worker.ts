@@ -4,7 +4,8 @@
 // (loader-thread.ts enforces the time and memory limits). It holds one document:
 //   prepare → read + sanitize it, answer its operations and repairs
 //   load    → run Mesh's loader on all or some of its operations, answer the SDL
-// The answer is SDL with Mesh's annotations (printSchemaWithDirectives): a GraphQLSchema
+// The answer is SDL with Mesh's annotations (printSchemaWithDirectives; print-sdl.ts sends
+// it as UTF-8 chunks that move between threads without a copy): a GraphQLSchema
 // cannot cross threads, and SDL with directives is what Mesh itself hands from its
 // compose step to its runtime, so processDirectives works on the rebuilt schema.
 import { readFile } from 'node:fs/promises';
@@ -16,7 +17,8 @@ import { dropWebhookHost, webhooksAsCallbacks } from './webhooks.ts';
 import { operationPointers, subsetDocument } from './subset.ts';
 import type { SpecWarning } from './spec-warning.ts';
 import { dropUnprintableDefaults, indexTypes, repairInterfaceMisfits } from './schema-repairs.ts';
-import type { LoaderReply, LoaderRequest } from './loader-protocol.ts';
+import { printSchemaWithDirectivesAsChunks, textAsChunks } from './print-sdl.ts';
+import { sdlFromChunks, type LoaderReply, type LoaderRequest } from './loader-protocol.ts';
 
 type Json = Record<string, unknown>;
 
@@ -25,8 +27,8 @@ type Json = Record<string, unknown>;
 // start is most of a small spec's load time. graphql's CommonJS build is also what
 // `import 'graphql'` gives everywhere (it has no "exports"), so there is one graphql.
 const require = createRequire(import.meta.url);
-const { printSchemaWithDirectives } = require('@graphql-tools/utils') as typeof import('@graphql-tools/utils');
 const { loadNonExecutableGraphQLSchemaFromOpenAPI } = require('@omnigraph/openapi') as typeof import('@omnigraph/openapi');
+const { validateSchema } = require('graphql') as typeof import('graphql');
 const { defaultImportFn, readFileOrUrl } = require('@graphql-mesh/utils') as typeof import('@graphql-mesh/utils');
 
 // Mesh and graphql-compose print notes with console.log; stdout belongs to the command
@@ -50,8 +52,8 @@ async function documentFetch(input: string | URL, init?: RequestInit): Promise<R
 let document: Json | undefined;
 let prepared: Extract<LoaderRequest, { type: 'prepare' }> | undefined;
 
-function post(message: LoaderReply): void {
-  parentPort!.postMessage(message);
+function post(message: LoaderReply, transfer: ArrayBuffer[] = []): void {
+  parentPort!.postMessage(message, transfer);
 }
 
 /** Mesh's logger interface; warnings are collected for the current job, debug lines mark phases. */
@@ -188,9 +190,11 @@ async function load(request: Extract<LoaderRequest, { type: 'load' }>) {
     logger: jobLogger(warnings) as never,
   } as never);
   const schema = dropWebhookHost(loaded);
-  if (!prepared.sanitize) return { sdl: printSchemaWithDirectives(schema), warnings };
-  dropUnprintableDefaults(schema, warnings, typePointer);
-  return { sdl: repairInterfaceMisfits(schema, printSchemaWithDirectives(schema), warnings, typePointer), warnings };
+  if (prepared.sanitize) dropUnprintableDefaults(schema, warnings, typePointer);
+  const sdl = printSchemaWithDirectivesAsChunks(schema);
+  // The repairs work on the text; most schemas need none.
+  if (!prepared.sanitize || validateSchema(schema).length === 0) return { sdl, warnings };
+  return { sdl: textAsChunks([repairInterfaceMisfits(schema, sdlFromChunks(sdl), warnings, typePointer)]), warnings };
 }
 
 parentPort!.on('message', (request: LoaderRequest) => {
@@ -201,7 +205,8 @@ parentPort!.on('message', (request: LoaderRequest) => {
   }
   const job = request.type === 'prepare' ? prepare(request) : load(request);
   job.then(
-    (result) => post({ type: 'done', id: request.id, result } as LoaderReply),
+    // The SDL's chunks move to the main thread, not copied (print-sdl.ts).
+    (result) => post({ type: 'done', id: request.id, result } as LoaderReply, 'sdl' in result ? result.sdl.map((c) => c.buffer as ArrayBuffer) : []),
     (error: unknown) => post({ type: 'failed', id: request.id, message: error instanceof Error ? error.message : String(error) }),
   );
 });

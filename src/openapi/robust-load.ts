@@ -12,7 +12,7 @@ import { LoaderThread, LoaderThreadError } from './loader-thread.ts';
 import { locateSpec, type SpecLocation } from './locate.ts';
 import { filesStamp, specFiles } from './spec-files.ts';
 import { diskCacheKey, readDiskCache, writeDiskCache } from './disk-cache.ts';
-import type { Loaded, LoaderPhase, Prepared } from './loader-protocol.ts';
+import { sdlFromChunks, type Loaded, type LoaderPhase, type Prepared } from './loader-protocol.ts';
 import type { SpecWarning } from './spec-warning.ts';
 
 export interface RobustLoadOptions {
@@ -142,8 +142,11 @@ export async function loadSpecRobustly(options: RobustLoadOptions): Promise<Robu
         // A thread stopped by a time limit took the document with it.
         if (thread.fresh && runs > 1) await thread.request('prepare', prepareRequest, PREPARE_TIMEOUT_MS);
         const loaded = (await thread.request('load', { include, asJson }, timeoutMs)) as Loaded;
+        // Its memory back before the schema is built here (LoaderThread.discard).
+        if (thread.large) thread.discard();
+        const sdl = sdlFromChunks(loaded.sdl);
         try {
-          return { ok: true, schema: schemaFromSdl(loaded.sdl), sdl: loaded.sdl, warnings: loaded.warnings };
+          return { ok: true, schema: schemaFromSdl(sdl), sdl, warnings: loaded.warnings };
         } catch (error) {
           return { ok: false, error: (error as Error).message, kind: 'invalid' };
         }
