@@ -30,6 +30,7 @@ import { compileBodyEncoder } from './body.ts';
 import { compileInputScalarWriter } from './input-scalars.ts';
 import { decodeXmlAnswer, isXmlMediaType } from './xml-answer.ts';
 import { BASE64_SCALAR } from '../binary-answers.ts';
+import { directive } from '../directives.ts';
 import { requestHeadersOf, type TributaryContext } from '../../context.ts';
 
 /** The arguments Mesh's OpenAPI loader writes into `@httpOperation`. */
@@ -194,9 +195,9 @@ function inputTypesToShape(schema: GraphQLSchema): ReadonlySet<string> {
   const holders = new Map<string, string[]>();
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isInputObjectType(type)) continue;
-    let own = Boolean(getDirective(schema, type, 'oneOf')?.length);
+    let own = Boolean(directive(schema, type, 'oneOf')?.length);
     for (const f of Object.values(type.getFields())) {
-      if (!own && getDirective(schema, f, 'resolveRootField')?.length) own = true;
+      if (!own && directive(schema, f, 'resolveRootField')?.length) own = true;
       const inner = getNamedType(f.type);
       if (isInputObjectType(inner)) {
         const list = holders.get(inner.name);
@@ -253,7 +254,7 @@ function statusMappedCodes(schema: GraphQLSchema, field: GraphQLField<unknown, u
   const named = getNamedType(field.type);
   if (!isAbstractType(named)) return undefined;
   const codes = new Set<string>();
-  for (const d of getDirective(schema, named, 'statusCodeTypeName') ?? []) codes.add(String(d.statusCode));
+  for (const d of directive(schema, named, 'statusCodeTypeName') ?? []) codes.add(String(d.statusCode));
   return codes.size ? codes : undefined;
 }
 
