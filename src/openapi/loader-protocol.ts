@@ -31,6 +31,8 @@ export interface Prepared {
   referencedFiles: string[];
   operations: string[];
   version: string;
+  /** GraphQL type names Mesh derives from components/definitions → their JSON pointers (schema-repairs.ts indexTypes). */
+  typePointers: Array<[string, string]>;
 }
 
 export interface Loaded {

@@ -16,9 +16,9 @@ import { anyOfObjectsAsUnions } from './any-of.ts';
 import { dropWebhookHost, webhooksAsCallbacks } from './webhooks.ts';
 import { operationPointers, subsetDocument } from './subset.ts';
 import type { SpecWarning } from './spec-warning.ts';
-import { dropUnprintableDefaults, indexTypes, repairInterfaceMisfits } from './schema-repairs.ts';
-import { printSchemaWithDirectivesAsChunks, textAsChunks } from './print-sdl.ts';
-import { sdlFromChunks, type LoaderReply, type LoaderRequest } from './loader-protocol.ts';
+import { dropUnprintableDefaults, indexTypes } from './schema-repairs.ts';
+import { printSchemaWithDirectivesAsChunks } from './print-sdl.ts';
+import type { LoaderReply, LoaderRequest } from './loader-protocol.ts';
 
 type Json = Record<string, unknown>;
 
@@ -28,7 +28,6 @@ type Json = Record<string, unknown>;
 // `import 'graphql'` gives everywhere (it has no "exports"), so there is one graphql.
 const require = createRequire(import.meta.url);
 const { loadNonExecutableGraphQLSchemaFromOpenAPI } = require('@omnigraph/openapi') as typeof import('@omnigraph/openapi');
-const { validateSchema } = require('graphql') as typeof import('graphql');
 const { defaultImportFn, readFileOrUrl } = require('@graphql-mesh/utils') as typeof import('@graphql-mesh/utils');
 
 // Mesh and graphql-compose print notes with console.log; stdout belongs to the command
@@ -160,6 +159,7 @@ async function prepare(request: Extract<LoaderRequest, { type: 'prepare' }>) {
     referencedFiles: repaired.referencedFiles,
     operations: operationPointers(doc),
     version: String(doc.openapi ?? doc.swagger),
+    typePointers: [...typePointers],
   };
 }
 
@@ -191,10 +191,8 @@ async function load(request: Extract<LoaderRequest, { type: 'load' }>) {
   } as never);
   const schema = dropWebhookHost(loaded);
   if (prepared.sanitize) dropUnprintableDefaults(schema, warnings, typePointer);
-  const sdl = printSchemaWithDirectivesAsChunks(schema);
-  // The repairs work on the text; most schemas need none.
-  if (!prepared.sanitize || validateSchema(schema).length === 0) return { sdl, warnings };
-  return { sdl: textAsChunks([repairInterfaceMisfits(schema, sdlFromChunks(sdl), warnings, typePointer)]), warnings };
+  // Validated (and repaired: interface-misfits.ts) where it is built from this text.
+  return { sdl: printSchemaWithDirectivesAsChunks(schema), warnings };
 }
 
 parentPort!.on('message', (request: LoaderRequest) => {
