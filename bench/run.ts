@@ -17,6 +17,13 @@ import { renderResults, runInfo, spliceResults, type ScenarioResult } from './li
 import { ROOT } from './lib/suts.ts';
 import { runScaling } from './lib/scaling-command.ts';
 
+// `--build-cost` has options of its own (bench/tools/build-cost.ts).
+if (process.argv.includes('--build-cost')) {
+  const { runBuildCost } = await import('./tools/build-cost.ts');
+  await runBuildCost(process.argv.slice(2));
+  process.exit(0);
+}
+
 const settings = parseSettings(process.argv.slice(2));
 const log = (line: string) => console.log(line);
 

@@ -22,3 +22,13 @@ export function chooseEntry(root, env = process.env) {
   if (env.TRIBUTARY_FROM_SOURCE === '1' || !existsSync(stamp)) return { use: 'src', stale: false };
   return statSync(stamp).mtimeMs >= newestMtime(path.join(root, 'src')) ? { use: 'dist' } : { use: 'src', stale: true };
 }
+
+/**
+ * The module of dist/ to run: the one-file bundle of the command line (scripts/bundle.ts:
+ * a start loads one file instead of ~2,000) when the build wrote it, else dist/cli.js.
+ * TRIBUTARY_BUNDLE=0 in `env` runs dist/cli.js.
+ */
+export function distEntry(root, env = process.env) {
+  const bundle = path.join(root, 'dist', 'cli.bundle.js');
+  return env.TRIBUTARY_BUNDLE !== '0' && existsSync(bundle) ? bundle : path.join(root, 'dist', 'cli.js');
+}

@@ -1,20 +1,21 @@
 #!/usr/bin/env node
 // Entry point of the `tributary` command. It runs dist/ — the sources compiled by
-// `npm run build` — when that is up to date (entry.js); otherwise the TypeScript sources
-// through tsx's loader, which needs no build step but starts about twice as slowly
-// (src/module-runtime.ts says why).
+// `npm run build`, bundled into one file when esbuild is there — when that is up to date
+// (entry.js); otherwise the TypeScript sources through tsx's loader, which needs no build
+// step but starts about twice as slowly (src/module-runtime.ts says why).
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chooseEntry } from './entry.js';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chooseEntry, distEntry } from './entry.js';
 import { servingRelaunch } from './serving-flags.js';
 
 // A serving command gets its V8 flags before anything else loads (serving-flags.js).
 const relaunch = servingRelaunch();
 if (relaunch) process.execve(process.execPath, relaunch);
 
-const entry = chooseEntry(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'));
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const entry = chooseEntry(root);
 if (entry.use === 'dist') {
-  await import('../dist/cli.js');
+  await import(pathToFileURL(distEntry(root)).href);
 } else {
   if (entry.stale)
     console.error('tributary: src/ changed since the last build; running the TypeScript sources (slower start; `npm run build` refreshes dist/)');

@@ -1,7 +1,8 @@
 // `npm run build` (also run by `npm ci` / `npm install`, as `prepare`): compiles src/
 // to dist/ so that `tributary` starts without tsx's loader (src/runtime/module-runtime.ts says
 // why that matters), and writes the standalone validator of Mesh's config schema
-// (src/config/mesh-validator.ts). Types are not checked here (`npm run typecheck` does
+// (src/config/mesh-validator.ts), then bundles the command line into one file
+// (scripts/bundle.ts says why). Types are not checked here (`npm run typecheck` does
 // that); this only emits. The stamp written last is what bin/tributary.js compares with
 // the sources' times: dist/ is used only when it is newer than every file in src/.
 import { spawnSync } from 'node:child_process';
@@ -41,6 +42,9 @@ async function main(): Promise<void> {
   const validate = ajv.compile(meshConfigSchema());
   mkdirSync(path.join(DIST, 'config'), { recursive: true });
   writeFileSync(path.join(DIST, 'config', STANDALONE_FILE), standaloneCode(ajv, validate));
+
+  const { bundleCli } = await import('./bundle.ts');
+  if (!(await bundleCli(DIST))) console.warn('tributary build: esbuild is not installed; skipping the bundle (bin/tributary.js will run dist/cli.js)');
 
   writeFileSync(STAMP, JSON.stringify({ builtAt: new Date().toISOString(), node: process.version }) + '\n');
   console.log(`tributary build: dist/ written in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -35,6 +35,7 @@ import { buildSchema, type BuildOptions, type BuiltSchema } from './schema/build
 import { scopeOf, type TributaryContext } from './context.ts';
 import { createUpstreamClient } from './upstream/client.ts';
 import { closeIdleLoaderThreads } from './openapi/loader-thread.ts';
+import { diskCacheWritten } from './openapi/disk-cache.ts';
 import { holdYoungGeneration, releaseBuildMemory } from './runtime/release-memory.ts';
 import { createPassthrough } from './passthrough/route.ts';
 import { createLogger, type Logger } from './observability/log.ts';
@@ -387,6 +388,9 @@ function plugins(
   ];
 }
 
+/** The first build's garbage is collected this long after it (release-memory.ts), not before the port opens. */
+const BUILD_GARBAGE_COLLECTED_AFTER_MS = 1_000;
+
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const logger = options.logger ?? createLogger();
   // Policies are built once, from the first config: Yoga's plugin list is fixed when Yoga
@@ -445,7 +449,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   // Stripe-sized spec); a gateway that has started needs neither. Reloads (dev, --watch)
   // start a thread again and keep it warm, since they come in bursts.
   await closeIdleLoaderThreads();
-  releaseBuildMemory();
+  releaseBuildMemory(BUILD_GARBAGE_COLLECTED_AFTER_MS);
   const active = policies!;
   const servers: TrackedServer[] = [];
   // Set once close() starts; /readyz answers 503 from then on.
@@ -675,6 +679,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         await active.close();
         await metrics?.close();
         await tracing?.shutdown();
+        await diskCacheWritten();
         logger.info(
           { drained: report.drained, cut: report.cut, ms: report.ms, graceMs: grace },
           `shutdown: ${report.drained} requests drained, ${report.cut} cut, in ${report.ms} ms (grace ${grace} ms)`,

@@ -45,6 +45,9 @@ export const USAGE = `npm run bench -- [options]
   --scaling               the scaling scenarios instead (list sizes 10 to 5,000; ~15 minutes);
                           writes the Scaling section of BENCHMARKS.md and bench/scaling-results.json
   --sizes 10,100          list sizes of --scaling (default 10,100,1000,5000)
+  --build-cost            Tributary's build beside Mesh's OpenAPI loader alone (time, CPU, peak memory)
+                          on a Microsoft-Graph-sized document and Stripe's; own options:
+                          --reps N (default 3), --spec FILE, --no-graph, --no-stripe, --yaml
   --duration S            seconds per c=50 run (default 4; quick 2)
   --reps N                rounds (default 3; quick 1)
   --no-pin                do not pin processes to cores

@@ -38,7 +38,14 @@ function resolveLocal(doc: Json, schema: Json): Json | undefined {
   return current;
 }
 
-/** An object schema: `type: object`, or properties with no other type; `allOf` of objects counts. */
+/**
+ * An object schema: `type: object`, or properties with no other type; `allOf` of objects
+ * counts, and so does a union of objects (`anyOf`/`oneOf` whose members all are): the
+ * loader flattens a union member of a union into its members, but an `anyOf` it merges
+ * with a union member comes out as an object type with no fields, which graphql-js
+ * refuses (Stripe's `anyOf: [payment_source, deleted_payment_source]`, each itself an
+ * `anyOf` of objects, made the whole document fail to load).
+ */
 function isObjectSchema(doc: Json, schema: unknown, depth = 0): boolean {
   if (!isObject(schema) || depth > 8) return false;
   const resolved = resolveLocal(doc, schema);
@@ -46,7 +53,8 @@ function isObjectSchema(doc: Json, schema: unknown, depth = 0): boolean {
   const type = resolved.type;
   if (type !== undefined && type !== 'object') return false;
   if (type === 'object' || isObject(resolved.properties)) return true;
-  return Array.isArray(resolved.allOf) && resolved.allOf.length > 0 && resolved.allOf.every((member) => isObjectSchema(doc, member, depth + 1));
+  const allOf = (members: unknown) => Array.isArray(members) && members.length > 0 && members.every((member) => isObjectSchema(doc, member, depth + 1));
+  return allOf(resolved.allOf) || allOf(resolved.anyOf) || allOf(resolved.oneOf);
 }
 
 function unionOfObjects(doc: Json, schema: Json): boolean {

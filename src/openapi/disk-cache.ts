@@ -47,7 +47,26 @@ export async function readDiskCache<T>(dir: string, key: string): Promise<T | un
   }
 }
 
-export async function writeDiskCache(dir: string, key: string, value: unknown): Promise<void> {
+/** Writes started and not finished yet (diskCacheWritten). */
+const pending = new Set<Promise<void>>();
+
+/**
+ * Resolves when every write started so far has finished. A load writes its entry after
+ * it answers, so a process that stops right after its build (a gateway stopped within a
+ * second of starting) would leave the entry half written (a `.tmp` the next start cannot
+ * use) and load the document again.
+ */
+export async function diskCacheWritten(): Promise<void> {
+  await Promise.all(pending);
+}
+
+export function writeDiskCache(dir: string, key: string, value: unknown): Promise<void> {
+  const write = writeEntry(dir, key, value).finally(() => pending.delete(write));
+  pending.add(write);
+  return write;
+}
+
+async function writeEntry(dir: string, key: string, value: unknown): Promise<void> {
   try {
     await mkdir(dir, { recursive: true });
     // Write then rename, so that a replica starting at the same moment never reads half a file.

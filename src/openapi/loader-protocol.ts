@@ -31,10 +31,13 @@ export interface Prepared {
   referencedFiles: string[];
   operations: string[];
   version: string;
+  /** GraphQL type names Mesh derives from components/definitions → their JSON pointers (schema-repairs.ts indexTypes). */
+  typePointers: Array<[string, string]>;
 }
 
 export interface Loaded {
-  sdl: string;
+  /** The SDL as UTF-8 chunks, transferred (print-sdl.ts: sdlFromChunks reads them). */
+  sdl: Uint8Array[];
   warnings: SpecWarning[];
 }
 
@@ -42,3 +45,8 @@ export type LoaderPhase = 'read' | 'dereference' | 'generate';
 
 export type LoaderReply =
   { type: 'done'; id: number; result: Prepared | Loaded } | { type: 'failed'; id: number; message: string } | { type: 'progress'; phase: LoaderPhase };
+
+/** The text of a Loaded's SDL chunks (each ends between definitions, so each decodes on its own). */
+export function sdlFromChunks(chunks: readonly Uint8Array[]): string {
+  return chunks.map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength).toString('utf8')).join('');
+}

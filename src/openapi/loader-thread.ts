@@ -5,10 +5,12 @@
 // modules, and tsx from sources) costs far more than a small spec's load; at most one
 // thread per core works at a time, so a config with many sources does not thrash a
 // small machine.
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { moduleUrl, threadImport } from '../module-runtime.ts';
+import { FROM_SOURCE, moduleUrl, threadImport } from '../module-runtime.ts';
 import type { LoaderPhase, LoaderReply, LoaderRequest } from './loader-protocol.ts';
+import { raiseInterruptBudget } from './tiering.ts';
 
 /**
  * Heap of one loader thread. Stripe's 4 MB spec peaks near 500 MB for the whole process;
@@ -21,16 +23,28 @@ const MAX_IDLE = 2;
 
 const idle: Worker[] = [];
 
+/**
+ * The thread's entry module: from dist/, the one-file bundle the build writes beside it
+ * (scripts/bundle.ts: Mesh's modules load in half the time), unless TRIBUTARY_BUNDLE=0.
+ */
+function workerEntry(): string {
+  const own = moduleUrl('./loader-worker.ts', import.meta.url);
+  if (FROM_SOURCE || process.env.TRIBUTARY_BUNDLE === '0') return own;
+  const bundle = new URL('./loader-worker.bundle.js', import.meta.url);
+  return existsSync(bundle) ? bundle.href : own;
+}
+
 function workerSource(): string {
-  return `${threadImport(moduleUrl('./loader-worker.ts', import.meta.url))};`;
+  return `${threadImport(workerEntry())};`;
+}
+
+/** The limits a loader thread runs under (also what the benchmark's loader-alone run gets). */
+export function loaderResourceLimits(maxMemoryMb = MAX_OLD_GENERATION_MB): { maxOldGenerationSizeMb: number; stackSizeMb: number } {
+  return { maxOldGenerationSizeMb: maxMemoryMb, stackSizeMb: STACK_SIZE_MB };
 }
 
 function spawn(maxMemoryMb: number): Worker {
-  const worker = new Worker(workerSource(), {
-    eval: true,
-    resourceLimits: { maxOldGenerationSizeMb: maxMemoryMb, stackSizeMb: STACK_SIZE_MB },
-  });
-  return worker;
+  return new Worker(workerSource(), { eval: true, resourceLimits: loaderResourceLimits(maxMemoryMb) });
 }
 
 /**
@@ -82,6 +96,8 @@ export interface LoaderThreadOptions {
 export class LoaderThread {
   private worker: Worker | undefined;
   private nextId = 1;
+  /** Puts V8's interrupt budget back (tiering.ts), once this thread's loads are done. */
+  private lowerBudget: () => void = () => undefined;
   private readonly maxMemoryMb: number;
 
   private constructor(
@@ -96,9 +112,29 @@ export class LoaderThread {
     const lane = bytes > 0 && bytes < SMALL_SPEC_BYTES ? lanes.small : lanes.large;
     await enter(lane);
     const thread = new LoaderThread(options, lane);
+    thread.lowerBudget = raiseInterruptBudget();
     if (thread.maxMemoryMb === MAX_OLD_GENERATION_MB) thread.worker = idle.pop();
     thread.worker?.ref();
     return thread;
+  }
+
+  /** Whether this caller's document is a large one (its own lane, see SMALL_SPEC_BYTES). */
+  get large(): boolean {
+    return this.lane === lanes.large;
+  }
+
+  /**
+   * Stops the thread now; the caller keeps its lane, and a later request starts a fresh
+   * thread (which must be prepared again). After a large document's load, the thread's
+   * heap holds what Mesh built from it until its next collection, which an idle thread
+   * may never run: a GB for a 20 MB document, resident while the caller builds the
+   * schema from the answer. Stopped, the thread gives it back first.
+   */
+  discard(): void {
+    const worker = this.worker;
+    this.worker = undefined;
+    if (worker) void worker.terminate();
+    this.lowerBudget();
   }
 
   /** True when a request terminated the thread: its prepared document is gone. */
@@ -152,6 +188,7 @@ export class LoaderThread {
 
   /** Gives the thread back: kept for the next caller when healthy, else stopped. */
   release(): void {
+    this.lowerBudget();
     const worker = this.worker;
     this.worker = undefined;
     if (worker && idle.length < MAX_IDLE && this.maxMemoryMb === MAX_OLD_GENERATION_MB) {

@@ -4,7 +4,8 @@
 // (loader-thread.ts enforces the time and memory limits). It holds one document:
 //   prepare → read + sanitize it, answer its operations and repairs
 //   load    → run Mesh's loader on all or some of its operations, answer the SDL
-// The answer is SDL with Mesh's annotations (printSchemaWithDirectives): a GraphQLSchema
+// The answer is SDL with Mesh's annotations (printSchemaWithDirectives; print-sdl.ts sends
+// it as UTF-8 chunks that move between threads without a copy): a GraphQLSchema
 // cannot cross threads, and SDL with directives is what Mesh itself hands from its
 // compose step to its runtime, so processDirectives works on the rebuilt schema.
 import { readFile } from 'node:fs/promises';
@@ -15,7 +16,8 @@ import { anyOfObjectsAsUnions } from './any-of.ts';
 import { dropWebhookHost, webhooksAsCallbacks } from './webhooks.ts';
 import { operationPointers, subsetDocument } from './subset.ts';
 import type { SpecWarning } from './spec-warning.ts';
-import { dropUnprintableDefaults, indexTypes, repairInterfaceMisfits } from './schema-repairs.ts';
+import { dropUnprintableDefaults, indexTypes } from './schema-repairs.ts';
+import { printSchemaWithDirectivesAsChunks } from './print-sdl.ts';
 import type { LoaderReply, LoaderRequest } from './loader-protocol.ts';
 
 type Json = Record<string, unknown>;
@@ -25,7 +27,6 @@ type Json = Record<string, unknown>;
 // start is most of a small spec's load time. graphql's CommonJS build is also what
 // `import 'graphql'` gives everywhere (it has no "exports"), so there is one graphql.
 const require = createRequire(import.meta.url);
-const { printSchemaWithDirectives } = require('@graphql-tools/utils') as typeof import('@graphql-tools/utils');
 const { loadNonExecutableGraphQLSchemaFromOpenAPI } = require('@omnigraph/openapi') as typeof import('@omnigraph/openapi');
 const { defaultImportFn, readFileOrUrl } = require('@graphql-mesh/utils') as typeof import('@graphql-mesh/utils');
 
@@ -50,8 +51,8 @@ async function documentFetch(input: string | URL, init?: RequestInit): Promise<R
 let document: Json | undefined;
 let prepared: Extract<LoaderRequest, { type: 'prepare' }> | undefined;
 
-function post(message: LoaderReply): void {
-  parentPort!.postMessage(message);
+function post(message: LoaderReply, transfer: ArrayBuffer[] = []): void {
+  parentPort!.postMessage(message, transfer);
 }
 
 /** Mesh's logger interface; warnings are collected for the current job, debug lines mark phases. */
@@ -158,6 +159,7 @@ async function prepare(request: Extract<LoaderRequest, { type: 'prepare' }>) {
     referencedFiles: repaired.referencedFiles,
     operations: operationPointers(doc),
     version: String(doc.openapi ?? doc.swagger),
+    typePointers: [...typePointers],
   };
 }
 
@@ -188,9 +190,9 @@ async function load(request: Extract<LoaderRequest, { type: 'load' }>) {
     logger: jobLogger(warnings) as never,
   } as never);
   const schema = dropWebhookHost(loaded);
-  if (!prepared.sanitize) return { sdl: printSchemaWithDirectives(schema), warnings };
-  dropUnprintableDefaults(schema, warnings, typePointer);
-  return { sdl: repairInterfaceMisfits(schema, printSchemaWithDirectives(schema), warnings, typePointer), warnings };
+  if (prepared.sanitize) dropUnprintableDefaults(schema, warnings, typePointer);
+  // Validated (and repaired: interface-misfits.ts) where it is built from this text.
+  return { sdl: printSchemaWithDirectivesAsChunks(schema), warnings };
 }
 
 parentPort!.on('message', (request: LoaderRequest) => {
@@ -201,7 +203,8 @@ parentPort!.on('message', (request: LoaderRequest) => {
   }
   const job = request.type === 'prepare' ? prepare(request) : load(request);
   job.then(
-    (result) => post({ type: 'done', id: request.id, result } as LoaderReply),
+    // The SDL's chunks move to the main thread, not copied (print-sdl.ts).
+    (result) => post({ type: 'done', id: request.id, result } as LoaderReply, 'sdl' in result ? result.sdl.map((c) => c.buffer as ArrayBuffer) : []),
     (error: unknown) => post({ type: 'failed', id: request.id, message: error instanceof Error ? error.message : String(error) }),
   );
 });

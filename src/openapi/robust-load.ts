@@ -6,14 +6,15 @@
 //      ones that fail even so;
 // reporting every repair, JSON-typed operation and skipped operation as a SpecWarning.
 // The result is the annotated (non-executable) schema that schema/source.ts makes executable.
-import { buildASTSchema, parse, validateSchema, type GraphQLSchema } from 'graphql';
+import { buildASTSchema, parse, validateSchema, type GraphQLError, type GraphQLSchema } from 'graphql';
 import { TributaryError } from '../errors.ts';
 import { LoaderThread, LoaderThreadError } from './loader-thread.ts';
 import { locateSpec, type SpecLocation } from './locate.ts';
 import { filesStamp, specFiles } from './spec-files.ts';
 import { diskCacheKey, readDiskCache, writeDiskCache } from './disk-cache.ts';
-import type { Loaded, LoaderPhase, Prepared } from './loader-protocol.ts';
+import { sdlFromChunks, type Loaded, type LoaderPhase, type Prepared } from './loader-protocol.ts';
 import type { SpecWarning } from './spec-warning.ts';
+import { repairInterfaceMisfits } from './interface-misfits.ts';
 
 export interface RobustLoadOptions {
   /** Source name (Mesh's subgraph name). */
@@ -89,9 +90,15 @@ export function defaultTimeoutMs(bytes: number): number {
  * put two `@httpOperation`s on one field; neither matters to serving, and the schema
  * Mesh itself would have served is the same.
  */
-function schemaFromSdl(sdl: string): GraphQLSchema {
-  const schema = buildASTSchema(parse(sdl, { noLocation: true }), { assumeValidSDL: true });
-  const errors = validateSchema(schema);
+function schemaFromSdl(sdl: string, repair?: Repair): { schema: GraphQLSchema; sdl: string } {
+  let schema = buildASTSchema(parse(sdl, { noLocation: true }), { assumeValidSDL: true });
+  let errors = validateSchema(schema);
+  const repaired = errors.length && repair ? repair(schema, sdl, errors) : sdl;
+  if (repaired !== sdl) {
+    sdl = repaired;
+    schema = buildASTSchema(parse(sdl, { noLocation: true }), { assumeValidSDL: true });
+    errors = validateSchema(schema);
+  }
   if (errors.length)
     throw new Error(
       `the generated schema is invalid: ${errors
@@ -100,8 +107,11 @@ function schemaFromSdl(sdl: string): GraphQLSchema {
         .join('; ')}`,
     );
   if (!schema.getQueryType() && !schema.getMutationType()) throw new Error('no operation could be mapped to a GraphQL field');
-  return schema;
+  return { schema, sdl };
 }
+
+/** A schema's SDL with what can be repaired repaired (interface-misfits.ts), given its validation errors. */
+type Repair = (schema: GraphQLSchema, sdl: string, errors: readonly GraphQLError[]) => string;
 
 export async function loadSpecRobustly(options: RobustLoadOptions): Promise<RobustLoadResult> {
   const started = performance.now();
@@ -134,6 +144,14 @@ export async function loadSpecRobustly(options: RobustLoadOptions): Promise<Robu
       throw new TributaryError('SOURCE_LOAD_FAILED', `cannot read OpenAPI document ${location.entry}: ${(error as Error).message}`, { cause: error });
     }
     const all = prepared.operations;
+    // Where a type came from, when Mesh named it after a schema in components/definitions.
+    const pointers = new Map(prepared.typePointers);
+    const typePointer = (typeName: string) => pointers.get(typeName.replace(/_Input$/, '')) ?? '#';
+    const repair =
+      (options.sanitize ?? true)
+        ? (schema: GraphQLSchema, sdl: string, warnings: SpecWarning[], errors: readonly GraphQLError[]) =>
+            repairInterfaceMisfits(schema, sdl, warnings, typePointer, errors)
+        : undefined;
 
     let runs = 0;
     const attempt = async (include: string[] | undefined, asJson: string[] = []): Promise<Attempt> => {
@@ -142,8 +160,12 @@ export async function loadSpecRobustly(options: RobustLoadOptions): Promise<Robu
         // A thread stopped by a time limit took the document with it.
         if (thread.fresh && runs > 1) await thread.request('prepare', prepareRequest, PREPARE_TIMEOUT_MS);
         const loaded = (await thread.request('load', { include, asJson }, timeoutMs)) as Loaded;
+        // Its memory back before the schema is built here (LoaderThread.discard).
+        if (thread.large) thread.discard();
+        const warnings = [...loaded.warnings];
         try {
-          return { ok: true, schema: schemaFromSdl(loaded.sdl), sdl: loaded.sdl, warnings: loaded.warnings };
+          const built = schemaFromSdl(sdlFromChunks(loaded.sdl), repair && ((schema, sdl, errors) => repair(schema, sdl, warnings, errors)));
+          return { ok: true, ...built, warnings };
         } catch (error) {
           return { ok: false, error: (error as Error).message, kind: 'invalid' };
         }

@@ -5,7 +5,8 @@
 // `@httpOperation`) and its type: such a root field returns `Base64`, and its operation
 // (operation/compile.ts) answers the body's bytes encoded as RFC 4648 §4 base64.
 import { getNamedType, GraphQLList, GraphQLNonNull, GraphQLScalarType, GraphQLSchema, Kind, type GraphQLOutputType } from 'graphql';
-import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
+import { MapperKind, mapSchema } from '@graphql-tools/utils';
+import { directive as directiveOf } from './directives.ts';
 
 export const BASE64_SCALAR = 'Base64';
 
@@ -73,14 +74,14 @@ export function binaryAnswersAsBase64(schema: GraphQLSchema): GraphQLSchema {
   const binary = (field: { type: GraphQLOutputType }, directive: Record<string, unknown> | undefined) =>
     directive !== undefined && isBinaryAnswer(getNamedType(field.type).name, acceptOf(directive));
   const roots = [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()];
-  const any = roots.some((root) => root && Object.values(root.getFields()).some((f) => binary(f, getDirective(schema, f, 'httpOperation')?.[0])));
+  const any = roots.some((root) => root && Object.values(root.getFields()).some((f) => binary(f, directiveOf(schema, f, 'httpOperation')?.[0])));
   if (!any) return schema;
   const scalar = base64Scalar();
   const config = schema.toConfig();
   const withScalar = new GraphQLSchema({ ...config, types: [...config.types, scalar] });
   return mapSchema(withScalar, {
     [MapperKind.ROOT_FIELD]: (field) => {
-      if (!binary(field, getDirective(withScalar, field, 'httpOperation')?.[0])) return field;
+      if (!binary(field, directiveOf(withScalar, field, 'httpOperation')?.[0])) return field;
       return { ...field, type: rewrap(field.type, withScalar.getType(BASE64_SCALAR) as GraphQLScalarType) };
     },
   });

@@ -5,7 +5,8 @@
 // `@httpOperation` field gets Tributary's compiled RestOperation as its resolver, so that
 // all REST calls go through the one upstream client with path-safe URLs and coded errors.
 import { getNamedType, isAbstractType, isObjectType, isInterfaceType, type GraphQLSchema, type GraphQLNamedType } from 'graphql';
-import { getDirective, getDirectiveExtensions } from '@graphql-tools/utils';
+import { getDirectiveExtensions } from '@graphql-tools/utils';
+import { directive } from './directives.ts';
 import { processDirectives } from '@graphql-mesh/transport-rest';
 import { interpolateEnv } from '../config/env.ts';
 import { enumDefaultsAsValues } from './enum-defaults.ts';
@@ -95,7 +96,7 @@ function typesNeedingMetadata(schema: GraphQLSchema): Set<string> {
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) && !isInterfaceType(type)) continue;
     for (const field of Object.values(type.getFields())) {
-      if (getDirective(schema, field, 'oas_link')?.length || getDirective(schema, field, 'responseMetadata')?.length) out.add(type.name);
+      if (directive(schema, field, 'oas_link')?.length || directive(schema, field, 'responseMetadata')?.length) out.add(type.name);
     }
   }
   return out;
@@ -154,19 +155,19 @@ export function makeExecutableSource(
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type.name.startsWith('__')) continue;
     for (const field of Object.values(type.getFields())) {
-      const directive = getDirective(schema, field, 'httpOperation')?.[0];
-      if (!directive) continue;
+      const operation = directive(schema, field, 'httpOperation')?.[0];
+      if (!operation) continue;
       const op = compileRestOperation({
         schema,
         field: field as never,
         coordinate: `${type.name}.${field.name}`,
         directive: {
-          ...directive,
-          operationSpecificHeaders: parseMaybeJson(directive.operationSpecificHeaders),
-          requestBaseBody: parseMaybeJson(directive.requestBaseBody),
-          queryParamArgMap: parseMaybeJson(directive.queryParamArgMap),
-          queryStringOptionsByParam: parseMaybeJson(directive.queryStringOptionsByParam),
-          queryStringOptions: parseMaybeJson(directive.queryStringOptions),
+          ...operation,
+          operationSpecificHeaders: parseMaybeJson(operation.operationSpecificHeaders),
+          requestBaseBody: parseMaybeJson(operation.requestBaseBody),
+          queryParamArgMap: parseMaybeJson(operation.queryParamArgMap),
+          queryStringOptionsByParam: parseMaybeJson(operation.queryStringOptionsByParam),
+          queryStringOptions: parseMaybeJson(operation.queryStringOptions),
         } as HttpOperationDirective,
         transport,
         upstream: options.upstream,
@@ -174,9 +175,9 @@ export function makeExecutableSource(
         needsMetadata: needsMetadata(schema, getNamedType(field.type), marked),
       });
       operations.push(op);
-      for (const variable of undeclaredPathVariables(directive.path ?? '')) {
+      for (const variable of undeclaredPathVariables(operation.path ?? '')) {
         warnings.push({
-          pointer: `#/paths/${pointerSegment(directive.path ?? '')}/${String(directive.httpMethod ?? 'get').toLowerCase()}`,
+          pointer: `#/paths/${pointerSegment(operation.path ?? '')}/${String(operation.httpMethod ?? 'get').toLowerCase()}`,
           problem: `the path template variable "{${variable}}" has no declared parameter (OAS 3.1 §4.8.12.1)`,
           action: `${type.name}.${field.name} is refused with OPERATION_UNSERVABLE, never called`,
         });

@@ -14,7 +14,7 @@
 // `_links` list any of SelfLink (`rel: self`) and FileLink (`rel: file`), alike but for that.
 // Ties go to the member listed first, as `oneOf` lists them.
 import { getNullableType, isEnumType, isNonNullType, isUnionType, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
-import { getDirective } from '@graphql-tools/utils';
+import { directive } from './directives.ts';
 
 interface MemberShape {
   readonly name: string;
@@ -30,7 +30,7 @@ function shapeOf(schema: GraphQLSchema, member: GraphQLObjectType): MemberShape 
   const required: string[] = [];
   const allowed = new Map<string, ReadonlySet<unknown>>();
   for (const field of Object.values(member.getFields())) {
-    const key = (getDirective(schema, field, 'resolveRootField')?.[0]?.field as string | undefined) ?? field.name;
+    const key = (directive(schema, field, 'resolveRootField')?.[0]?.field as string | undefined) ?? field.name;
     keys.add(key);
     if (isNonNullType(field.type)) required.push(key);
     const type = getNullableType(field.type);
@@ -55,8 +55,8 @@ function chooseByShape(members: readonly MemberShape[], data: Record<string, unk
 /** Gives every union without a status-code mapping the shape-aware resolver (after Mesh's processDirectives). */
 export function resolveUnionsByShape(schema: GraphQLSchema): void {
   for (const type of Object.values(schema.getTypeMap())) {
-    if (!isUnionType(type) || getDirective(schema, type, 'statusCodeTypeName')?.length) continue;
-    const discriminator = getDirective(schema, type, 'discriminator')?.[0]?.field as string | undefined;
+    if (!isUnionType(type) || directive(schema, type, 'statusCodeTypeName')?.length) continue;
+    const discriminator = directive(schema, type, 'discriminator')?.[0]?.field as string | undefined;
     const members = type.getTypes().map((member) => shapeOf(schema, member));
     const mesh = type.resolveType;
     type.resolveType = function resolveByShape(data, context, info, abstract) {

@@ -1,5 +1,6 @@
 // The compiled build. `tributary` runs dist/ (src/ compiled by `npm run build`, which
-// `npm ci` and `npm test` run first) whenever it is up to date, so what an operator runs
+// `npm ci` and `npm test` run first, and bundled into dist/cli.bundle.js) whenever it is
+// up to date, so what an operator runs
 // is the build, and it must behave exactly like the sources the other tests load:
 // the same config errors (its Mesh-schema check is ajv's standalone code, not a runtime
 // compile), the same schema, the same answers, with its threads started without tsx.
@@ -14,7 +15,7 @@ import { promisify } from 'node:util';
 import { parseConfig } from '../../src/config/load.ts';
 import { threadImport } from '../../src/module-runtime.ts';
 import { releaseBuildMemory } from '../../src/runtime/release-memory.ts';
-import { chooseEntry } from '../../bin/entry.js';
+import { chooseEntry, distEntry } from '../../bin/entry.js';
 import { CONFIG_CASES, MINIMAL_CONFIG } from './config-cases.ts';
 import { AGENTS, SOURCES, TICKETS, startWorld, writeConfig, type World } from './fixtures.ts';
 import { freePort } from '../helpers/free-port.ts';
@@ -61,6 +62,12 @@ describe('choosing dist/ or the sources', () => {
 
   it('this checkout has an up-to-date build (npm test builds first; after editing src/, run npm run build)', () => {
     expect(chooseEntry(ROOT, {})).toEqual({ use: 'dist' });
+  });
+
+  it('dist/ runs as the one-file bundle when the build wrote it, dist/cli.js without it or with TRIBUTARY_BUNDLE=0', () => {
+    expect(distEntry(ROOT, {})).toBe(path.join(ROOT, 'dist', 'cli.bundle.js'));
+    expect(distEntry(ROOT, { TRIBUTARY_BUNDLE: '0' })).toBe(path.join(ROOT, 'dist', 'cli.js'));
+    expect(distEntry(root, {})).toBe(path.join(root, 'dist', 'cli.js'));
   });
 
   it('a thread started from dist imports its entry directly; from the sources it registers tsx first', () => {
@@ -110,7 +117,8 @@ describe('the build and the sources serve the same gateway', () => {
   });
 
   it.each([
-    { name: 'from dist', env: {} },
+    { name: 'from dist (the bundle)', env: {} },
+    { name: 'from dist, not bundled', env: { TRIBUTARY_BUNDLE: '0' } },
     { name: 'from the sources (tsx in the main and the serving thread)', env: { TRIBUTARY_FROM_SOURCE: '1' } },
   ])('start $name: answers a query across both sources', async ({ env }) => {
     const port = await freePort();

@@ -6,7 +6,8 @@ import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { printSchema } from 'graphql';
 import { writeTempDir } from '../helpers/backend.ts';
-import { diskCacheKey, readDiskCache, writeDiskCache } from '../../src/openapi/disk-cache.ts';
+import { diskCacheKey, diskCacheWritten, readDiskCache, writeDiskCache } from '../../src/openapi/disk-cache.ts';
+import { createGateway } from '../../src/gateway.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { buildSchema } from '../../src/schema/build.ts';
 import { createUpstreamClient } from '../../src/upstream/client.ts';
@@ -60,4 +61,21 @@ it('a second build over unchanged files is served from the cache with the same s
   await expect.poll(async () => (await readdir(path.join(dir, '.tributary', 'cache')).catch(() => [])).length).toBe(1);
   expect(await build()).toBe(first);
   expect(first).toContain('things');
+});
+
+it('the writes a load starts are finished before a gateway stopped right after its build has closed', async () => {
+  const dir = await writeTempDir({
+    'spec.yaml': SPEC('things'),
+    '.meshrc.yaml': 'sources:\n  - name: T\n    handler:\n      openapi:\n        source: ./spec.yaml\n        endpoint: http://127.0.0.1:9\n',
+  });
+  const cache = path.join(dir, '.tributary', 'cache');
+  // Written without being awaited, as a load writes it: diskCacheWritten() waits for it.
+  void writeDiskCache(cache, 'big', { sdl: 'x'.repeat(20_000_000) });
+  await diskCacheWritten();
+  expect((await readdir(cache)).sort()).toEqual(['big.json']);
+  const gateway = await createGateway({ configFile: path.join(dir, '.meshrc.yaml'), logger: silentLogger });
+  await gateway.close({ graceMs: 0 });
+  const files = await readdir(cache);
+  expect(files.filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  expect(files.filter((f) => f.endsWith('.json'))).toHaveLength(2);
 });

@@ -19,6 +19,8 @@ const SCHEMAS: Record<string, Schema> = {
   Circle: objectOf({ kind: STRING, radius: INTEGER }, ['kind', 'radius']),
   Named: objectOf({ name: STRING }, ['name']),
   Aged: { allOf: [ref('Named'), objectOf({ age: INTEGER }, ['age'])] },
+  Choice: { anyOf: [ref('Cat'), ref('Dog')] },
+  Kennel: objectOf({ pet: ref('Choice') }),
 };
 
 interface Row {
@@ -111,6 +113,14 @@ const SPEC = openapiDoc({
         responses: jsonResponse(objectOf({ ok: STRING })),
       },
     },
+    // The same union input twice: directly, then inside another input type.
+    '/pairs': {
+      post: {
+        operationId: 'addPair',
+        requestBody: { content: { 'application/json': { schema: objectOf({ first: ref('Choice'), kennel: ref('Kennel') }) } } },
+        responses: jsonResponse(objectOf({ ok: STRING })),
+      },
+    },
   },
 });
 
@@ -123,7 +133,7 @@ beforeAll(async () => {
     const row = ROWS.find((r) => `/${r.field}` === url.pathname);
     if (row) return { status: 200, body: row.answer };
     if (url.pathname === '/oneMember') return { status: 200, body: { meow: 'm' } };
-    if (url.pathname === '/pets') return { status: 200, body: { ok: 'yes' } };
+    if (url.pathname === '/pets' || url.pathname === '/pairs') return { status: 200, body: { ok: 'yes' } };
     return undefined;
   });
   dir = await writeSources({ specs: { 'shapes.yaml': SPEC }, sources: [{ name: 'Shapes', spec: 'shapes.yaml', endpoint: backend.url }] });
@@ -154,4 +164,14 @@ it('an anyOf request body takes one member, sent as that member alone', async ()
   const answer = await graphql(gateway, 'mutation { addPet(input: { Dog_Input: { bark: 2, name: "Rex" } }) { ok } }');
   expect(answer.body).toEqual({ data: { addPet: { ok: 'yes' } } });
   expect(JSON.parse(backend.calls.findLast((c) => c.url === '/pets')!.body)).toEqual({ bark: 2, name: 'Rex' });
+});
+
+it('a union input is sent as its member wherever it sits, also where it is reached a second time', async () => {
+  const dog = '{ Dog_Input: { bark: 2, name: "Rex" } }';
+  const answer = await graphql(gateway, `mutation { addPair(input: { first: ${dog}, kennel: { pet: ${dog} } }) { ok } }`);
+  expect(answer.body).toEqual({ data: { addPair: { ok: 'yes' } } });
+  expect(JSON.parse(backend.calls.findLast((c) => c.url === '/pairs')!.body)).toEqual({
+    first: { bark: 2, name: 'Rex' },
+    kennel: { pet: { bark: 2, name: 'Rex' } },
+  });
 });
