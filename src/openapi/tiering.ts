@@ -36,20 +36,33 @@ function readOwnBudget(): Promise<number | undefined> {
   });
 }
 
-/** The loader's budget until `lower()` is called (once); calls nest. */
+let applied = false;
+
+/**
+ * The loader's budget until `lower()` is called (once); calls nest. Raised once this
+ * Node's V8 is known to have the flag: Node 24's V8 has no `--interrupt-budget`, and
+ * setting an unknown flag prints an error on stderr.
+ */
 export function raiseInterruptBudget(): () => void {
   if (OPERATOR_SET) return () => undefined;
   // V8's own value is read once, while the first load runs; it is needed when the last ends.
   ownBudget ??= readOwnBudget();
-  if (raised++ === 0) setFlagsFromString(`--interrupt-budget=${LOADER_INTERRUPT_BUDGET}`);
+  raised++;
+  void ownBudget.then((budget) => {
+    if (budget === undefined || raised === 0 || applied) return;
+    applied = true;
+    setFlagsFromString(`--interrupt-budget=${LOADER_INTERRUPT_BUDGET}`);
+  });
   let lowered = false;
   return () => {
     if (lowered) return;
     lowered = true;
     if (--raised > 0) return;
     void ownBudget!.then((budget) => {
-      // Unreadable: the loader's budget stays, which costs a slower warm-up, never a wrong answer.
-      if (raised === 0 && budget !== undefined) setFlagsFromString(`--interrupt-budget=${budget}`);
+      // Read after the raise above (the same promise, in order): nothing to put back unless it was raised.
+      if (raised > 0 || !applied || budget === undefined) return;
+      applied = false;
+      setFlagsFromString(`--interrupt-budget=${budget}`);
     });
   };
 }
