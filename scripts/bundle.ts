@@ -96,7 +96,11 @@ async function bundle(esbuild: typeof import('esbuild'), dist: string, entry: st
     // an optional dependency) needs a require function in an ES module.
     banner: { js: "import { createRequire as __tributaryCreateRequire } from 'node:module'; const require = __tributaryCreateRequire(import.meta.url);" },
     plugins: [ownLocations(dist)],
-    // With --enable-source-maps, stack traces name src/ (through tsc's maps) and node_modules.
+    // Whitespace and syntax only: a third less text for V8 to parse at every start
+    // (9 -> 6 MB, ~0.08 s on one core); names are kept, so stack traces still say which
+    // function, and with --enable-source-maps which line of src/ (through tsc's maps).
+    minifyWhitespace: true,
+    minifySyntax: true,
     sourcemap: 'linked',
     sourcesContent: false,
     legalComments: 'none',

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Bump when what is stored changes meaning. */
-const FORMAT = 2;
+const FORMAT = 3;
 const LOADER_VERSION = (createRequire(import.meta.url)('@omnigraph/openapi/package.json') as { version: string }).version;
 
 let ownCode: Promise<string> | undefined;

@@ -38,6 +38,8 @@ export interface Prepared {
 export interface Loaded {
   /** The SDL as UTF-8 chunks, transferred (print-sdl.ts: sdlFromChunks reads them). */
   sdl: Uint8Array[];
+  /** The long type names the SDL writes as aliases, by alias number (type-names.ts). */
+  typeNames: string[];
   warnings: SpecWarning[];
 }
 

@@ -9,6 +9,7 @@
 // the same text, with one definition's nodes alive at a time.
 import { createRequire } from 'node:module';
 import type { DefinitionNode, GraphQLNamedType, GraphQLSchema } from 'graphql';
+import { renameTypesIn } from './type-names.ts';
 
 // CommonJS builds, like loader-worker.ts (one graphql instance with Mesh's).
 const require = createRequire(import.meta.url);
@@ -37,10 +38,14 @@ function typeDefinition(type: GraphQLNamedType, schema: GraphQLSchema): Definiti
   throw new Error(`Unknown type ${String(type)}.`);
 }
 
-/** Each definition's text, in the order printSchemaWithDirectives prints them. */
-function* definitionTexts(schema: GraphQLSchema): Generator<string> {
+/**
+ * Each definition's text, in the order printSchemaWithDirectives prints them; with
+ * `rename`, its type names renamed first (type-names.ts).
+ */
+function* definitionTexts(schema: GraphQLSchema, rename?: (name: string) => string | undefined): Generator<string> {
   const texts = function* (node: DefinitionNode | null) {
     if (!node) return;
+    if (rename) renameTypesIn(node, rename);
     const text = print(node);
     // graphql's `join` leaves out a definition that prints as nothing.
     if (text.length) yield text;
@@ -70,8 +75,8 @@ const CHUNK_BYTES = 8 * 1024 * 1024;
  * chunk ends between definitions, never inside one (a UTF-8 sequence is never split), so
  * each decodes on its own; sdlFromChunks() (loader-protocol.ts) joins them.
  */
-export function printSchemaWithDirectivesAsChunks(schema: GraphQLSchema): Uint8Array[] {
-  return textAsChunks(definitionTexts(schema));
+export function printSchemaWithDirectivesAsChunks(schema: GraphQLSchema, rename?: (name: string) => string | undefined): Uint8Array[] {
+  return textAsChunks(definitionTexts(schema, rename));
 }
 
 /** Texts joined by a blank line, as UTF-8 chunks (see printSchemaWithDirectivesAsChunks). */

@@ -6,7 +6,7 @@
 //      ones that fail even so;
 // reporting every repair, JSON-typed operation and skipped operation as a SpecWarning.
 // The result is the annotated (non-executable) schema that schema/source.ts makes executable.
-import { buildASTSchema, parse, validateSchema, type GraphQLError, type GraphQLSchema } from 'graphql';
+import { buildASTSchema, parse, print, validateSchema, type DocumentNode, type GraphQLError, type GraphQLSchema } from 'graphql';
 import { TributaryError } from '../errors.ts';
 import { LoaderThread, LoaderThreadError } from './loader-thread.ts';
 import { locateSpec, type SpecLocation } from './locate.ts';
@@ -15,6 +15,7 @@ import { diskCacheKey, readDiskCache, writeDiskCache } from './disk-cache.ts';
 import { sdlFromChunks, type Loaded, type LoaderPhase, type Prepared } from './loader-protocol.ts';
 import type { SpecWarning } from './spec-warning.ts';
 import { repairInterfaceMisfits } from './interface-misfits.ts';
+import { realTypeNames, renameTypesIn } from './type-names.ts';
 
 export interface RobustLoadOptions {
   /** Source name (Mesh's subgraph name). */
@@ -52,7 +53,8 @@ export interface RobustLoadResult {
 }
 
 type Attempt =
-  { ok: true; schema: GraphQLSchema; sdl: string; warnings: SpecWarning[] } | { ok: false; error: string; kind: LoaderThreadError['kind'] | 'invalid' };
+  | { ok: true; schema: GraphQLSchema; sdl: string; typeNames: string[]; warnings: SpecWarning[] }
+  | { ok: false; error: string; kind: LoaderThreadError['kind'] | 'invalid' };
 
 const PREPARE_TIMEOUT_MS = 120_000;
 
@@ -68,6 +70,8 @@ const PREPARE_TIMEOUT_MS = 120_000;
 interface CachedLoad {
   stamp: string;
   sdl: string;
+  /** The long type names `sdl` writes as aliases (type-names.ts). */
+  typeNames: string[];
   result: Omit<RobustLoadResult, 'schema' | 'ms'>;
 }
 const cache = new Map<string, CachedLoad>();
@@ -90,14 +94,20 @@ export function defaultTimeoutMs(bytes: number): number {
  * put two `@httpOperation`s on one field; neither matters to serving, and the schema
  * Mesh itself would have served is the same.
  */
-function schemaFromSdl(sdl: string, repair?: Repair): { schema: GraphQLSchema; sdl: string } {
-  let schema = buildASTSchema(parse(sdl, { noLocation: true }), { assumeValidSDL: true });
+function schemaFromSdl(sdl: string, typeNames: string[], repair?: Repair): { schema: GraphQLSchema; sdl: string; typeNames: string[] } {
+  const document = documentOf(sdl, typeNames);
+  let schema = buildASTSchema(document, { assumeValidSDL: true });
   let errors = validateSchema(schema);
-  const repaired = errors.length && repair ? repair(schema, sdl, errors) : sdl;
-  if (repaired !== sdl) {
-    sdl = repaired;
-    schema = buildASTSchema(parse(sdl, { noLocation: true }), { assumeValidSDL: true });
-    errors = validateSchema(schema);
+  if (errors.length && repair) {
+    // The repairs read real type names in the text.
+    const text = typeNames.length ? print(document) : sdl;
+    const repaired = repair(schema, text, errors);
+    if (repaired !== text) {
+      sdl = repaired;
+      typeNames = [];
+      schema = buildASTSchema(parse(sdl, { noLocation: true }), { assumeValidSDL: true });
+      errors = validateSchema(schema);
+    }
   }
   if (errors.length)
     throw new Error(
@@ -107,7 +117,21 @@ function schemaFromSdl(sdl: string, repair?: Repair): { schema: GraphQLSchema; s
         .join('; ')}`,
     );
   if (!schema.getQueryType() && !schema.getMutationType()) throw new Error('no operation could be mapped to a GraphQL field');
-  return { schema, sdl };
+  return { schema, sdl, typeNames };
+}
+
+/** The loader thread's SDL parsed, its long type names given back (type-names.ts). */
+function documentOf(sdl: string, typeNames: readonly string[]): DocumentNode {
+  const document = parse(sdl, { noLocation: true });
+  if (typeNames.length) {
+    const rename = realTypeNames(typeNames);
+    for (const definition of document.definitions) renameTypesIn(definition, rename);
+  }
+  return document;
+}
+
+function cachedSchema(entry: CachedLoad): GraphQLSchema {
+  return buildASTSchema(documentOf(entry.sdl, entry.typeNames ?? []), { assumeValidSDL: true });
 }
 
 /** A schema's SDL with what can be repaired repaired (interface-misfits.ts), given its validation errors. */
@@ -127,12 +151,11 @@ export async function loadSpecRobustly(options: RobustLoadOptions): Promise<Robu
   const hit = cacheKey ? cache.get(cacheKey) : undefined;
   if (hit && hit.stamp === stamp) {
     remember(cacheKey!, hit);
-    return { ...hit.result, schema: buildASTSchema(parse(hit.sdl, { noLocation: true }), { assumeValidSDL: true }), ms: performance.now() - started };
+    return { ...hit.result, schema: cachedSchema(hit), ms: performance.now() - started };
   }
   const diskKey = cacheKey && options.cacheDir ? await diskCacheKey(files, cacheKey) : undefined;
   const stored = diskKey ? await readDiskCache<CachedLoad>(options.cacheDir!, diskKey) : undefined;
-  if (stored)
-    return { ...stored.result, schema: buildASTSchema(parse(stored.sdl, { noLocation: true }), { assumeValidSDL: true }), ms: performance.now() - started };
+  if (stored) return { ...stored.result, schema: cachedSchema(stored), ms: performance.now() - started };
   const thread = await LoaderThread.acquire({ onProgress: options.onProgress, maxMemoryMb: options.maxMemoryMb }, location.bytes);
   try {
     const { source: _source, ...handler } = options.handler;
@@ -164,7 +187,7 @@ export async function loadSpecRobustly(options: RobustLoadOptions): Promise<Robu
         if (thread.large) thread.discard();
         const warnings = [...loaded.warnings];
         try {
-          const built = schemaFromSdl(sdlFromChunks(loaded.sdl), repair && ((schema, sdl, errors) => repair(schema, sdl, warnings, errors)));
+          const built = schemaFromSdl(sdlFromChunks(loaded.sdl), loaded.typeNames, repair && ((schema, sdl, errors) => repair(schema, sdl, warnings, errors)));
           return { ok: true, ...built, warnings };
         } catch (error) {
           return { ok: false, error: (error as Error).message, kind: 'invalid' };
@@ -187,8 +210,9 @@ export async function loadSpecRobustly(options: RobustLoadOptions): Promise<Robu
         operations: { total: all.length, ...counts },
         recovered,
       };
-      if (cacheKey && !diskKey) remember(cacheKey, { stamp, sdl: result.sdl, result: kept });
-      if (diskKey) void writeDiskCache(options.cacheDir!, diskKey, { stamp, sdl: result.sdl, result: kept });
+      const entry: CachedLoad = { stamp, sdl: result.sdl, typeNames: result.typeNames, result: kept };
+      if (cacheKey && !diskKey) remember(cacheKey, entry);
+      if (diskKey) void writeDiskCache(options.cacheDir!, diskKey, entry);
       return { ...kept, schema: result.schema, ms: performance.now() - started };
     };
 

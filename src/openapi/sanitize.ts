@@ -124,21 +124,23 @@ export function sanitizeDocument(doc: Json, options: SanitizeOptions = {}): Sani
   /**
    * Walks everything but data values; returns the value to store (a replacement or the
    * same). `kind` says what the value is, so that only real schemas are repaired — a
-   * property that happens to be called "properties" is not a map of schemas.
+   * property that happens to be called "properties" is not a map of schemas. `at` is
+   * the value's place, written out as a key path only for a warning: copying the path
+   * for every value was most of the walk on a 20 MB document.
    */
-  function visit(value: unknown, keyPath: KeyPath, kind: NodeKind): unknown {
+  function visit(value: unknown, at: Place | undefined, kind: NodeKind): unknown {
     if (typeof value === 'boolean' && kind === 'schema') {
-      warn(keyPath, `boolean schema \`${value}\` (JSON Schema 2020-12 §4.3.2) has no GraphQL type`, 'mapped to the JSON scalar');
+      warn(keyPathOf(at), `boolean schema \`${value}\` (JSON Schema 2020-12 §4.3.2) has no GraphQL type`, 'mapped to the JSON scalar');
       return {};
     }
     if (kind === 'schema' && value !== null && (typeof value !== 'object' || Array.isArray(value))) {
-      warn(keyPath, `schema is ${describeValue(value)}, not a Schema Object`, 'mapped to the JSON scalar');
+      warn(keyPathOf(at), `schema is ${describeValue(value)}, not a Schema Object`, 'mapped to the JSON scalar');
       return {};
     }
     if (value === null || typeof value !== 'object' || visited.has(value)) return value;
     visited.add(value);
     if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) value[i] = visit(value[i], [...keyPath, i], kind === 'schemaList' ? 'schema' : 'other');
+      for (let i = 0; i < value.length; i++) value[i] = visit(value[i], place(at, i), kind === 'schemaList' ? 'schema' : 'other');
       return value;
     }
     const node = value as Json;
@@ -147,7 +149,7 @@ export function sanitizeDocument(doc: Json, options: SanitizeOptions = {}): Sani
       node.$ref = ref;
       const problem = refProblem(ref);
       if (problem) {
-        warn(keyPath, problem, 'mapped to the JSON scalar');
+        warn(keyPathOf(at), problem, 'mapped to the JSON scalar');
         return {};
       }
     }
@@ -157,7 +159,7 @@ export function sanitizeDocument(doc: Json, options: SanitizeOptions = {}): Sani
       // the list alone, and a string answer failed. One GraphQL type cannot be both, so
       // it is the JSON scalar, which carries any of them.
       const types = node.type as unknown[];
-      warn([...keyPath, 'type'], `type lists several types (${types.join(', ')})`, 'mapped to the JSON scalar');
+      warn([...keyPathOf(at), 'type'], `type lists several types (${types.join(', ')})`, 'mapped to the JSON scalar');
       for (const key of ['type', 'items', 'enum', 'format', 'properties', 'additionalProperties', 'required']) delete node[key];
       if (types.includes('null')) node.nullable = true;
     }
@@ -169,17 +171,21 @@ export function sanitizeDocument(doc: Json, options: SanitizeOptions = {}): Sani
       // fails that type. A list type can only hold one item type: any of them.
       const entries = node.items as unknown[];
       node.items = entries.length === 1 ? entries[0] : { anyOf: entries };
-      warn([...keyPath, 'items'], 'items is a list of schemas (the tuple form), which a GraphQL list type cannot follow', 'items typed as anyOf its entries');
+      warn(
+        [...keyPathOf(at), 'items'],
+        'items is a list of schemas (the tuple form), which a GraphQL list type cannot follow',
+        'items typed as anyOf its entries',
+      );
     }
     for (const key of Object.keys(node)) {
       if (kind !== 'schemaMap' && (key.startsWith('x-') || DATA_KEYS.has(key))) continue;
       const child = node[key];
       if (kind === 'schemaMap') {
-        if (child === false && keyPath[keyPath.length - 1] === 'properties') {
-          warn([...keyPath, key], 'boolean schema `false`: this property can never be present', 'property skipped');
+        if (child === false && at?.key === 'properties') {
+          warn([...keyPathOf(at), key], 'boolean schema `false`: this property can never be present', 'property skipped');
           delete node[key];
         } else {
-          node[key] = visit(child, [...keyPath, key], 'schema');
+          node[key] = visit(child, place(at, key), 'schema');
         }
         continue;
       }
@@ -188,17 +194,34 @@ export function sanitizeDocument(doc: Json, options: SanitizeOptions = {}): Sani
         for (const [k, v] of Object.entries(child)) if (typeof v === 'string') child[k] = renamed(v, renames);
         continue;
       }
-      node[key] = visit(child, [...keyPath, key], childKind(kind, keyPath, key, child));
+      node[key] = visit(child, place(at, key), childKind(kind, at, key, child));
     }
     return node;
   }
-  visit(doc, [], 'other');
+  visit(doc, undefined, 'other');
   return { warnings, referencedFiles: [...referencedFiles] };
 }
 
 type NodeKind = 'schema' | 'schemaMap' | 'schemaList' | 'other';
 
-function childKind(kind: NodeKind, keyPath: KeyPath, key: string, child: unknown): NodeKind {
+/** Where a value is: its key, in its parent's place (the document itself has none). */
+interface Place {
+  readonly parent: Place | undefined;
+  readonly key: string | number;
+  readonly depth: number;
+}
+
+function place(parent: Place | undefined, key: string | number): Place {
+  return { parent, key, depth: (parent?.depth ?? 0) + 1 };
+}
+
+function keyPathOf(at: Place | undefined): KeyPath {
+  const out: KeyPath = [];
+  for (let p = at; p; p = p.parent) out.push(p.key);
+  return out.reverse();
+}
+
+function childKind(kind: NodeKind, at: Place | undefined, key: string, child: unknown): NodeKind {
   if (kind === 'schema') {
     if (SCHEMA_MAP_KEYS.has(key)) return 'schemaMap';
     if (SCHEMA_LIST_KEYS.has(key) && Array.isArray(child)) return 'schemaList';
@@ -208,7 +231,7 @@ function childKind(kind: NodeKind, keyPath: KeyPath, key: string, child: unknown
   // Outside schemas: OAS 3 `components.schemas`, Swagger 2 `definitions`, and the
   // `schema` of parameters, media types, responses and headers.
   if (key === 'schema') return 'schema';
-  if ((key === 'schemas' && keyPath.length === 1 && keyPath[0] === 'components') || (key === 'definitions' && keyPath.length === 0)) return 'schemaMap';
+  if ((key === 'schemas' && at?.depth === 1 && at.key === 'components') || (key === 'definitions' && at === undefined)) return 'schemaMap';
   return 'other';
 }
 

@@ -52,14 +52,19 @@ function reachableFrom(schema: GraphQLSchema, roots: GraphQLNamedType[]): Set<st
   return seen;
 }
 
-/** Types of `schema` that only its annotation directives' arguments use. */
-function annotationOnlyTypes(schema: GraphQLSchema): GraphQLNamedType[] {
+/**
+ * Types of `schema` that only its annotation directives' arguments use. `servedByRoots`:
+ * the types reachable from the root types, when the caller has them already (the
+ * specified directives' arguments add only GraphQL's own scalars, which are never
+ * annotation-only).
+ */
+function annotationOnlyTypes(schema: GraphQLSchema, servedByRoots = reachableFrom(schema, rootsOf(schema))): GraphQLNamedType[] {
   const annotations = schema.getDirectives().filter((d) => !isSpecifiedDirective(d));
   const annotationTypes = reachableFrom(
     schema,
     annotations.flatMap((d) => d.args.map((a) => getNamedType(a.type))),
   );
-  const served = reachableFrom(schema, [...rootsOf(schema), ...specifiedDirectives.flatMap((d) => d.args.map((a) => getNamedType(a.type)))]);
+  const served = servedByRoots;
   return [...annotationTypes]
     .filter((name) => !served.has(name))
     .map((name) => schema.getType(name)!)
@@ -90,7 +95,7 @@ const ANNOTATION_ONLY = 'tributaryAnnotationOnly';
  */
 export function publicSchema(schema: GraphQLSchema, clientDirectives: readonly GraphQLDirective[] = []): GraphQLSchema {
   const served = reachableFrom(schema, rootsOf(schema));
-  const internal = new Set(annotationOnlyTypes(schema).map((t) => t.name));
+  const internal = new Set(annotationOnlyTypes(schema, served).map((t) => t.name));
   for (const type of Object.values(schema.getTypeMap())) if (type.extensions[ANNOTATION_ONLY] === true && !served.has(type.name)) internal.add(type.name);
   const config = schema.toConfig();
   return new GraphQLSchema({
