@@ -1,7 +1,9 @@
 // A client that leaves while a planned operation's link batch is out: the upstream calls
 // are aborted with its request, and the execution ends there with one error — not one
 // error per parent object, each masked and logged (200 parents made 200 log lines, and
-// at 5,000 items the cancelled query cost several times a completed one).
+// at 5,000 items the cancelled query cost several times a completed one). Both kinds of
+// batch: a bulk call that fails as a whole, and per-key calls that each fail on their own
+// (their batch resolves, with an error per key).
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createGateway, type Gateway } from '../../src/gateway.ts';
@@ -16,13 +18,12 @@ let gateway: Gateway;
 let url: string;
 const lines: Array<Record<string, unknown>> = [];
 let onLine: (line: Record<string, unknown>) => void = () => undefined;
-let usersAsked: () => void;
-const usersRequested = new Promise<void>((resolve) => (usersAsked = resolve));
+let usersAsked: () => void = () => undefined;
 
 beforeAll(async () => {
   backend = await startBackend(async (req, u) => {
     if (u.pathname === '/tickets') return { status: 200, body: TICKETS };
-    if (u.pathname === '/users') {
+    if (u.pathname.startsWith('/users')) {
       usersAsked();
       // Held until the gateway gives up on it (the client's abort reaches the call).
       await new Promise<void>((resolve) => req.socket.once('close', () => resolve()));
@@ -42,6 +43,11 @@ beforeAll(async () => {
       operationId: users
       parameters: [{ name: id, in: query, required: true, schema: { type: array, items: { type: integer } } }]
       responses: { '200': { description: ok, content: { application/json: { schema: { type: array, items: { type: object, properties: { id: { type: integer } } } } } } } }
+  /users/{id}:
+    get:
+      operationId: user
+      parameters: [{ name: id, in: path, required: true, schema: { type: integer } }]
+      responses: { '200': { description: ok, content: { application/json: { schema: { type: object, properties: { id: { type: integer } } } } } } }
 `),
     '.meshrc.yaml': `sources:
   - name: Tickets
@@ -51,6 +57,7 @@ beforeAll(async () => {
 tributary:
   links:
     - { field: query_tickets_items.assignee, target: Query.users, key: assigneeId, keysArg: id, valueKey: id }
+    - { field: query_tickets_items.reporter, target: Query.user, key: assigneeId, arg: id }
 `,
   });
   const destination = new Writable({
@@ -73,13 +80,18 @@ afterAll(async () => {
   if (dir) await removeTempDir(dir);
 });
 
-it('a client that leaves mid-batch ends the planned execution with one error, not one per parent', async () => {
+it.each([
+  { batch: 'a bulk call', query: '{ tickets { id assignee { id } } }' },
+  { batch: 'per-key calls', query: '{ tickets { id reporter { id } } }' },
+])('a client that leaves while $batch are out ends the planned execution with one error, not one per parent', async ({ query }) => {
+  lines.length = 0;
   const finished = new Promise<void>((resolve) => (onLine = (line) => line.msg === 'request' && resolve()));
+  const usersRequested = new Promise<void>((resolve) => (usersAsked = resolve));
   const client = new AbortController();
   const answer = fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: '{ tickets { id assignee { id } } }' }),
+    body: JSON.stringify({ query }),
     signal: client.signal,
   }).catch((error: unknown) => error);
   await usersRequested;

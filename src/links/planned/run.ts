@@ -148,7 +148,7 @@ class Execution {
   }
 
   private rootAnswered(field: FieldPlan, value: unknown): void {
-    if (this.abandoned || (value instanceof Error && this.clientLeft(field, value))) return;
+    if (this.abandoned || this.clientLeft(field, value instanceof Error ? value : undefined)) return;
     this.outstanding--;
     this.rootSettled(field, value);
     this.flush();
@@ -181,15 +181,18 @@ class Execution {
   }
 
   /**
-   * A call failed because the client went away (its request's signal aborted the calls):
-   * nobody will read the answer, so it ends here with one error, instead of completing
-   * every parent of the failed batch with an error of its own (thousands of errors,
-   * each masked and logged, for a large list). Nothing else of this execution runs.
+   * An answer arrived after the client went away (its request's signal aborted the
+   * calls): nobody will read the result, so it ends here with one error, instead of
+   * completing every parent with an error of its own (thousands of errors, each masked
+   * and logged, for a large list). Whatever the answer holds — a failed bulk batch, or a
+   * per-key batch whose every call failed on its own — nothing else of this execution runs.
    */
-  private clientLeft(field: FieldPlan | undefined, error: Error): boolean {
-    if (!this.context?.request?.signal?.aborted) return false;
+  private clientLeft(field: FieldPlan | undefined, error: Error | undefined): boolean {
+    const signal = this.context?.request?.signal;
+    if (!signal?.aborted) return false;
     this.abandoned = true;
-    this.finish({ errors: [locatedError(error, field?.fieldNodes ?? [], [])], data: null });
+    const reason = error ?? (signal.reason instanceof Error ? signal.reason : new Error('The client went away.'));
+    this.finish({ errors: [locatedError(reason, field?.fieldNodes ?? [], [])], data: null });
     return true;
   }
 
@@ -464,7 +467,7 @@ class Execution {
   }
 
   private settle(batch: Batch, result: unknown, error?: Error): void {
-    if (this.abandoned || (result === BATCH_FAILED && this.clientLeft(batch.waiters[0]?.field, error!))) return;
+    if (this.abandoned || this.clientLeft(batch.waiters[0]?.field, error)) return;
     this.outstanding--;
     const { entries } = batch.group;
     for (let i = 0; i < batch.ids.length; i++) {
