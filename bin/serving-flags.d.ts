@@ -5,5 +5,4 @@ export declare function servingRelaunch(
   argv?: readonly string[],
   execArgv?: readonly string[],
   env?: Record<string, string | undefined>,
-  canReplace?: boolean,
 ): string[] | undefined;

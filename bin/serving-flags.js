@@ -3,9 +3,10 @@
 // upstream JSON, the response being built); with V8's default 16 MB semi-space the
 // scavenger runs so often that objects still in flight are copied and promoted
 // (BENCHMARKS.md: 64 MB cut CPU per query by about a third). A heap's sizes are fixed
-// when the process starts, so `tributary start` (and dev, demo) replaces itself —
-// process.execve, same pid, no supervising process — with the same command plus
-// `--max-semi-space-size`. Cluster workers inherit the flag from the primary's argv.
+// when the process starts, so `tributary start` (and dev, demo) runs again with the same
+// command plus `--max-semi-space-size`: on Node 22.15+ it replaces itself (process.execve,
+// same pid, no supervising process); before, it runs the gateway as its child
+// (supervise.js). Cluster workers inherit the flag from the primary's argv.
 // Plain JavaScript, like entry.js: it runs before tsx or dist/ is chosen.
 
 /** The commands that serve. */
@@ -29,12 +30,11 @@ export function semiSpaceSet(execArgv = process.execArgv, nodeOptions = process.
 
 /**
  * The argv to relaunch with, or undefined to go on as we are: a serving command without
- * the flag, on a Node that can replace the process (22.15+; the engines field). On older
- * Node the gateway runs with V8's default young generation.
+ * the flag (bin/tributary.js decides how: replaced, or supervised).
  */
-export function servingRelaunch(argv = process.argv, execArgv = process.execArgv, env = process.env, canReplace = typeof process.execve === 'function') {
+export function servingRelaunch(argv = process.argv, execArgv = process.execArgv, env = process.env) {
   const command = argv.slice(2).find((a) => !a.startsWith('-'));
-  if (!SERVING.has(command ?? '') || !canReplace) return undefined;
+  if (!SERVING.has(command ?? '')) return undefined;
   const mb = semiSpaceMb(env.TRIBUTARY_SEMI_SPACE_MB);
   if (mb === 0 || semiSpaceSet(execArgv, env.NODE_OPTIONS ?? '')) return undefined;
   return [process.execPath, `--max-semi-space-size=${mb}`, ...execArgv, ...argv.slice(1)];

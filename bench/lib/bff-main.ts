@@ -10,3 +10,5 @@ const scenario = mod[exportName];
 if (!scenario?.bff) throw new Error(`${modulePath} has no scenario export "${exportName}" with a bff`);
 await startBff(scenario, JSON.parse(servicesJson) as Record<string, string>, Number(port));
 console.log(`bff listening on ${port}`);
+// An exit of its own on SIGINT, so that `--cpu-prof` (bench/tools/profile.ts --bff) writes its profile.
+process.once('SIGINT', () => process.exit(0));

@@ -1,5 +1,5 @@
 // CPU profile of Tributary under load on one scenario:
-//   node --import tsx bench/tools/profile.ts [SCENARIO=posts-bulk] [SECONDS=10] [--c N] [--callers FUNCTION] [--alloc] [--v8gc]
+//   node --import tsx bench/tools/profile.ts [SCENARIO=posts-bulk] [SECONDS=10] [--c N] [--callers FUNCTION] [--alloc] [--v8gc] [--bff]
 // (SCENARIO may be a scaling scenario at a list size, `tickets-wide@5000`; at large sizes
 // `--c 1` keeps the run's end from cutting 50 queries off in flight, see run-scaling.ts)
 // (the young generation `tributary start` gets from its launcher; `--v8gc`: V8's default instead)
@@ -11,7 +11,8 @@ import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { builtInScenarios } from '../scenarios/index.ts';
-import { scalingScenarioAt } from '../scenarios/scaling.ts';
+import * as scalingExports from '../scenarios/scaling.ts';
+import { SCALING_SCENARIOS, scalingScenarioAt } from '../scenarios/scaling.ts';
 import type { Scenario } from '../scenarios/types.ts';
 import { forkBackend } from '../lib/backend-client.ts';
 import { pinSelf, pollUntil, spawnPinned } from '../lib/processes.ts';
@@ -38,21 +39,36 @@ const port = await freePort();
 // `--alloc`: sample allocations (heap-summary.ts) instead of CPU time.
 const alloc = argv.includes('--alloc');
 const heapFile = path.join(dir, 'alloc.heapprofile');
-const command = alloc
-  ? ['--import', TSX, path.join(ROOT, 'bench', 'tools', 'alloc-profile-main.ts'), config, String(port), heapFile]
-  : [
+// `--bff`: the hand-written BFF of the scenario instead, profiled the same way, for a side-by-side reading.
+const bffRef = argv.includes('--bff') ? SCALING_SCENARIOS.find((x) => x.name === name.split('@')[0]) : undefined;
+if (argv.includes('--bff') && !bffRef) throw new Error(`--bff: "${name}" is not a scaling scenario at a size`);
+const command = bffRef
+  ? [
       '--cpu-prof',
       `--cpu-prof-dir=${dir}`,
-      ...(argv.includes('--v8gc') ? [] : WORKER_NODE_FLAGS),
-      path.join(ROOT, 'bin', 'tributary.js'),
-      'start',
-      '--config',
-      config,
-      '--port',
+      '--import',
+      TSX,
+      path.join(ROOT, 'bench', 'lib', 'bff-main.ts'),
+      path.join(ROOT, 'bench', 'scenarios', 'scaling.ts'),
+      Object.entries(scalingExports).find(([, v]) => v === bffRef)![0],
       String(port),
-      '--host',
-      '127.0.0.1',
-    ];
+      JSON.stringify(backend.urls),
+    ]
+  : alloc
+    ? ['--import', TSX, path.join(ROOT, 'bench', 'tools', 'alloc-profile-main.ts'), config, String(port), heapFile]
+    : [
+        '--cpu-prof',
+        `--cpu-prof-dir=${dir}`,
+        ...(argv.includes('--v8gc') ? [] : WORKER_NODE_FLAGS),
+        path.join(ROOT, 'bin', 'tributary.js'),
+        'start',
+        '--config',
+        config,
+        '--port',
+        String(port),
+        '--host',
+        '127.0.0.1',
+      ];
 const proc = spawnPinned(0, process.execPath, command, { cwd: dir, log: path.join(dir, 'tributary.log') });
 const url = `http://127.0.0.1:${port}/graphql`;
 const body = requestBody(scenario.query, scenario.variables);

@@ -354,7 +354,27 @@ describe('failures', () => {
     expect(await rejection(queued)).toBe(reason);
     held.abort(new Error('done'));
     await rejection(first);
+
     expect(s.received.map((r) => r.url)).toEqual(['/held']);
+  });
+
+  it('aborts every call one caller signal carries, buffered and streamed, and none that already finished', async () => {
+    // A request's signal carries all the calls it makes; they share one listener on it.
+    const s = await server((req, res) => {
+      if (req.url === '/quick') return void res.end('{}');
+    });
+    const { client: c } = client(s.origin, { retries: 0, timeoutMs: 60_000 });
+    const controller = new AbortController();
+    const signal = controller.signal;
+    const quick = await c.request('Orders', { method: 'GET', path: '/quick', signal });
+    expect(quick.status).toBe(200);
+    const held = [1, 2, 3].map((i) => c.request('Orders', { method: 'GET', path: `/held/${i}`, signal }));
+    const streamed = c.stream('Orders', { method: 'GET', path: '/held/streamed', signal });
+    await s.waitForRequests(5);
+    const reason = new Error('client went away');
+    controller.abort(reason);
+    for (const pending of [...held, streamed]) expect(await rejection(pending)).toBe(reason);
+    expect(c.breakerState('Orders')).toBe('closed');
   });
 
   it('rejects a call for an unknown source with a plain Error', async () => {
