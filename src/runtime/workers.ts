@@ -17,7 +17,7 @@ import { semiSpaceMb, semiSpaceSet } from '../../bin/serving-flags.js';
 
 /**
  * Young-generation semi-space for workers, in MB: the launcher's rule (bin/serving-flags.js),
- * `TRIBUTARY_SEMI_SPACE_MB` or 64; 0 keeps V8's default.
+ * `TRIBUTARY_SEMI_SPACE_MB` or 128; 0 keeps V8's default.
  */
 export const WORKER_SEMI_SPACE_MB = semiSpaceMb(process.env.TRIBUTARY_SEMI_SPACE_MB);
 

@@ -11,8 +11,8 @@ describe('workers', () => {
   });
 
   it('gives workers a larger young generation unless the operator chose one', () => {
-    expect(WORKER_SEMI_SPACE_MB).toBe(64);
-    expect(workerExecArgv(['--enable-source-maps'], '')).toEqual(['--enable-source-maps', '--max-semi-space-size=64']);
+    expect(WORKER_SEMI_SPACE_MB).toBe(128);
+    expect(workerExecArgv(['--enable-source-maps'], '')).toEqual(['--enable-source-maps', '--max-semi-space-size=128']);
     expect(workerExecArgv(['--max-semi-space-size=16'], '')).toEqual(['--max-semi-space-size=16']);
     expect(workerExecArgv([], '--max-old-space-size=512 --max-semi-space-size=32')).toEqual([]);
   });

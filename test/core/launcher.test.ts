@@ -27,14 +27,14 @@ describe('servingRelaunch', () => {
       args: argv('start', '--port', '1'),
       execArgv: [],
       env: {},
-      relaunch: [node, '--max-semi-space-size=64', BIN, 'start', '--port', '1'],
+      relaunch: [node, '--max-semi-space-size=128', BIN, 'start', '--port', '1'],
     },
     {
       name: "dev keeps the parent's own flags after the new one",
       args: argv('dev'),
       execArgv: ['--enable-source-maps'],
       env: {},
-      relaunch: [node, '--max-semi-space-size=64', '--enable-source-maps', BIN, 'dev'],
+      relaunch: [node, '--max-semi-space-size=128', '--enable-source-maps', BIN, 'dev'],
     },
     {
       name: 'demo with TRIBUTARY_SEMI_SPACE_MB=32',
@@ -44,7 +44,7 @@ describe('servingRelaunch', () => {
       relaunch: [node, '--max-semi-space-size=32', BIN, 'demo'],
     },
     { name: 'check does not serve', args: argv('check'), execArgv: [], env: {}, relaunch: undefined },
-    { name: 'the flag is already there (the relaunched process)', args: argv('start'), execArgv: ['--max-semi-space-size=64'], env: {}, relaunch: undefined },
+    { name: 'the flag is already there (the relaunched process)', args: argv('start'), execArgv: ['--max-semi-space-size=128'], env: {}, relaunch: undefined },
     { name: 'the operator set one in NODE_OPTIONS', args: argv('start'), execArgv: [], env: { NODE_OPTIONS: '--max_semi_space_size=16' }, relaunch: undefined },
     { name: "TRIBUTARY_SEMI_SPACE_MB=0 keeps V8's default", args: argv('start'), execArgv: [], env: { TRIBUTARY_SEMI_SPACE_MB: '0' }, relaunch: undefined },
   ])('$name', ({ args, execArgv, env, relaunch }) => {
@@ -100,7 +100,7 @@ describe('tributary start, really started', () => {
       [
         '--input-type=module',
         '-e',
-        `import { supervise } from ${JSON.stringify(path.join(ROOT, 'bin', 'supervise.js'))}; supervise(${JSON.stringify([node, '--max-semi-space-size=64', BIN, ...args])});`,
+        `import { supervise } from ${JSON.stringify(path.join(ROOT, 'bin', 'supervise.js'))}; supervise(${JSON.stringify([node, '--max-semi-space-size=128', BIN, ...args])});`,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'], env },
     );
@@ -115,7 +115,7 @@ describe('tributary start, really started', () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(cmdline.includes('--max-semi-space-size=64')).toBe(true);
+    expect(cmdline.includes('--max-semi-space-size=128')).toBe(true);
     expect(cmdline.slice(-8)).toEqual([BIN, ...args]);
     if (!replaced) expect(alive(served)).toBe(false);
   });
@@ -124,7 +124,7 @@ describe('tributary start, really started', () => {
     const child = supervised(await startArgs());
     await serving(child);
     const [gateway] = childrenOf(child.pid!);
-    expect(cmdlineOf(gateway!)).toContain('--max-semi-space-size=64');
+    expect(cmdlineOf(gateway!)).toContain('--max-semi-space-size=128');
     const exited = new Promise<[number | null, string | null]>((resolve) => child.once('exit', (code, signal) => resolve([code, signal])));
     child.kill('SIGTERM');
     expect(await exited).toEqual([0, null]);
@@ -137,7 +137,7 @@ describe('tributary start, really started', () => {
       [
         '--input-type=module',
         '-e',
-        `import { supervise } from ${JSON.stringify(path.join(ROOT, 'bin', 'supervise.js'))}; supervise(${JSON.stringify([node, '--max-semi-space-size=64', BIN, 'start', '--config', '/nonexistent/.meshrc.yaml'])});`,
+        `import { supervise } from ${JSON.stringify(path.join(ROOT, 'bin', 'supervise.js'))}; supervise(${JSON.stringify([node, '--max-semi-space-size=128', BIN, 'start', '--config', '/nonexistent/.meshrc.yaml'])});`,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'], env },
     );
