@@ -201,8 +201,6 @@ function* servedSources(): Generator<{ name: string; upstream: CircuitsView['ups
 
 // --- the channel handlers ------------------------------------------------------------
 
-const started = new WeakMap<object, number>();
-
 function operationLabel(message: UpstreamCallMessage): string {
   // The method is the config's (passthrough.methods) or the schema's; an unknown one is folded anyway.
   return KNOWN_METHODS.has(message.method) ? upstreamOperations.of(message.operation) : OTHER;
@@ -214,9 +212,9 @@ function errorCode(error: unknown): string {
 }
 
 function upstreamSettled(message: UpstreamCallMessage, failed: boolean): void {
-  const at = started.get(message);
+  const at = message.startedAt;
   if (!live || at === undefined) return;
-  started.delete(message);
+  message.startedAt = undefined;
   const seconds = (performance.now() - at) / 1000;
   const status = failed ? undefined : message.result?.status;
   // The bounded operation label is applied once per operation, inside the series.
@@ -234,7 +232,7 @@ type Handlers<M extends object> = diagnostics_channel.TracingChannelSubscribers<
 
 const upstreamHandlers = {
   start(message: UpstreamCallMessage) {
-    started.set(message, performance.now());
+    message.startedAt = performance.now();
   },
   asyncEnd(message: UpstreamCallMessage) {
     upstreamSettled(message, message.error !== undefined);

@@ -267,6 +267,11 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       headers: { ...request.headers },
       scope: request.scope,
       streamed: isStream,
+      // Every field a subscriber may set, present from the start: one object shape for all calls.
+      result: undefined,
+      error: undefined,
+      attempts: undefined,
+      startedAt: undefined,
     };
   }
 
