@@ -61,33 +61,38 @@ function whenAborted(signal: AbortSignal, onAbort: () => void): () => void {
 
 /**
  * The deadline and the caller's signal of one attempt: both end it through `abort`
- * (which calls the attempt's own `onAbort`, once), and `fail` tells them apart (a caller
- * abort stays an abort, the deadline is a timeout).
+ * (which calls the attempt's own `aborted()`, once), and `fail` tells them apart (a
+ * caller abort stays an abort, the deadline is a timeout). A base class rather than an
+ * object of closures: a buffered attempt is one object (BufferedExchange), which matters
+ * when a query has a thousand calls queued for connections at once.
  */
-class Watch {
+abstract class Watch {
   aborted = false;
   reason: unknown = undefined;
   private timedOut = false;
   private readonly deadline: NodeJS.Timeout;
   private readonly unlisten: (() => void) | undefined;
 
-  constructor(
-    private readonly options: AttemptOptions,
-    private readonly onAbort: (reason: unknown) => void,
-  ) {
-    this.deadline = setTimeout(() => {
-      this.timedOut = true;
-      this.abort(new Error(`deadline of ${options.timeoutMs} ms passed`));
-    }, options.timeoutMs);
+  constructor(protected readonly options: AttemptOptions) {
+    this.deadline = setTimeout(deadlinePassed, options.timeoutMs, this);
     const { signal } = options;
     this.unlisten = signal ? whenAborted(signal, () => this.abort(signal.reason)) : undefined;
   }
 
-  private abort(reason: unknown): void {
+  /** Called once, when the deadline passes or the caller aborts, whichever is first. */
+  protected abstract onAbort(reason: unknown): void;
+
+  private abort(reason: unknown, timedOut = false): void {
     if (this.aborted) return;
     this.aborted = true;
+    this.timedOut = timedOut;
     this.reason = reason;
     this.onAbort(reason);
+  }
+
+  /** The deadline passed (a timer's callback: no closure per attempt). */
+  expire(): void {
+    this.abort(new Error(`deadline of ${this.options.timeoutMs} ms passed`), true);
   }
 
   /** `beforeAnswer`: no status line yet, so a failure to connect is the host's (errors.ts). */
@@ -104,6 +109,24 @@ class Watch {
   }
 }
 
+function deadlinePassed(watch: Watch): void {
+  watch.expire();
+}
+
+/** A streamed attempt's watch: undici takes its emitter as the request's signal. */
+class StreamWatch extends Watch {
+  // undici takes an EventEmitter that emits 'abort' as well as an AbortSignal; an
+  // AbortController per attempt (and undici's EventTarget listener on its signal) cost
+  // several times as much.
+  readonly emitter = new EventEmitter() as EventEmitter & { aborted?: boolean; reason?: unknown };
+
+  protected onAbort(reason: unknown): void {
+    this.emitter.aborted = true;
+    this.emitter.reason = reason;
+    this.emitter.emit('abort');
+  }
+}
+
 /**
  * Sends the request and resolves once the response headers are in. Rejects with a
  * TributaryError (UPSTREAM_TIMEOUT or UPSTREAM_UNAVAILABLE; INTERNAL_SERVER_ERROR when
@@ -113,22 +136,14 @@ class Watch {
 export async function startAttempt(options: AttemptOptions): Promise<Attempt> {
   const { signal } = options;
   if (signal?.aborted) throw signal.reason;
-  // undici takes an EventEmitter that emits 'abort' as well as an AbortSignal; an
-  // AbortController per attempt (and undici's EventTarget listener on its signal) cost
-  // several times as much.
-  const emitter = new EventEmitter() as EventEmitter & { aborted?: boolean; reason?: unknown };
-  const w = new Watch(options, (reason) => {
-    emitter.aborted = true;
-    emitter.reason = reason;
-    emitter.emit('abort');
-  });
+  const w = new StreamWatch(options);
   try {
     const response = await options.pool.request({
       method: options.method as Dispatcher.HttpMethod,
       path: options.path,
       headers: options.headers,
       body: options.body,
-      signal: emitter,
+      signal: w.emitter,
       // Per attempt, so a short probe timeout also shortens undici's phase timeouts.
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
@@ -153,12 +168,13 @@ export interface BufferedAnswer {
   readonly body: Buffer;
 }
 
+/** What bounds a source's buffered answers; one object per source, not per call. */
 export interface BufferedLimits {
   /** Larger answers fail with `tooLarge()`, as soon as that many bytes are declared or have arrived. */
   readonly maxBytes: number;
-  readonly tooLarge: () => Error;
+  readonly tooLarge: (detail: CallDetail) => Error;
   /** Answers that have no body whatever their headers say (HEAD, 204, 304): read to their end, kept empty. */
-  readonly noBody: (status: number) => boolean;
+  readonly noBody: (method: string, status: number) => boolean;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -175,32 +191,7 @@ export function bufferedAttempt(options: AttemptOptions, limits: BufferedLimits)
   const { signal } = options;
   if (signal?.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
-    let controller: Dispatcher.DispatchController | undefined;
-    let answered = false;
-    let settled = false;
-    let status = 0;
-    let headers: BufferedAnswer['headers'] = {};
-    let chunks: Buffer[] = [];
-    let received = 0;
-    let refusal: Error | undefined;
-    const done = (error: unknown, answer?: BufferedAnswer): void => {
-      if (settled) return;
-      settled = true;
-      w.finish();
-      if (answer) resolve(answer);
-      else reject(error);
-    };
-    const refuse = (error: Error): void => {
-      refusal = error;
-      controller?.abort(error);
-      done(error);
-    };
-    const w = new Watch(options, (reason) => {
-      if (controller) return controller.abort(reason as Error);
-      // Still queued for a connection: the call ends now, and the request is dropped
-      // unsent when its turn comes (onRequestStart).
-      done(w.fail(reason, true));
-    });
+    const exchange = new BufferedExchange(options, limits, resolve, reject);
     options.pool.dispatch(
       {
         method: options.method as Dispatcher.HttpMethod,
@@ -211,45 +202,99 @@ export function bufferedAttempt(options: AttemptOptions, limits: BufferedLimits)
         headersTimeout: options.timeoutMs,
         bodyTimeout: options.timeoutMs,
       },
-      {
-        onRequestStart(c) {
-          controller = c;
-          // Aborted while the request waited for a connection.
-          if (w.aborted) c.abort(w.reason as Error);
-        },
-        onResponseStart(_c, statusCode, responseHeaders) {
-          answered = true;
-          status = statusCode;
-          headers = responseHeaders as BufferedAnswer['headers'];
-          if (limits.noBody(statusCode)) return;
-          // A HEAD answer's Content-Length describes the GET representation (RFC 9110 §8.6); noBody took HEAD.
-          const length = declaredLength(headers['content-length']);
-          if (length !== undefined && length > limits.maxBytes) refuse(limits.tooLarge());
-        },
-        onResponseData(_c, chunk) {
-          if (settled || limits.noBody(status)) return;
-          received += chunk.length;
-          if (received > limits.maxBytes) {
-            refuse(limits.tooLarge());
-            return;
-          }
-          chunks.push(chunk);
-        },
-        onResponseEnd() {
-          const body = limits.noBody(status) || received === 0 ? EMPTY : Buffer.concat(chunks, received);
-          chunks = [];
-          done(undefined, { status, headers, body });
-        },
-        onResponseError(_c, error) {
-          if (refusal) return done(refusal);
-          // Whatever its Content-Length says (servers and mocks do send one on a 204,
-          // though RFC 9110 §8.6 forbids it), a no-body answer ends with its header
-          // section. undici counts the missing bytes as a broken body; that is no
-          // failure of the service.
-          if (answered && limits.noBody(status)) return done(undefined, { status, headers, body: EMPTY });
-          done(w.fail(error, !answered));
-        },
-      },
+      exchange,
     );
   });
+}
+
+/**
+ * A buffered attempt as one object: undici's dispatch handler, the attempt's deadline and
+ * caller-signal watch, and the answer being read. Its methods are the prototype's, so a
+ * call queued for a connection holds one object rather than a dozen closures.
+ */
+class BufferedExchange extends Watch implements Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | undefined = undefined;
+  private answered = false;
+  private settled = false;
+  private status = 0;
+  private headers: BufferedAnswer['headers'] = {};
+  private chunks: Buffer[] = [];
+  private received = 0;
+  private refusal: Error | undefined = undefined;
+
+  constructor(
+    options: AttemptOptions,
+    private readonly limits: BufferedLimits,
+    private readonly resolve: (answer: BufferedAnswer) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {
+    super(options);
+  }
+
+  private done(error: unknown, answer?: BufferedAnswer): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.finish();
+    if (answer) this.resolve(answer);
+    else this.reject(error);
+  }
+
+  private refuse(error: Error): void {
+    this.refusal = error;
+    this.controller?.abort(error);
+    this.done(error);
+  }
+
+  private noBody(): boolean {
+    return this.limits.noBody(this.options.method, this.status);
+  }
+
+  protected onAbort(reason: unknown): void {
+    if (this.controller) return this.controller.abort(reason as Error);
+    // Still queued for a connection: the call ends now, and the request is dropped
+    // unsent when its turn comes (onRequestStart).
+    this.done(this.fail(reason, true));
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    // Aborted while the request waited for a connection.
+    if (this.aborted) controller.abort(this.reason as Error);
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[]>): void {
+    this.answered = true;
+    this.status = statusCode;
+    this.headers = headers as BufferedAnswer['headers'];
+    if (this.noBody()) return;
+    // A HEAD answer's Content-Length describes the GET representation (RFC 9110 §8.6); noBody took HEAD.
+    const length = declaredLength(headers['content-length']);
+    if (length !== undefined && length > this.limits.maxBytes) this.refuse(this.limits.tooLarge(this.options.detail));
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.settled || this.noBody()) return;
+    this.received += chunk.length;
+    if (this.received > this.limits.maxBytes) {
+      this.refuse(this.limits.tooLarge(this.options.detail));
+      return;
+    }
+    this.chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    const body = this.noBody() || this.received === 0 ? EMPTY : Buffer.concat(this.chunks, this.received);
+    this.chunks = [];
+    this.done(undefined, { status: this.status, headers: this.headers, body });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    if (this.refusal) return this.done(this.refusal);
+    // Whatever its Content-Length says (servers and mocks do send one on a 204,
+    // though RFC 9110 §8.6 forbids it), a no-body answer ends with its header
+    // section. undici counts the missing bytes as a broken body; that is no
+    // failure of the service.
+    if (this.answered && this.noBody()) return this.done(undefined, { status: this.status, headers: this.headers, body: EMPTY });
+    this.done(this.fail(error, !this.answered));
+  }
 }

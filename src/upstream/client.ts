@@ -7,7 +7,7 @@ import { isTributaryError, type TributaryError } from '../errors.ts';
 import { silentLogger, type Logger } from '../observability/log.ts';
 import type { UpstreamSettings } from '../config/schema.ts';
 import type { RequestScope } from '../context.ts';
-import { bufferedAttempt, startAttempt, type Attempt, type AttemptOptions } from './attempt.ts';
+import { bufferedAttempt, startAttempt, type Attempt, type AttemptOptions, type BufferedLimits } from './attempt.ts';
 import { cappedStream, declaredLength, discard } from './body.ts';
 import type { BreakerState } from './breaker.ts';
 import { SourceCircuits, type Admission, type Verdict } from './circuits.ts';
@@ -43,6 +43,8 @@ interface Source {
   readonly pool: Pool;
   readonly circuits: SourceCircuits;
   readonly outbound: readonly OutboundRule[];
+  /** What bounds its buffered answers, built once. */
+  readonly limits: BufferedLimits;
 }
 
 /** What one attempt of `request()` came to. */
@@ -74,7 +76,12 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       now,
       logger,
     });
-    sources.set(name, { name, settings, endpoint: parsed, pool: poolFor(parsed.origin, settings), circuits, outbound: outbound.get(name) ?? [] });
+    const limits: BufferedLimits = {
+      maxBytes: settings.maxResponseBytes,
+      tooLarge: (detail) => upstreamTooLarge(name, settings.maxResponseBytes, detail),
+      noBody: hasNoBody,
+    };
+    sources.set(name, { name, settings, endpoint: parsed, pool: poolFor(parsed.origin, settings), circuits, outbound: outbound.get(name) ?? [], limits });
   }
 
   /**
@@ -131,13 +138,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
 
   /** One buffered attempt. The breaker hears of the logical call only, once it settles. */
   async function attemptOnce(source: Source, request: UpstreamRequest, target: string, detail: CallDetail): Promise<Outcome> {
-    const { maxResponseBytes } = source.settings;
     try {
-      const answer = await bufferedAttempt(attemptOptions(source, request, target, detail), {
-        maxBytes: maxResponseBytes,
-        tooLarge: () => upstreamTooLarge(source.name, maxResponseBytes, detail),
-        noBody: (status) => hasNoBody(request.method, status),
-      });
+      const answer = await bufferedAttempt(attemptOptions(source, request, target, detail), source.limits);
       return { kind: 'answer', status: answer.status, headers: answer.headers, body: answer.body };
     } catch (error) {
       return { kind: 'error', error };
@@ -201,8 +203,12 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     const ruled = judged(source, call);
     const request = ruled instanceof Promise ? await ruled : ruled;
     if (!upstreamCalls.hasSubscribers) return buffered(source, request);
-    const message = callMessage(source, request, false);
-    return upstreamCalls.tracePromise(() => buffered(source, { ...request, headers: message.headers }, message), message);
+    // The outbound rules gave the request headers of its own (judged): the message can
+    // carry those, and what a subscriber adds is sent, without another copy per call.
+    const owned = request !== call;
+    const message = callMessage(source, request, false, owned);
+    const sent = owned ? request : { ...request, headers: message.headers };
+    return upstreamCalls.tracePromise(() => buffered(source, sent, message), message);
   }
 
   /** `message`, when observers listen: told the attempts made, which a failed call's error does not carry. */
@@ -259,12 +265,12 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   }
 
   /** What observers (observability/channels.ts) learn about a call; they may add headers. */
-  function callMessage(source: Source, request: UpstreamRequest, isStream: boolean): UpstreamCallMessage {
+  function callMessage(source: Source, request: UpstreamRequest, isStream: boolean, ownsHeaders = false): UpstreamCallMessage {
     return {
       source: source.name,
       operation: operationOf(request),
       method: request.method,
-      headers: { ...request.headers },
+      headers: ownsHeaders && request.headers ? request.headers : { ...request.headers },
       scope: request.scope,
       streamed: isStream,
       // Every field a subscriber may set, present from the start: one object shape for all calls.
