@@ -7,7 +7,7 @@ import { isTributaryError, type TributaryError } from '../errors.ts';
 import { silentLogger, type Logger } from '../observability/log.ts';
 import type { UpstreamSettings } from '../config/schema.ts';
 import type { RequestScope } from '../context.ts';
-import { bufferedAttempt, startAttempt, type Attempt, type AttemptOptions, type BufferedLimits } from './attempt.ts';
+import { bufferedAttempt, startAttempt, type Attempt, type AttemptOptions, type BufferedAnswer, type BufferedLimits } from './attempt.ts';
 import { cappedStream, declaredLength, discard } from './body.ts';
 import type { BreakerState } from './breaker.ts';
 import { SourceCircuits, type Admission, type Verdict } from './circuits.ts';
@@ -136,14 +136,15 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     return startAttempt(attemptOptions(source, request, target, detail));
   }
 
-  /** One buffered attempt. The breaker hears of the logical call only, once it settles. */
-  async function attemptOnce(source: Source, request: UpstreamRequest, target: string, detail: CallDetail): Promise<Outcome> {
+  /** One buffered attempt; never rejects. The breaker hears of the logical call only, once it settles. */
+  function attemptOnce(source: Source, request: UpstreamRequest, target: string, detail: CallDetail): Promise<Outcome> {
+    let sent: Promise<BufferedAnswer>;
     try {
-      const answer = await bufferedAttempt(attemptOptions(source, request, target, detail), source.limits);
-      return { kind: 'answer', status: answer.status, headers: answer.headers, body: answer.body };
+      sent = bufferedAttempt(attemptOptions(source, request, target, detail), source.limits);
     } catch (error) {
-      return { kind: 'error', error };
+      return Promise.resolve(failedOutcome(error));
     }
+    return sent.then(answeredOutcome, failedOutcome);
   }
 
   /**
@@ -198,10 +199,23 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     await applyOutbound(source.outbound, source.name, { headers: {}, scope });
   }
 
-  async function request(name: string, call: UpstreamRequest): Promise<UpstreamResponse> {
-    const source = lookup(name);
-    const ruled = judged(source, call);
-    const request = ruled instanceof Promise ? await ruled : ruled;
+  // Not `async`: a query with links has hundreds of calls waiting for a connection at
+  // once, and each async layer is a promise and a suspended frame per waiting call, copied
+  // by every scavenge while it waits. Errors thrown before the call leaves (an unknown
+  // source, an outbound rule's refusal, an open circuit) still come back as rejections.
+  function request(name: string, call: UpstreamRequest): Promise<UpstreamResponse> {
+    let ruled: UpstreamRequest | Promise<UpstreamRequest>;
+    let source: Source;
+    try {
+      source = lookup(name);
+      ruled = judged(source, call);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return ruled instanceof Promise ? ruled.then((request) => traced(source, call, request)) : traced(source, call, ruled);
+  }
+
+  function traced(source: Source, call: UpstreamRequest, request: UpstreamRequest): Promise<UpstreamResponse> {
     if (!upstreamCalls.hasSubscribers) return buffered(source, request);
     // The outbound rules gave the request headers of its own (judged): the message can
     // carry those, and what a subscriber adds is sent, without another copy per call.
@@ -211,24 +225,56 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     return upstreamCalls.tracePromise(() => buffered(source, sent, message), message);
   }
 
-  /** `message`, when observers listen: told the attempts made, which a failed call's error does not carry. */
-  async function buffered(source: Source, request: UpstreamRequest, message?: UpstreamCallMessage): Promise<UpstreamResponse> {
-    const target = joinPath(source.endpoint.basePath, request.path);
-    const operation = operationOf(request);
-    const detail = describeCall(source, request.method, target, request.operation);
-    // A streamed request body is used up by the first attempt, so it cannot be resent.
-    const maxAttempts = isRetryableMethod(request.method) && !(request.body instanceof Readable) ? 1 + source.settings.retries : 1;
+  /**
+   * `message`, when observers listen: told the attempts made, which a failed call's error
+   * does not carry. The first attempt is a plain promise chain; only a call that is to be
+   * repeated goes on in `repeated`'s loop.
+   */
+  function buffered(source: Source, request: UpstreamRequest, message?: UpstreamCallMessage): Promise<UpstreamResponse> {
+    let target: string, operation: string, detail: CallDetail, maxAttempts: number, admission: Admission;
+    try {
+      target = joinPath(source.endpoint.basePath, request.path);
+      operation = operationOf(request);
+      detail = describeCall(source, request.method, target, request.operation);
+      // A streamed request body is used up by the first attempt, so it cannot be resent.
+      maxAttempts = isRetryableMethod(request.method) && !(request.body instanceof Readable) ? 1 + source.settings.retries : 1;
+      admission = source.circuits.admit(operation);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return attemptOnce(source, request, target, detail).then((outcome) => {
+      // Another call may have opened a circuit meanwhile: then the retries stop too.
+      const delay = maxAttempts > 1 && !source.circuits.suspended(operation) ? retryDelay(source, outcome, 0) : undefined;
+      if (delay !== undefined) return repeated(source, request, message, { target, operation, detail, maxAttempts, admission }, outcome, delay);
+      if (message) message.attempts = 1;
+      // Once per logical call, on its last attempt: retries do not multiply one failure.
+      source.circuits.settle(admission, verdictOf(outcome));
+      return settle(outcome, 1);
+    });
+  }
 
-    const admission = source.circuits.admit(operation);
-    let outcome: Outcome;
+  /** The rest of a call whose first attempt is to be repeated after `firstDelay`. */
+  async function repeated(
+    source: Source,
+    request: UpstreamRequest,
+    message: UpstreamCallMessage | undefined,
+    call: { target: string; operation: string; detail: CallDetail; maxAttempts: number; admission: Admission },
+    first: Outcome,
+    firstDelay: number,
+  ): Promise<UpstreamResponse> {
+    const { target, operation, detail, maxAttempts, admission } = call;
+    let outcome = first;
     let attempts = 1;
+    let delay: number | undefined = firstDelay;
     try {
       for (; ; attempts++) {
-        outcome = await attemptOnce(source, request, target, detail);
-        // Another call may have opened a circuit meanwhile (or while this one waited,
-        // below): then the retries stop too.
-        if (attempts >= maxAttempts || source.circuits.suspended(operation)) break;
-        const delay = retryDelay(source, outcome, attempts - 1);
+        if (attempts > 1) {
+          outcome = await attemptOnce(source, request, target, detail);
+          // Another call may have opened a circuit meanwhile (or while this one waited,
+          // below): then the retries stop too.
+          if (attempts >= maxAttempts || source.circuits.suspended(operation)) break;
+          delay = retryDelay(source, outcome, attempts - 1);
+        }
         if (delay === undefined) break;
         logger.warn(
           {
@@ -391,6 +437,14 @@ function operationOf(request: UpstreamRequest): string {
  * counts where fromNetworkError placed it; a caller abort, a refused request and an
  * answer over the size cap count for nothing against the operation.
  */
+function answeredOutcome(answer: BufferedAnswer): Outcome {
+  return { kind: 'answer', status: answer.status, headers: answer.headers, body: answer.body };
+}
+
+function failedOutcome(error: unknown): Outcome {
+  return { kind: 'error', error };
+}
+
 function verdictOf(outcome: Outcome): Verdict {
   if (outcome.kind === 'answer') return { source: true, operation: outcome.status < 500 };
   const { error } = outcome;
