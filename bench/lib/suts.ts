@@ -90,6 +90,11 @@ export function writeTributaryConfig(dir: string, scenario: SutConfigs, urls: Re
   return file;
 }
 
+/** `tributary start` of `config` on loopback at `port`: the arguments after node's own flags. `root`: a checkout (ab.ts compares two). */
+export function tributaryStart(config: string, port: number, root = ROOT): string[] {
+  return [path.join(root, 'bin', 'tributary.js'), 'start', '--config', config, '--port', String(port), '--host', '127.0.0.1'];
+}
+
 export async function startTributary(
   dir: string,
   scenario: SutConfigs,
@@ -99,21 +104,11 @@ export async function startTributary(
 ): Promise<Sut> {
   const config = writeTributaryConfig(dir, scenario, urls);
   const port = await freePort();
-  // The young generation the launcher gives `tributary start` on Node 22.15+ (bin/serving-flags.js),
-  // given here explicitly so that a run on an older Node measures the same thing.
+  // The young generation the launcher gives `tributary start` (bin/serving-flags.js), given
+  // here explicitly so that the process measured is the gateway itself: no relaunch, and
+  // on a Node without process.execve no supervising parent (bin/supervise.js).
   const young = options.v8gc ? [] : WORKER_NODE_FLAGS;
-  const args = [
-    ...young,
-    ...(options.nodeFlags ?? []),
-    path.join(ROOT, 'bin', 'tributary.js'),
-    'start',
-    '--config',
-    config,
-    '--port',
-    String(port),
-    '--host',
-    '127.0.0.1',
-  ];
+  const args = [...young, ...(options.nodeFlags ?? []), ...tributaryStart(config, port)];
   if (options.workers !== undefined) args.push('--workers', String(options.workers));
   const proc = spawnPinned(cpu, process.execPath, args, {
     cwd: dir,

@@ -16,7 +16,7 @@ import { builtInScenarios } from '../scenarios/index.ts';
 import type { Scenario } from '../scenarios/types.ts';
 import { forkBackend } from '../lib/backend-client.ts';
 import { pinSelf, pollUntil, spawnPinned, treeCpuMs } from '../lib/processes.ts';
-import { freePort, ROOT, writeTributaryConfig } from '../lib/suts.ts';
+import { freePort, ROOT, tributaryStart, writeTributaryConfig } from '../lib/suts.ts';
 import { runLoad } from '../lib/load.ts';
 import { createVerifier } from '../lib/verify.ts';
 import { startBff } from '../lib/bff.ts';
@@ -61,16 +61,11 @@ const sides = await Promise.all(
         .filter(Boolean)
         .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
     );
-    const proc = spawnPinned(
-      0,
-      process.execPath,
-      [...nodeFlags, path.join(root, 'bin', 'tributary.js'), 'start', '--config', config, '--port', String(port), '--host', '127.0.0.1'],
-      {
-        cwd: path.join(dir, side),
-        log: path.join(dir, side, 'tributary.log'),
-        env: { TRIBUTARY_LOG_LEVEL: 'warn', ...env },
-      },
-    );
+    const proc = spawnPinned(0, process.execPath, [...nodeFlags, ...tributaryStart(config, port, root)], {
+      cwd: path.join(dir, side),
+      log: path.join(dir, side, 'tributary.log'),
+      env: { TRIBUTARY_LOG_LEVEL: 'warn', ...env },
+    });
     const url = `http://127.0.0.1:${port}/graphql`;
     await pollUntil(url, body, (s, t) => s === 200 && verify(t) === 'identical', { timeoutMs: 60_000 });
     return {

@@ -16,7 +16,7 @@ import { SCALING_SCENARIOS, scalingScenarioAt } from '../scenarios/scaling.ts';
 import type { Scenario } from '../scenarios/types.ts';
 import { forkBackend } from '../lib/backend-client.ts';
 import { pinSelf, pollUntil, spawnPinned } from '../lib/processes.ts';
-import { freePort, ROOT, TSX, WORKER_NODE_FLAGS, writeTributaryConfig } from '../lib/suts.ts';
+import { freePort, ROOT, TSX, tributaryStart, WORKER_NODE_FLAGS, writeTributaryConfig } from '../lib/suts.ts';
 import { runLoad } from '../lib/load.ts';
 import { requestBody } from '../lib/run-load-scenario.ts';
 
@@ -56,19 +56,7 @@ const command = bffRef
     ]
   : alloc
     ? ['--import', TSX, path.join(ROOT, 'bench', 'tools', 'alloc-profile-main.ts'), config, String(port), heapFile]
-    : [
-        '--cpu-prof',
-        `--cpu-prof-dir=${dir}`,
-        ...(argv.includes('--v8gc') ? [] : WORKER_NODE_FLAGS),
-        path.join(ROOT, 'bin', 'tributary.js'),
-        'start',
-        '--config',
-        config,
-        '--port',
-        String(port),
-        '--host',
-        '127.0.0.1',
-      ];
+    : ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...(argv.includes('--v8gc') ? [] : WORKER_NODE_FLAGS), ...tributaryStart(config, port)];
 const proc = spawnPinned(0, process.execPath, command, { cwd: dir, log: path.join(dir, 'tributary.log') });
 const url = `http://127.0.0.1:${port}/graphql`;
 const body = requestBody(scenario.query, scenario.variables);
