@@ -61,7 +61,7 @@ function whenAborted(signal: AbortSignal, onAbort: () => void): () => void {
 
 /**
  * The deadline and the caller's signal of one attempt: both end it through `abort`
- * (which calls the attempt's own `aborted()`, once), and `fail` tells them apart (a
+ * (which calls the attempt's own `onAbort`, once), and `fail` tells them apart (a
  * caller abort stays an abort, the deadline is a timeout). A base class rather than an
  * object of closures: a buffered attempt is one object (BufferedExchange), which matters
  * when a query has a thousand calls queued for connections at once.
