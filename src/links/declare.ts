@@ -75,9 +75,38 @@ function perKeyArgsOf(arg: string, keyPath: readonly string[]): (root: unknown) 
   };
 }
 
-/** Compiles and attaches Tributary's own `links:` declarations. The fields must already exist (see linkTypeDefs). */
-export function wireTributaryLinks(schema: GraphQLSchema, links: readonly LinkSettings[], batching: BatchingSettings): void {
-  const compiled = links.map((link, index) => {
+/**
+ * What a link needs that the schema lacks — its parent type, the key's field, the target
+ * root field or the target's argument — or undefined when all are there. A source that
+ * failed to load leaves exactly these out (build.ts), where a name the link gets wrong
+ * is a config error (LINK_INVALID, from linkTypeDefs).
+ */
+export function missingForLink(schema: GraphQLSchema, link: LinkSettings): string | undefined {
+  const [typeName] = link.field.split('.');
+  const parent = schema.getType(typeName);
+  if (!isObjectType(parent)) return `type "${typeName}"`;
+  if (!parent.getFields()[pathOf(link.key)[0]]) return `field ${typeName}.${pathOf(link.key)[0]}`;
+  const [targetType, targetField] = link.target.includes('.') ? link.target.split('.') : ['Query', link.target];
+  const root = schema.getType(targetType);
+  const target = isObjectType(root) ? root.getFields()[targetField] : undefined;
+  if (!target) return `field ${targetType}.${targetField}`;
+  const argName = (link.keysArg ?? link.arg!).split('.')[0];
+  if (!target.args.some((a) => a.name === argName)) return `argument ${targetType}.${targetField}(${argName})`;
+  return undefined;
+}
+
+/**
+ * Compiles and attaches Tributary's own `links:` declarations, but those at `leftOut`'s
+ * indices. The fields must already exist (see linkTypeDefs).
+ */
+export function wireTributaryLinks(
+  schema: GraphQLSchema,
+  links: readonly LinkSettings[],
+  batching: BatchingSettings,
+  leftOut: ReadonlySet<number> = new Set(),
+): void {
+  const compiled = links.flatMap((link, index) => {
+    if (leftOut.has(index)) return [];
     const where = `tributary.links[${index}] (${link.field})`;
     const [typeName, fieldName] = link.field.split('.');
     const [targetType, targetField] = link.target.includes('.') ? link.target.split('.') : ['Query', link.target];
@@ -107,10 +136,11 @@ export function wireTributaryLinks(schema: GraphQLSchema, links: readonly LinkSe
   attach(compiled);
 }
 
-/** SDL that adds Tributary links' fields to their parent types, with the target's type. */
-export function linkTypeDefs(schema: GraphQLSchema, links: readonly LinkSettings[]): string {
+/** SDL that adds Tributary links' fields to their parent types, with the target's type; none for those at `leftOut`'s indices. */
+export function linkTypeDefs(schema: GraphQLSchema, links: readonly LinkSettings[], leftOut: ReadonlySet<number> = new Set()): string {
   return links
-    .map((link, index) => {
+    .flatMap((link, index) => {
+      if (leftOut.has(index)) return [];
       const where = `tributary.links[${index}] (${link.field})`;
       const [typeName, fieldName] = link.field.split('.');
       const parent = parentType(schema, typeName, where);

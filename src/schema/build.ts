@@ -25,7 +25,7 @@ import { mergeSourceSchemas } from './merge.ts';
 import { resolveAbstractTypesSafely } from './abstract-types.ts';
 import { descriptionsAsMarkdown } from './descriptions.ts';
 import { RESOLVE_TO_DIRECTIVE, buildInContextSdk, loadAdditionalResolvers, loadAdditionalTypeDefs, resolveToFromTypeDefs } from './additional.ts';
-import { linkTypeDefs, wireOpenApiLinks, wireResolveTo, wireTributaryLinks } from '../links/declare.ts';
+import { linkTypeDefs, missingForLink, wireOpenApiLinks, wireResolveTo, wireTributaryLinks } from '../links/declare.ts';
 
 export interface SourceStatus {
   name: string;
@@ -189,7 +189,21 @@ export async function buildSchema(config: LoadedConfig, options: BuildOptions): 
     warnings.push(`@resolveTo on ${r.targetTypeName}.${r.targetFieldName} is not served: its source "${r.sourceName}" failed to load.`);
     return false;
   });
-  const linkSdl = linkTypeDefs(schema, settings.links);
+  // A link that needs a type or field no loaded source has, while a source failed to
+  // load, is left out with a warning, as a @resolveTo of a failed source is: that source
+  // may be what provides it, and the gateway starts (and retries the source in the
+  // background) instead of refusing to start over it. With every source loaded, the
+  // same link is the config's error (LINK_INVALID).
+  const leftOut = new Set<number>();
+  if (failed.size > 0)
+    settings.links.forEach((link, index) => {
+      const missing = missingForLink(schema, link);
+      if (missing === undefined) return;
+      leftOut.add(index);
+      const sources = [...failed].map((name) => `"${name}"`).join(', ');
+      warnings.push(`tributary.links[${index}] (${link.field}) is not served: the schema has no ${missing} while ${sources} failed to load.`);
+    });
+  const linkSdl = linkTypeDefs(schema, settings.links, leftOut);
   if (typeDefs.length || additional.modules.length || linkSdl) {
     try {
       schema = mergeSchemas({
@@ -203,7 +217,7 @@ export async function buildSchema(config: LoadedConfig, options: BuildOptions): 
   }
   // Fields declared for a failed source's @resolveTo resolve to null instead of failing the build.
   wireResolveTo(schema, usable, merged.rootFields, settings.batching);
-  wireTributaryLinks(schema, settings.links, settings.batching);
+  wireTributaryLinks(schema, settings.links, settings.batching, leftOut);
   warnings.push(...wireOpenApiLinks(schema, merged.rootFields, settings.batching));
 
   // Mesh's annotations (@httpOperation, @transport, …) are build-time data: they were

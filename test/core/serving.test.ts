@@ -101,6 +101,56 @@ describe('health', () => {
       await broken.close();
     }
   });
+
+  // A link whose target source failed to load is left out with a warning, as a @resolveTo
+  // of a failed source is: the gateway starts and serves the rest. Found when the demo
+  // e2e test failed once because a source did not load and the build then threw
+  // LINK_INVALID for the link that needed it.
+  it('serves the other sources when a linked source failed to load, leaving that link out with a warning', async () => {
+    const config = `
+sources:
+  - name: Tickets
+    handler:
+      openapi:
+        source: ../specs/tickets.yaml
+        endpoint: '{TICKETS}'
+  - name: Agents
+    handler:
+      openapi:
+        source: ../specs/does-not-exist.yaml
+        endpoint: http://127.0.0.1:9
+tributary:
+  links:
+    - { field: Ticket.assignee, target: agentsByIds, key: assigneeId, keysArg: ids }
+`;
+    const partial = await gatewayFor(world, config);
+    try {
+      const { built } = partial.current();
+      expect(built.sources.find((s) => s.name === 'Agents')?.loaded).toBe(false);
+      expect(built.warnings).toContainEqual(
+        'tributary.links[0] (Ticket.assignee) is not served: the schema has no field Query.agentsByIds while "Agents" failed to load.',
+      );
+      const { body: data } = await query(partial, '{ ticket(id: "1") { id title } }');
+      expect(data).toEqual({ data: { ticket: { id: '1', title: 'Ticket 1' } } });
+      const { body: linked } = await query(partial, '{ ticket(id: "1") { id assignee { id } } }');
+      expect(linked.errors?.[0]?.message).toMatch(/Cannot query field "assignee" on type "Ticket"/);
+    } finally {
+      await partial.close();
+    }
+  });
+
+  it('still refuses a link to a field no source has when every source loaded (LINK_INVALID)', async () => {
+    await expect(
+      gatewayFor(
+        world,
+        `${SOURCES}
+tributary:
+  links:
+    - { field: Ticket.assignee, target: agentsByNames, key: assigneeId, keysArg: ids }
+`,
+      ),
+    ).rejects.toMatchObject({ code: 'LINK_INVALID', message: expect.stringContaining('Query has no field "agentsByNames"') });
+  });
 });
 
 describe('upstream errors', () => {
