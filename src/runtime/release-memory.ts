@@ -1,7 +1,7 @@
 // Memory around the first schema build. A build is a burst of allocation (a Stripe-sized
 // spec: ~7,500 types, their AST, Mesh's directive processing). V8 grows the young
 // generation whenever much of it survives a scavenge, so a build grew it to its maximum —
-// 64 MB semi-spaces in a serving process (bin/serving-flags.js) — and V8 kept those pages
+// 128 MB semi-spaces in a serving process (bin/serving-flags.js) — and V8 kept those pages
 // while idle: ~40 MB more resident for good after start-up, for a young generation sized
 // for serving load the gateway was not under.
 //

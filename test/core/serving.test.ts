@@ -107,18 +107,7 @@ describe('health', () => {
   // e2e test failed once because a source did not load and the build then threw
   // LINK_INVALID for the link that needed it.
   it('serves the other sources when a linked source failed to load, leaving that link out with a warning', async () => {
-    const config = `
-sources:
-  - name: Tickets
-    handler:
-      openapi:
-        source: ../specs/tickets.yaml
-        endpoint: '{TICKETS}'
-  - name: Agents
-    handler:
-      openapi:
-        source: ../specs/does-not-exist.yaml
-        endpoint: http://127.0.0.1:9
+    const config = `${SOURCES.replace('../specs/agents.yaml', '../specs/does-not-exist.yaml')}
 tributary:
   links:
     - { field: Ticket.assignee, target: agentsByIds, key: assigneeId, keysArg: ids }
